@@ -1,0 +1,18 @@
+package storage
+
+import "errors"
+
+// Sentinel errors. Callers test them with errors.Is; storage wraps them with
+// context using %w.
+var (
+	// ErrNotFound means the record asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists means a unique value (a username, a follow) is already taken.
+	ErrExists = errors.New("already exists")
+	// ErrInvalid means the caller passed a value storage refuses to keep.
+	ErrInvalid = errors.New("invalid value")
+	// ErrNewerSchema means the file was written by a newer majlis than this one.
+	ErrNewerSchema = errors.New("database schema is newer than this program")
+	// ErrLocked means another process holds the database file.
+	ErrLocked = errors.New("database is in use by another process")
+)

@@ -1,0 +1,74 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// migration upgrades the file by one schema version, in one transaction.
+type migration struct {
+	name string
+	up   func(tx *bolt.Tx) error
+}
+
+// migrations are applied in order; the schema version of a file is the
+// number of migrations it has had. Append only: never edit a released step.
+var migrations = []migration{
+	{"create buckets", func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	}},
+}
+
+// SchemaVersion is the version this program writes.
+func SchemaVersion() uint64 { return uint64(len(migrations)) }
+
+func (db *DB) schemaVersion() (uint64, error) {
+	var v uint64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bucketMeta); m != nil {
+			if b := m.Get(keySchemaVersion); len(b) == 8 {
+				v = binary.BigEndian.Uint64(b)
+			}
+		}
+		return nil
+	})
+	return v, err
+}
+
+func (db *DB) migrate() error {
+	have, err := db.schemaVersion()
+	if err != nil {
+		return err
+	}
+	want := SchemaVersion()
+	if have > want {
+		return fmt.Errorf("file has schema version %d, this majlis knows up to %d; run a newer majlis: %w", have, want, ErrNewerSchema)
+	}
+	for v := have; v < want; v++ {
+		step := migrations[v]
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			if err := step.up(tx); err != nil {
+				return err
+			}
+			m, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			return m.Put(keySchemaVersion, u64(v+1))
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d (%s): %w", v+1, step.name, err)
+		}
+		if have > 0 || v > 0 {
+			db.log.Info("database upgraded", "schema_version", v+1, "step", step.name)
+		}
+	}
+	return nil
+}

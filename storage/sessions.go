@@ -1,0 +1,146 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Session is a signed-in browser. Keeping sessions here, not in the cookie,
+// lets the server revoke them (log out, log out everywhere).
+type Session struct {
+	ID        string    `json:"id"`
+	UserID    ID        `json:"user_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	// Values holds small per-session data (flash messages).
+	Values map[string]string `json:"values,omitempty"`
+}
+
+// SaveSession creates or replaces a session.
+func (db *DB) SaveSession(s Session) error {
+	if s.ID == "" || s.UserID == 0 {
+		return fmt.Errorf("save session: id and user are required: %w", ErrInvalid)
+	}
+	v, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketSessions).Put([]byte(s.ID), v); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketUserSessions).Put(append(idKey(s.UserID), s.ID...), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
+}
+
+// Session returns a live session; an expired or unknown one is ErrNotFound.
+func (db *DB) Session(id string) (Session, error) {
+	var s Session
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSessions).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("session: %w", ErrNotFound)
+		}
+		return json.Unmarshal(v, &s)
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	if !s.ExpiresAt.After(db.now()) {
+		return Session{}, fmt.Errorf("session expired: %w", ErrNotFound)
+	}
+	return s, nil
+}
+
+// DeleteSession ends one session. Deleting an unknown session is not an error.
+func (db *DB) DeleteSession(id string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return deleteSession(tx, id) })
+}
+
+func deleteSession(tx *bolt.Tx, id string) error {
+	sessions := tx.Bucket(bucketSessions)
+	v := sessions.Get([]byte(id))
+	if v == nil {
+		return nil
+	}
+	var s Session
+	if err := json.Unmarshal(v, &s); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketUserSessions).Delete(append(idKey(s.UserID), id...)); err != nil {
+		return err
+	}
+	return sessions.Delete([]byte(id))
+}
+
+// DeleteUserSessions ends every session of a user ("log out everywhere")
+// and returns how many there were.
+func (db *DB) DeleteUserSessions(userID ID) (int, error) {
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		var ids []string
+		c := tx.Bucket(bucketUserSessions).Cursor()
+		prefix := idKey(userID)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			ids = append(ids, string(k[8:]))
+		}
+		for _, id := range ids {
+			if err := deleteSession(tx, id); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete sessions: %w", err)
+	}
+	return n, nil
+}
+
+// PruneSessions deletes sessions that expired before now.
+func (db *DB) PruneSessions() (int, error) {
+	now := db.now()
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		var expired []string
+		c := tx.Bucket(bucketSessions).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var s Session
+			if json.Unmarshal(v, &s) != nil || !s.ExpiresAt.After(now) {
+				expired = append(expired, string(k))
+			}
+		}
+		for _, id := range expired {
+			if err := deleteSession(tx, id); err != nil {
+				return err
+			}
+		}
+		n = len(expired)
+		return nil
+	})
+	return n, err
+}
+
+// CountUserSessions counts the sessions a user has open.
+func (db *DB) CountUserSessions(userID ID) (int, error) {
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketUserSessions).Cursor()
+		prefix := idKey(userID)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

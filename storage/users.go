@@ -1,0 +1,199 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Role is what a user may do on the instance.
+type Role string
+
+// Roles. The first account on an instance becomes RoleAdmin.
+const (
+	RoleUser  Role = "user"
+	RoleAdmin Role = "admin"
+)
+
+// User is an account. Local accounts have an empty Domain; remote accounts
+// (federation, later) keep their home domain and live in the same buckets.
+type User struct {
+	V              int       `json:"v"`
+	ID             ID        `json:"id"`
+	Username       string    `json:"username"`
+	Domain         string    `json:"domain,omitempty"`
+	DisplayName    string    `json:"display_name,omitempty"`
+	Bio            string    `json:"bio,omitempty"`
+	PasswordHash   string    `json:"password_hash,omitempty"`
+	Role           Role      `json:"role"`
+	URI            string    `json:"uri"`
+	CreatedAt      time.Time `json:"created_at"`
+	PostsCount     int       `json:"posts_count"`
+	FollowersCount int       `json:"followers_count"`
+	FollowingCount int       `json:"following_count"`
+}
+
+const userVersion = 1
+
+// IsAdmin tells whether the user administers the instance.
+func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// Name is the display name, or the username when none is set.
+func (u User) Name() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
+}
+
+// usernameKey is the unique key of a username: case-folded, with the domain
+// for remote accounts.
+func usernameKey(username, domain string) []byte {
+	k := strings.ToLower(username)
+	if domain != "" {
+		k += "@" + strings.ToLower(domain)
+	}
+	return []byte(k)
+}
+
+// CreateUser stores a new account, giving it an ID if it has none. The
+// username must be free regardless of case (ErrExists otherwise). The first
+// local account on the instance becomes its admin.
+func (db *DB) CreateUser(u *User) error {
+	if u.Username == "" || u.URI == "" {
+		return fmt.Errorf("create user: username and uri are required: %w", ErrInvalid)
+	}
+	if strings.Contains(u.Username, "@") {
+		// "@" separates the domain in usernameKey: a local "bob@example.com"
+		// would take the key of the remote bob of example.com.
+		return fmt.Errorf("create user: username %q contains @: %w", u.Username, ErrInvalid)
+	}
+	if u.ID == 0 {
+		u.ID = db.NewID()
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = u.ID.Time()
+	}
+	if u.Role == "" {
+		u.Role = RoleUser
+	}
+	u.V = userVersion
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		names := tx.Bucket(bucketUsernames)
+		key := usernameKey(u.Username, u.Domain)
+		if names.Get(key) != nil {
+			return fmt.Errorf("username %q: %w", u.Username, ErrExists)
+		}
+		if tx.Bucket(bucketUsers).Get(idKey(u.ID)) != nil {
+			return fmt.Errorf("user %d: %w", u.ID, ErrExists)
+		}
+		if u.Domain == "" && !hasLocalUser(tx) {
+			u.Role = RoleAdmin
+		}
+		if err := names.Put(key, idKey(u.ID)); err != nil {
+			return err
+		}
+		return putUser(tx, u)
+	})
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+func hasLocalUser(tx *bolt.Tx) bool {
+	return countLocalUsers(tx, 1) > 0
+}
+
+// countLocalUsers counts the local accounts, stopping at max (0: no limit).
+func countLocalUsers(tx *bolt.Tx, max int) int {
+	n := 0
+	c := tx.Bucket(bucketUsers).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var u struct {
+			Domain string `json:"domain"`
+		}
+		if json.Unmarshal(v, &u) == nil && u.Domain == "" {
+			n++
+			if n == max {
+				break
+			}
+		}
+	}
+	return n
+}
+
+// CountUsers counts the local accounts.
+func (db *DB) CountUsers() (int, error) {
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = countLocalUsers(tx, 0)
+		return nil
+	})
+	return n, err
+}
+
+func putUser(tx *bolt.Tx, u *User) error {
+	v, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketUsers).Put(idKey(u.ID), v)
+}
+
+func getUser(tx *bolt.Tx, id ID) (User, error) {
+	var u User
+	v := tx.Bucket(bucketUsers).Get(idKey(id))
+	if v == nil {
+		return u, fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &u); err != nil {
+		return u, fmt.Errorf("user %d: decode: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByID returns the account with that ID.
+func (db *DB) UserByID(id ID) (User, error) {
+	var u User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		u, err = getUser(tx, id)
+		return err
+	})
+	return u, err
+}
+
+// LocalUser returns the local account with that username, in any case.
+func (db *DB) LocalUser(username string) (User, error) {
+	var u User
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketUsernames).Get(usernameKey(username, ""))
+		if v == nil {
+			return fmt.Errorf("user %q: %w", username, ErrNotFound)
+		}
+		found, err := getUser(tx, keyID(v, 0))
+		if err != nil {
+			return err
+		}
+		if found.Domain != "" {
+			// "name@domain" is the key of a remote account.
+			return fmt.Errorf("user %q: %w", username, ErrNotFound)
+		}
+		u = found
+		return nil
+	})
+	return u, err
+}
+
+// updateUser reads a user, lets fn change it and writes it back, in tx.
+func updateUser(tx *bolt.Tx, id ID, fn func(*User)) error {
+	u, err := getUser(tx, id)
+	if err != nil {
+		return err
+	}
+	fn(&u)
+	return putUser(tx, &u)
+}
