@@ -31,10 +31,21 @@ func (db *DB) SaveSession(s Session) error {
 		return fmt.Errorf("save session: %w", err)
 	}
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketSessions).Put([]byte(s.ID), v); err != nil {
+		sessions, index := tx.Bucket(bucketSessions), tx.Bucket(bucketUserSessions)
+		// A session saved again for another user leaves the old user's
+		// index, or the old user's DeleteUserSessions would end it.
+		if old := sessions.Get([]byte(s.ID)); old != nil {
+			var o Session
+			if json.Unmarshal(old, &o) == nil && o.UserID != s.UserID {
+				if err := index.Delete(append(idKey(o.UserID), s.ID...)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := sessions.Put([]byte(s.ID), v); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketUserSessions).Put(append(idKey(s.UserID), s.ID...), nil)
+		return index.Put(append(idKey(s.UserID), s.ID...), nil)
 	})
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
@@ -72,12 +83,13 @@ func deleteSession(tx *bolt.Tx, id string) error {
 	if v == nil {
 		return nil
 	}
+	// An undecodable record goes all the same (PruneSessions counts it as
+	// expired); DeleteUserSessions drops its index entry, if any.
 	var s Session
-	if err := json.Unmarshal(v, &s); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketUserSessions).Delete(append(idKey(s.UserID), id...)); err != nil {
-		return err
+	if json.Unmarshal(v, &s) == nil {
+		if err := tx.Bucket(bucketUserSessions).Delete(append(idKey(s.UserID), id...)); err != nil {
+			return err
+		}
 	}
 	return sessions.Delete([]byte(id))
 }
@@ -94,11 +106,17 @@ func (db *DB) DeleteUserSessions(userID ID) (int, error) {
 			ids = append(ids, string(k[8:]))
 		}
 		for _, id := range ids {
+			if tx.Bucket(bucketSessions).Get([]byte(id)) != nil {
+				n++
+			}
 			if err := deleteSession(tx, id); err != nil {
 				return err
 			}
+			// Also drop an entry whose session is already gone.
+			if err := tx.Bucket(bucketUserSessions).Delete(append(idKey(userID), id...)); err != nil {
+				return err
+			}
 		}
-		n = len(ids)
 		return nil
 	})
 	if err != nil {

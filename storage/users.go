@@ -108,8 +108,8 @@ func hasLocalUser(tx *bolt.Tx) bool {
 	return countLocalUsers(tx, 1) > 0
 }
 
-// countLocalUsers counts the local accounts, stopping at max (0: no limit).
-func countLocalUsers(tx *bolt.Tx, max int) int {
+// countLocalUsers counts the local accounts, stopping at limit (0: no limit).
+func countLocalUsers(tx *bolt.Tx, limit int) int {
 	n := 0
 	c := tx.Bucket(bucketUsers).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -118,7 +118,7 @@ func countLocalUsers(tx *bolt.Tx, max int) int {
 		}
 		if json.Unmarshal(v, &u) == nil && u.Domain == "" {
 			n++
-			if n == max {
+			if n == limit {
 				break
 			}
 		}

@@ -1,0 +1,230 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bulkFillPercent is how full the bulk loader packs the pages of buckets
+// whose keys it receives in ascending order (within each prefix): nearly
+// full, since nothing will be inserted between those keys later. bbolt's
+// default (0.5) suits random inserts and would double the file.
+const bulkFillPercent = 0.95
+
+// BulkWriter writes generated records straight into the buckets, with every
+// index entry the normal write paths (CreateUser, CreatePost, Follow) write.
+// It exists for the seeder only: a server never calls it. It checks nothing
+// the caller is trusted to get right (unique IDs, existing authors), except
+// what would leave the file inconsistent in a way the normal paths prevent
+// (a taken username, a post or follow twice).
+//
+// Counts: PutUser stores the counts of the User it is given (normally zero)
+// as a starting point; every PutPost adds one to its author's PostsCount and
+// every PutFollow one to FollowingCount and FollowersCount. The changes are
+// kept in memory and written to the user records when the Bulk transaction
+// commits, so a profile shows the right numbers without a user record being
+// rewritten for each post.
+//
+// Keys should arrive in ascending order for the pages to be packed well:
+// users and posts by ascending ID, follows grouped by follower with
+// ascending followees (and followers of each followee ascending).
+type BulkWriter struct {
+	tx                                                 *bolt.Tx
+	users, usernames, posts, authorPosts, localPosts *bolt.Bucket
+	follows, followers                                 *bolt.Bucket
+	deltas                                             map[ID]*countDelta
+	n                                                  int
+}
+
+type countDelta struct{ posts, followers, following int }
+
+// Bulk runs fn in one writable transaction with a BulkWriter, then writes
+// the changed counts and commits. An error from fn rolls everything back.
+// Callers split big loads into several calls of some tens of thousands of
+// records each: one transaction holds all its dirty pages in memory. Open
+// the file with Options{NoSync: true} for a load and call Sync at the end.
+func (db *DB) Bulk(fn func(b *BulkWriter) error) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := &BulkWriter{
+			tx:          tx,
+			users:       tx.Bucket(bucketUsers),
+			usernames:   tx.Bucket(bucketUsernames),
+			posts:       tx.Bucket(bucketPosts),
+			authorPosts: tx.Bucket(bucketAuthorPosts),
+			localPosts:  tx.Bucket(bucketLocalPosts),
+			follows:     tx.Bucket(bucketFollows),
+			followers:   tx.Bucket(bucketFollowers),
+			deltas:      map[ID]*countDelta{},
+		}
+		for _, bk := range []*bolt.Bucket{b.users, b.posts, b.authorPosts, b.localPosts, b.follows, b.followers} {
+			bk.FillPercent = bulkFillPercent
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		return b.flushCounts()
+	})
+	if err != nil {
+		return fmt.Errorf("bulk: %w", err)
+	}
+	// Later posts and users made by this process continue after the loaded
+	// ones, as they would after a restart.
+	return db.initIDs()
+}
+
+// Sync flushes the file to disk: the end of a load made with NoSync.
+func (db *DB) Sync() error {
+	if err := db.bolt.Sync(); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}
+
+// Records is the number of records and index entries written so far in
+// this transaction.
+func (b *BulkWriter) Records() int { return b.n }
+
+func (b *BulkWriter) delta(id ID) *countDelta {
+	d := b.deltas[id]
+	if d == nil {
+		d = &countDelta{}
+		b.deltas[id] = d
+	}
+	return d
+}
+
+// PutUser stores an account and its username. ID, Username and URI are
+// required; Role defaults to RoleUser and CreatedAt to the ID's time. Unlike
+// CreateUser it does not make the first account the admin: the caller sets
+// Role.
+func (b *BulkWriter) PutUser(u User) error {
+	if u.ID == 0 || u.Username == "" || u.URI == "" {
+		return fmt.Errorf("put user: id, username and uri are required: %w", ErrInvalid)
+	}
+	if !validBulkUsername(u.Username) {
+		return fmt.Errorf("put user: username %q: %w", u.Username, ErrInvalid)
+	}
+	if u.Role == "" {
+		u.Role = RoleUser
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = u.ID.Time()
+	}
+	u.V = userVersion
+	key := usernameKey(u.Username, u.Domain)
+	if b.usernames.Get(key) != nil {
+		return fmt.Errorf("put user: username %q: %w", u.Username, ErrExists)
+	}
+	if b.users.Get(idKey(u.ID)) != nil {
+		return fmt.Errorf("put user %d: %w", u.ID, ErrExists)
+	}
+	v, err := json.Marshal(&u)
+	if err != nil {
+		return fmt.Errorf("put user: %w", err)
+	}
+	if err := b.users.Put(idKey(u.ID), v); err != nil {
+		return fmt.Errorf("put user: %w", err)
+	}
+	if err := b.usernames.Put(key, idKey(u.ID)); err != nil {
+		return fmt.Errorf("put user: %w", err)
+	}
+	b.n += 2
+	return nil
+}
+
+// validBulkUsername refuses what would break the usernames index: empty
+// names and "@", which separates the domain of remote accounts.
+func validBulkUsername(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '@' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// PutPost stores a post with its author_posts entry and, for a local public
+// post, its local_posts entry, and counts it for its author (who must
+// exist, in this transaction or an earlier one). ID, AuthorID and URI are
+// required; Visibility defaults to Public and CreatedAt to the ID's time.
+func (b *BulkWriter) PutPost(p Post) error {
+	if p.ID == 0 || p.AuthorID == 0 || p.URI == "" {
+		return fmt.Errorf("put post: id, author and uri are required: %w", ErrInvalid)
+	}
+	if p.Visibility == "" {
+		p.Visibility = Public
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = p.ID.Time()
+	}
+	p.V = postVersion
+	key := idKey(p.ID)
+	if b.posts.Get(key) != nil {
+		return fmt.Errorf("put post %d: %w", p.ID, ErrExists)
+	}
+	if _, ok := b.deltas[p.AuthorID]; !ok && b.users.Get(idKey(p.AuthorID)) == nil {
+		return fmt.Errorf("put post %d: author %d: %w", p.ID, p.AuthorID, ErrNotFound)
+	}
+	v, err := json.Marshal(&p)
+	if err != nil {
+		return fmt.Errorf("put post: %w", err)
+	}
+	if err := b.posts.Put(key, v); err != nil {
+		return fmt.Errorf("put post: %w", err)
+	}
+	if err := indexPost(b.tx, &p); err != nil {
+		return fmt.Errorf("put post: %w", err)
+	}
+	b.delta(p.AuthorID).posts++
+	b.n += 2
+	return nil
+}
+
+// PutFollow records that follower follows followee since at, in both
+// indexes, and counts it for both accounts (which must exist).
+func (b *BulkWriter) PutFollow(follower, followee ID, at time.Time) error {
+	if follower == followee {
+		return fmt.Errorf("put follow: cannot follow yourself: %w", ErrInvalid)
+	}
+	key := pairKey(follower, followee)
+	if b.follows.Get(key) != nil {
+		return fmt.Errorf("put follow %d -> %d: %w", follower, followee, ErrExists)
+	}
+	for _, id := range []ID{follower, followee} {
+		if _, ok := b.deltas[id]; !ok && b.users.Get(idKey(id)) == nil {
+			return fmt.Errorf("put follow: user %d: %w", id, ErrNotFound)
+		}
+	}
+	ts := u64(uint64(at.UnixNano()))
+	if err := b.follows.Put(key, ts); err != nil {
+		return fmt.Errorf("put follow: %w", err)
+	}
+	if err := b.followers.Put(pairKey(followee, follower), ts); err != nil {
+		return fmt.Errorf("put follow: %w", err)
+	}
+	b.delta(follower).following++
+	b.delta(followee).followers++
+	b.n += 2
+	return nil
+}
+
+// flushCounts adds the counted changes to the user records.
+func (b *BulkWriter) flushCounts() error {
+	for id, d := range b.deltas {
+		if *d == (countDelta{}) {
+			continue
+		}
+		err := updateUser(b.tx, id, func(u *User) {
+			u.PostsCount += d.posts
+			u.FollowersCount += d.followers
+			u.FollowingCount += d.following
+		})
+		if err != nil {
+			return fmt.Errorf("update counts: %w", err)
+		}
+	}
+	return nil
+}
