@@ -1,0 +1,176 @@
+// Package markup turns the Markdown source of a post into safe HTML.
+//
+// Rendering happens once, when a post is saved; the resulting HTML is stored
+// beside the source and embedded in pages as-is. Safety therefore rests on two
+// walls:
+//
+//  1. A goldmark renderer (see renderer.go) that only ever emits a small,
+//     fixed set of elements and attributes: raw HTML in the source is shown
+//     as escaped text, images become plain links, and links whose URL is not
+//     http, https or mailto are reduced to their text.
+//  2. A strict bluemonday allow-list policy applied to the renderer's output,
+//     allowing exactly what the renderer produces.
+//
+// Supported syntax: paragraphs with hard wraps (a single newline is a line
+// break, as on Mastodon), emphasis, strong, GFM strikethrough, inline code,
+// fenced and indented code blocks (no highlighting, no language class),
+// block quotes, ordered and unordered lists, thematic breaks, links,
+// autolinks and bare http/https/www URLs. Headings are flattened to a bold
+// paragraph. GFM strikethrough accepts ~one~ or ~~two~~ tildes. Tables, task
+// lists, footnotes and attribute syntax are not enabled.
+//
+// Input nested deeper than maxDepth syntax-tree levels (only ever
+// pathological input) is rendered as plain escaped paragraphs instead, so
+// the output never nests deeply enough to trip HTML parsers.
+package markup
+
+import (
+	"bytes"
+	stdhtml "html"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// linkRel is the rel attribute value put on every link.
+const linkRel = "nofollow noopener ugc"
+
+// md is the compiled Markdown converter. It is built once at init and never
+// mutated afterwards; goldmark converters are safe for concurrent use.
+var md = goldmark.New(
+	goldmark.WithExtensions(
+		extension.Strikethrough,
+		extension.NewLinkify(
+			extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"}),
+		),
+	),
+	goldmark.WithRendererOptions(
+		html.WithHardWraps(),
+		// Our node renderer overrides the default HTML renderer (priority
+		// 1000) and the strikethrough renderer (500) for the kinds it
+		// registers; lower priority values win.
+		renderer.WithNodeRenderers(util.Prioritized(nodeRenderer{}, 100)),
+	),
+)
+
+// policy is the sanitizer applied to every rendered post: an allow-list of
+// exactly the elements and attributes the renderer produces. It is built
+// once at init and never mutated afterwards; bluemonday policies are safe for
+// concurrent use once built.
+var policy = newPolicy()
+
+func newPolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements(
+		"p", "br", "hr",
+		"em", "strong", "del", "code", "pre",
+		"blockquote", "ul", "ol", "li",
+	)
+	p.AllowAttrs("start").Matching(regexp.MustCompile(`^[0-9]{1,9}$`)).OnElements("ol")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^` + linkRel + `$`)).OnElements("a")
+	p.AllowAttrs("target").Matching(regexp.MustCompile(`^_blank$`)).OnElements("a")
+	p.RequireParseableURLs(true)
+	p.AllowRelativeURLs(false)
+	p.AllowURLSchemes("http", "https", "mailto")
+	// Belt and braces: if a link ever reached the sanitizer without our rel
+	// and target, these add rel="nofollow noopener" and target="_blank".
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	return p
+}
+
+// Render converts post Markdown to sanitized HTML that is safe to embed in a
+// page.
+//
+// Line endings are normalised ("\r\n" and "\r" become "\n") and NUL bytes are
+// replaced by U+FFFD before parsing. Empty or whitespace-only source renders
+// to "" with no error. The output carries no trailing newline. Render is
+// deterministic, and its output is a fixed point of the sanitizer.
+func Render(src string) (string, error) {
+	if strings.TrimSpace(src) == "" {
+		return "", nil
+	}
+	src = normalise(src)
+	source := []byte(src)
+	doc := md.Parser().Parse(text.NewReader(source))
+	var buf bytes.Buffer
+	buf.Grow(len(source) * 2)
+	if treeDepth(doc) > maxDepth {
+		writePlainParagraphs(&buf, src)
+	} else if err := md.Renderer().Render(&buf, source, doc); err != nil {
+		return "", err
+	}
+	out := policy.SanitizeBytes(buf.Bytes())
+	return strings.Trim(string(out), " \t\n"), nil
+}
+
+// maxDepth bounds the nesting of the Markdown syntax tree that Render turns
+// into markup. Real posts nest a handful of levels; pathological input such
+// as a thousand asterisks would otherwise produce hundreds of nested
+// elements, which HTML parsers refuse or flatten (golang.org/x/net/html and
+// Blink stop at 512). Each tree level yields at most two elements, so the
+// output stays far below that.
+const maxDepth = 48
+
+// treeDepth returns the maximum depth of the tree rooted at n (n itself is
+// depth 0).
+func treeDepth(n ast.Node) int {
+	depth, deepest := 0, 0
+	_ = ast.Walk(n, func(_ ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			depth++
+			deepest = max(deepest, depth)
+		} else {
+			depth--
+		}
+		return ast.WalkContinue, nil
+	})
+	return deepest - 1
+}
+
+// writePlainParagraphs renders src without any Markdown: the fallback for
+// input nested too deeply. Blank lines separate paragraphs, single newlines
+// are line breaks, and everything is escaped text, so no content is lost.
+func writePlainParagraphs(buf *bytes.Buffer, src string) {
+	for para := range strings.SplitSeq(src, "\n\n") {
+		para = strings.Trim(para, "\n")
+		if strings.TrimSpace(para) == "" {
+			continue
+		}
+		buf.WriteString("<p>")
+		buf.WriteString(strings.ReplaceAll(stdhtml.EscapeString(para), "\n", "<br>\n"))
+		buf.WriteString("</p>\n")
+	}
+}
+
+// normalise prepares source for the Markdown parser: CRLF and lone CR become
+// LF, NUL becomes U+FFFD (as CommonMark requires).
+func normalise(src string) string {
+	if strings.ContainsAny(src, "\r\x00") {
+		src = strings.ReplaceAll(src, "\r\n", "\n")
+		src = strings.ReplaceAll(src, "\r", "\n")
+		src = strings.ReplaceAll(src, "\x00", "\uFFFD")
+	}
+	return src
+}
+
+// Length counts the characters of a post source as a person would: Unicode
+// code points (utf8.RuneCountInString) after normalising "\r\n" to "\n".
+//
+// It counts code points, not grapheme clusters: a letter followed by a
+// combining mark counts 2, an emoji that is a single code point counts 1, and
+// multi-code-point emoji (skin tones, ZWJ sequences, flags) count each of
+// their code points. Each byte of invalid UTF-8 counts 1.
+func Length(src string) int {
+	return utf8.RuneCountInString(strings.ReplaceAll(src, "\r\n", "\n"))
+}
