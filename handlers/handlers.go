@@ -1,0 +1,116 @@
+// Package handlers serves the web interface: it parses and validates each
+// request, calls storage (one transaction per user action), builds a view
+// model and renders a templ component. It is the only package that serves
+// HTTP.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"golang.org/x/crypto/bcrypt"
+
+	"majlis/storage"
+)
+
+// Config is everything the web layer needs to know about the instance.
+type Config struct {
+	// BaseURL is the public address of the instance, without a trailing
+	// slash ("https://majlis.example"). Canonical URIs of users and posts
+	// are built from it.
+	BaseURL string
+	// SiteName is shown in the header and titles.
+	SiteName string
+	// TrustProxy trusts X-Forwarded-Proto and X-Forwarded-For from a reverse
+	// proxy in front of majlis.
+	TrustProxy bool
+	// MaxBodyBytes caps request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	// Logger receives one line per request.
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// PasswordCost is the bcrypt work factor; DefaultPasswordCost when 0.
+	// Tests lower it to keep fast.
+	PasswordCost int
+}
+
+// Handler is the whole web interface as one http.Handler.
+type Handler struct {
+	cfg      Config
+	db       *storage.DB
+	mux      *http.ServeMux
+	sessions *sessionStore
+	flash    *securecookie.SecureCookie
+	limits   *limiters
+	root     http.Handler
+	// dummyHash makes a login for an unknown account cost as much as one
+	// with a wrong password, so timing does not reveal who exists.
+	dummyHash []byte
+}
+
+// MaxPostChars is the longest post source, in Unicode characters.
+const MaxPostChars = 500
+
+// New builds the handler for db.
+func New(db *storage.DB, cfg Config) (*Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SiteName == "" {
+		cfg.SiteName = "majlis"
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 64 << 10
+	}
+	if cfg.PasswordCost == 0 {
+		cfg.PasswordCost = DefaultPasswordCost
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	hashKey, blockKey, err := db.SessionKeys()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		cfg:      cfg,
+		db:       db,
+		mux:      http.NewServeMux(),
+		sessions: newSessionStore(db, hashKey, blockKey, cfg.Now),
+		flash:    securecookie.New(hashKey, blockKey),
+		limits:   newLimiters(cfg.Now),
+	}
+	h.dummyHash, err = bcrypt.GenerateFromPassword([]byte(randomToken()), cfg.PasswordCost)
+	if err != nil {
+		return nil, err
+	}
+	h.routes()
+	h.root = h.middleware(h.mux)
+	return h, nil
+}
+
+// ServeHTTP serves one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.root.ServeHTTP(w, r)
+}
+
+// profilePath maps the public "/@name/..." addresses onto the "/users/name/..."
+// routes: Go's router matches only whole path segments, and "@name" is one
+// segment with a prefix.
+func profilePath(r *http.Request) *http.Request {
+	if !strings.HasPrefix(r.URL.Path, "/@") || len(r.URL.Path) < 3 {
+		return r
+	}
+	r2 := new(http.Request)
+	*r2 = *r
+	u := *r.URL
+	u.Path = "/users/" + r.URL.Path[2:]
+	u.RawPath = ""
+	r2.URL = &u
+	return r2
+}

@@ -1,0 +1,222 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"majlis/storage"
+)
+
+// contentSecurityPolicy allows only this origin's own scripts and styles:
+// no inline code, no eval, no frames, no third-party requests.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// middleware wraps the router, outermost first: logging and recovery,
+// security headers, the signed-in user (so even a refusal shows the right
+// navigation), the body cap, then cross-origin protection.
+func (h *Handler) middleware(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.error(w, r, errForbidden("This request came from another site, so it was refused. Go back, reload the page and try again."))
+	}))
+	inner := h.withViewer(h.limitBody(cop.Handler(next)))
+	return h.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.cfg.Logger.Error("panic", "err", v, "path", r.URL.Path, "stack", string(debug.Stack()))
+				h.error(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		setSecurityHeaders(w.Header())
+		inner.ServeHTTP(w, profilePath(r))
+	}))
+}
+
+// limitBody refuses a body over MaxBodyBytes: at once when its length is
+// declared, else when a handler reads past the cap (see parseForm).
+func (h *Handler) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > h.cfg.MaxBodyBytes {
+			h.error(w, r, errTooLarge)
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func setSecurityHeaders(hd http.Header) {
+	hd.Set("Content-Security-Policy", contentSecurityPolicy)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+}
+
+// statusWriter remembers the status and size of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one line per request with its status and duration.
+func (h *Handler) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The wall clock, not cfg.Now: this measures, it does not date.
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		h.cfg.Logger.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Int("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)),
+		)
+	})
+}
+
+type viewerKey struct{}
+
+// signedIn is the account behind the request's session.
+type signedIn struct {
+	user    storage.User
+	session string
+}
+
+// withViewer loads the signed-in user, if any, into the request context.
+func (h *Handler) withViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if id, ok := h.sessions.sessionID(r); ok {
+			if s, err := h.db.Session(id); err == nil {
+				if u, err := h.db.UserByID(s.UserID); err == nil {
+					r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, &signedIn{user: u, session: id}))
+				}
+			}
+		}
+		if r.Method == http.MethodGet && !isHTMX(r) {
+			r = h.withFlash(w, r)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// viewer returns the signed-in user, or nil for a visitor.
+func viewer(r *http.Request) *signedIn {
+	v, _ := r.Context().Value(viewerKey{}).(*signedIn)
+	return v
+}
+
+// requireUser sends visitors to the login page (or answers 403 under
+// HTMX and for non-GET requests, which cannot be redirected meaningfully).
+func (h *Handler) requireUser(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if viewer(r) != nil {
+			next(w, r)
+			return
+		}
+		if r.Method == http.MethodGet && !isHTMX(r) {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(requestURI(r))), http.StatusSeeOther)
+			return
+		}
+		h.error(w, r, errForbidden("You need to log in to do that."))
+	}
+}
+
+// requestURI is the path and query the browser asked for: the public
+// "/@name/..." address, not the "/users/name/..." route profilePath made of
+// it.
+func requestURI(r *http.Request) string {
+	if r.RequestURI != "" {
+		if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+			return u.RequestURI()
+		}
+	}
+	return r.URL.RequestURI()
+}
+
+// clientIP is the address of the person, as the reverse proxy saw it when
+// majlis trusts one, else the TCP peer.
+func (h *Handler) clientIP(r *http.Request) string {
+	if h.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// secure tells whether the browser reached us over TLS (directly or
+// through a trusted proxy), so cookies get the Secure flag.
+func (h *Handler) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return h.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// parseForm reads a form body, turning an oversize body into errTooLarge.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errTooLarge
+		}
+		return errBadRequest("The form could not be read.")
+	}
+	return nil
+}

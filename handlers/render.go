@@ -1,0 +1,151 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/a-h/templ"
+
+	"majlis/storage"
+	"majlis/views"
+)
+
+// render writes a component with a status. It renders into a buffer first,
+// so a failing template becomes a clean 500, not half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		h.cfg.Logger.Error("render", "path", r.URL.Path, "err", err)
+		code = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString("<!DOCTYPE html><title>Error</title><p>The page could not be shown.</p>")
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Add("Vary", "HX-Request")
+	hd.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+// page builds the frame of a full page: title, navigation, viewer, flash.
+func (h *Handler) page(r *http.Request, title, nav string) views.Page {
+	p := views.Page{Title: title, Site: h.cfg.SiteName, Nav: nav}
+	if v := viewer(r); v != nil {
+		p.Viewer = &views.Viewer{Username: v.user.Username, Name: v.user.Name(), Admin: v.user.IsAdmin()}
+	}
+	if f, ok := r.Context().Value(flashKey{}).(views.Flash); ok {
+		p.Flash = f
+	}
+	return p
+}
+
+// userPath is the public address of a local user: "/@name".
+func userPath(u storage.User) string { return "/@" + u.Username }
+
+// postPath is the permalink of a post.
+func postPath(u storage.User, id storage.ID) string { return userPath(u) + "/" + id.String() }
+
+func (h *Handler) userURI(username string) string { return h.cfg.BaseURL + "/users/" + username }
+func (h *Handler) postURI(username string, id storage.ID) string {
+	return h.cfg.BaseURL + "/@" + username + "/" + id.String()
+}
+
+func avatarOf(u storage.User) views.Avatar {
+	name := u.Name()
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+	if r == utf8.RuneError {
+		r, _ = utf8.DecodeRuneInString(u.Username)
+	}
+	f := fnv.New32a()
+	f.Write([]byte(strings.ToLower(u.Username)))
+	return views.Avatar{Initial: strings.ToUpper(string(r)), Hue: int(f.Sum32() % 12)}
+}
+
+// timeOf labels a moment relative to now, as timelines show it.
+func timeOf(t, now time.Time) views.Time {
+	d := now.Sub(t)
+	var label string
+	switch {
+	case d < time.Minute:
+		label = "now"
+	case d < time.Hour:
+		label = fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		label = fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < 7*24*time.Hour:
+		label = fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	case t.Year() == now.Year():
+		label = t.Format("Jan 2")
+	default:
+		label = t.Format("Jan 2, 2006")
+	}
+	return views.Time{
+		ISO:   t.UTC().Format(time.RFC3339),
+		Label: label,
+		Title: t.UTC().Format("2 January 2006, 15:04 UTC"),
+	}
+}
+
+func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
+	p := views.Post{
+		ID:          e.Post.ID.String(),
+		URL:         postPath(e.Author, e.Post.ID),
+		AuthorName:  e.Author.Name(),
+		AuthorURL:   userPath(e.Author),
+		Handle:      "@" + e.Author.Username,
+		Avatar:      avatarOf(e.Author),
+		HTML:        e.Post.HTML,
+		Time:        timeOf(e.Post.CreatedAt, h.cfg.Now()),
+		AuthorAdmin: e.Author.IsAdmin(),
+	}
+	if v := viewer(r); v != nil && v.user.ID == e.Post.AuthorID {
+		p.CanDelete = true
+		p.DeleteURL = p.URL + "/delete"
+	}
+	return p
+}
+
+// timelineView turns a storage page into a view; base is the page's path,
+// to which the next page's cursor is added.
+func (h *Handler) timelineView(r *http.Request, t storage.Timeline, base, empty string) views.Timeline {
+	v := views.Timeline{Empty: empty}
+	for _, e := range t.Entries {
+		v.Posts = append(v.Posts, h.postView(r, e))
+	}
+	if t.Next != 0 {
+		v.MoreURL = withBefore(base, t.Next)
+	}
+	return v
+}
+
+func withBefore(base string, id storage.ID) string {
+	return base + "?before=" + url.QueryEscape(id.String())
+}
+
+func (h *Handler) userItem(u storage.User) views.UserItem {
+	return views.UserItem{Name: u.Name(), Handle: "@" + u.Username, URL: userPath(u), Avatar: avatarOf(u)}
+}
+
+// pageParam reads the ?before= cursor.
+func pageParam(r *http.Request) (storage.Page, error) {
+	p := storage.Page{Limit: 20}
+	if s := r.URL.Query().Get("before"); s != "" {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			return p, errBadRequest("The page cursor in this address is not valid.")
+		}
+		p.Before = id
+	}
+	return p, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
