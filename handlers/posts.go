@@ -3,6 +3,7 @@ package handlers
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -160,7 +161,7 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 	if isHTMX(r) {
 		// On the permalink itself there is nothing left to show: go to the
 		// profile. Elsewhere the post just leaves the list.
-		if cur := r.Header.Get("HX-Current-URL"); strings.HasSuffix(cur, postPath(e.Author, e.Post.ID)) {
+		if onPage(r.Header.Get("HX-Current-URL"), postPath(e.Author, e.Post.ID)) {
 			h.setFlash(w, r, views.Flash{Message: "Your post is deleted."})
 			w.Header().Set("HX-Redirect", userPath(e.Author))
 		}
@@ -183,6 +184,14 @@ func plainText(s string) string {
 	s = blockTag.ReplaceAllString(s, " ")
 	s = anyTag.ReplaceAllString(s, "")
 	return html.UnescapeString(s)
+}
+
+// onPage tells whether the browser's current URL (htmx's HX-Current-URL)
+// is the page at path, in any case of the username and whatever its query
+// or fragment.
+func onPage(current, path string) bool {
+	u, err := url.Parse(current)
+	return err == nil && current != "" && strings.EqualFold(u.Path, path)
 }
 
 // excerpt is the start of a post's text, for titles and descriptions.

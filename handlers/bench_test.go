@@ -1,0 +1,124 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"majlis/handlers"
+	"majlis/storage"
+)
+
+// benchInstance is a handler over a database filled for a benchmark.
+type benchInstance struct {
+	db *storage.DB
+	h  *handlers.Handler
+}
+
+// newBenchInstance makes authors accounts with posts posts in all, spread
+// round-robin, the newest last. NoSync keeps the setup fast; it does not
+// change how reads work.
+func newBenchInstance(b *testing.B, authors, posts int) (*benchInstance, []storage.User) {
+	b.Helper()
+	db := newTestDB(b, storage.Options{NoSync: true})
+	h, err := handlers.New(db, testConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	users := make([]storage.User, authors)
+	for i := range users {
+		users[i] = newUser(b, db, fmt.Sprintf("author%03d", i))
+	}
+	for i := range posts {
+		newPost(b, db, users[i%authors], fmt.Sprintf("Post number %d with **some** Markdown, a link https://example.org/%d and a few more words to make it look real.", i, i))
+	}
+	return &benchInstance{db: db, h: h}, users
+}
+
+// signIn logs name in through the handler and returns its cookies.
+func (bi *benchInstance) signIn(b *testing.B, name string) []*http.Cookie {
+	b.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {name}, "password": {"password-" + name}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	bi.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		b.Fatalf("login %s: got status %d, want 303", name, rec.Code)
+	}
+	return rec.Result().Cookies()
+}
+
+// benchPage serves path repeatedly and checks the first answer has want
+// posts.
+func (bi *benchInstance) benchPage(b *testing.B, path string, cookies []*http.Cookie, want int) {
+	b.Helper()
+	serve := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		bi.h.ServeHTTP(rec, req)
+		return rec
+	}
+	rec := serve()
+	if rec.Code != http.StatusOK {
+		b.Fatalf("%s: got status %d, want 200", path, rec.Code)
+	}
+	if got := strings.Count(rec.Body.String(), `data-testid="post"`); got != want {
+		b.Fatalf("%s: got %d posts, want %d", path, got, want)
+	}
+	b.SetBytes(int64(rec.Body.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if rec := serve(); rec.Code != http.StatusOK {
+			b.Fatalf("got status %d", rec.Code)
+		}
+	}
+}
+
+// BenchmarkLocalTimelinePage renders the first page (20 posts) of the local
+// timeline of an instance with 1,000 posts by 50 authors.
+func BenchmarkLocalTimelinePage(b *testing.B) {
+	bi, _ := newBenchInstance(b, 50, 1000)
+	bi.benchPage(b, "/local", nil, 20)
+}
+
+// BenchmarkHomeTimelinePage renders the first page of the home timeline of
+// a viewer who follows 100 authors (1,000 posts in all).
+func BenchmarkHomeTimelinePage(b *testing.B) {
+	bi, authors := newBenchInstance(b, 100, 1000)
+	viewer := newUser(b, bi.db, "viewer")
+	for _, a := range authors {
+		if err := bi.db.Follow(viewer.ID, a.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bi.benchPage(b, "/", bi.signIn(b, "viewer"), 20)
+}
+
+// BenchmarkHomeTimelineDeepPage is the home timeline's 40th page (posts
+// 781-800), reached through its cursor.
+func BenchmarkHomeTimelineDeepPage(b *testing.B) {
+	bi, authors := newBenchInstance(b, 100, 1000)
+	viewer := newUser(b, bi.db, "viewer")
+	for _, a := range authors {
+		if err := bi.db.Follow(viewer.ID, a.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var cursor storage.ID
+	for seen := 0; seen < 780; {
+		t, err := bi.db.HomeTimeline(viewer.ID, storage.Page{Before: cursor, Limit: min(100, 780-seen)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		seen += len(t.Entries)
+		cursor = t.Entries[len(t.Entries)-1].Post.ID
+	}
+	bi.benchPage(b, "/?before="+cursor.String(), bi.signIn(b, "viewer"), 20)
+}
