@@ -71,7 +71,14 @@ func parseRegistration(get func(string) string) (registration, map[string]string
 	return reg, errs
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+// isControl refuses control characters and the bidi embedding, override
+// and isolate controls, which could make a name display reversed or leak
+// its direction into the text around it. Marks (LRM, RLM) and the
+// zero-width joiners that Arabic, Persian and emoji need stay allowed.
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
 
 func (h *Handler) registerForm(w http.ResponseWriter, r *http.Request) {
 	if viewer(r) != nil {
@@ -82,8 +89,8 @@ func (h *Handler) registerForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) showRegister(w http.ResponseWriter, r *http.Request, code int, f views.Form) {
-	n, _ := h.db.CountUsers()
-	h.render(w, r, code, views.RegisterPage(h.page(r, "Sign up", "register"), f, n == 0))
+	hasUsers, _ := h.db.HasUsers()
+	h.render(w, r, code, views.RegisterPage(h.page(r, "Sign up", "register"), f, !hasUsers))
 }
 
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) {

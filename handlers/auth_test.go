@@ -100,6 +100,7 @@ func TestRegisterValidation(t *testing.T) {
 		{"password of 7 characters", "karim", "", "1234567", http.StatusBadRequest, "password", "at least 8"},
 		{"display name of 51 characters", "karim", strings.Repeat("ن", 51), "correct horse", http.StatusBadRequest, "display_name", "at most 50"},
 		{"display name with a control character", "karim", "Kar\x07im", "correct horse", http.StatusBadRequest, "display_name", "cannot be shown"},
+		{"display name with a bidi override", "karim", "Karim\u202egnp.exe", "correct horse", http.StatusBadRequest, "display_name", "cannot be shown"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,7 +29,7 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 		h.error(w, r, errForbidden("This request came from another site, so it was refused. Go back, reload the page and try again."))
 	}))
 	inner := h.withViewer(h.limitBody(cop.Handler(next)))
-	return h.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	logged := h.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -42,18 +42,25 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 		setSecurityHeaders(w.Header())
 		inner.ServeHTTP(w, profilePath(r))
 	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The cap wraps the server's own writer, so that reading past it
+		// also tells the server to close the connection instead of
+		// draining the rest of the body.
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		}
+		logged.ServeHTTP(w, r)
+	})
 }
 
-// limitBody refuses a body over MaxBodyBytes: at once when its length is
-// declared, else when a handler reads past the cap (see parseForm).
+// limitBody refuses a body whose declared length is over MaxBodyBytes at
+// once; a body of unknown length hits the cap set in middleware when a
+// handler reads past it (see parseForm).
 func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > h.cfg.MaxBodyBytes {
 			h.error(w, r, errTooLarge)
 			return
-		}
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -133,10 +140,8 @@ func (h *Handler) withViewer(next http.Handler) http.Handler {
 			return
 		}
 		if id, ok := h.sessions.sessionID(r); ok {
-			if s, err := h.db.Session(id); err == nil {
-				if u, err := h.db.UserByID(s.UserID); err == nil {
-					r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, &signedIn{user: u, session: id}))
-				}
+			if _, u, err := h.db.SessionUser(id); err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, &signedIn{user: u, session: id}))
 			}
 		}
 		if r.Method == http.MethodGet && !isHTMX(r) {

@@ -56,20 +56,49 @@ func (db *DB) SaveSession(s Session) error {
 // Session returns a live session; an expired or unknown one is ErrNotFound.
 func (db *DB) Session(id string) (Session, error) {
 	var s Session
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketSessions).Get([]byte(id))
-		if v == nil {
-			return fmt.Errorf("session: %w", ErrNotFound)
-		}
-		return json.Unmarshal(v, &s)
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		s, err = db.getSession(tx, id)
+		return err
 	})
 	if err != nil {
 		return Session{}, err
+	}
+	return s, nil
+}
+
+func (db *DB) getSession(tx *bolt.Tx, id string) (Session, error) {
+	var s Session
+	v := tx.Bucket(bucketSessions).Get([]byte(id))
+	if v == nil {
+		return s, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &s); err != nil {
+		return s, fmt.Errorf("session: decode: %w", err)
 	}
 	if !s.ExpiresAt.After(db.now()) {
 		return Session{}, fmt.Errorf("session expired: %w", ErrNotFound)
 	}
 	return s, nil
+}
+
+// SessionUser returns a live session and its user in one read, as every
+// signed-in request needs both.
+func (db *DB) SessionUser(id string) (Session, User, error) {
+	var (
+		s Session
+		u User
+	)
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		if s, err = db.getSession(tx, id); err != nil {
+			return err
+		}
+		u, err = getUser(tx, s.UserID)
+		return err
+	})
+	if err != nil {
+		return Session{}, User{}, err
+	}
+	return s, u, nil
 }
 
 // DeleteSession ends one session. Deleting an unknown session is not an error.

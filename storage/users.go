@@ -197,3 +197,14 @@ func updateUser(tx *bolt.Tx, id ID, fn func(*User)) error {
 	fn(&u)
 	return putUser(tx, &u)
 }
+
+// HasUsers tells whether the instance has any local account yet; it stops
+// at the first one it finds.
+func (db *DB) HasUsers() (bool, error) {
+	var ok bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		ok = hasLocalUser(tx)
+		return nil
+	})
+	return ok, err
+}
