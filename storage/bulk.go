@@ -32,11 +32,11 @@ const bulkFillPercent = 0.95
 // users and posts by ascending ID, follows grouped by follower with
 // ascending followees (and followers of each followee ascending).
 type BulkWriter struct {
-	tx                                                 *bolt.Tx
+	tx                                               *bolt.Tx
 	users, usernames, posts, authorPosts, localPosts *bolt.Bucket
-	follows, followers                                 *bolt.Bucket
-	deltas                                             map[ID]*countDelta
-	n                                                  int
+	follows, followers                               *bolt.Bucket
+	deltas                                           map[ID]*countDelta
+	n                                                int
 }
 
 type countDelta struct{ posts, followers, following int }
@@ -59,7 +59,8 @@ func (db *DB) Bulk(fn func(b *BulkWriter) error) error {
 			followers:   tx.Bucket(bucketFollowers),
 			deltas:      map[ID]*countDelta{},
 		}
-		for _, bk := range []*bolt.Bucket{b.users, b.posts, b.authorPosts, b.localPosts, b.follows, b.followers} {
+		// Not users: their records grow when the counts are written.
+		for _, bk := range []*bolt.Bucket{b.posts, b.authorPosts, b.localPosts, b.follows, b.followers} {
 			bk.FillPercent = bulkFillPercent
 		}
 		if err := fn(b); err != nil {

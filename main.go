@@ -1,0 +1,229 @@
+// Command majlis is a self-hosted microblog for small communities: one
+// binary, one bbolt file.
+package main
+
+import (
+	"context"
+	"errors"
+	"expvar"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"majlis/handlers"
+	"majlis/storage"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "majlis:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the server's configuration, from flags and MAJLIS_* variables.
+type config struct {
+	addr       string
+	debugAddr  string
+	data       string
+	url        string
+	name       string
+	trustProxy bool
+	logFormat  string
+}
+
+// env returns the MAJLIS_ twin of a flag, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv("MAJLIS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); ok {
+		return v
+	}
+	return def
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("majlis", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("addr", ":8080"), "address to listen on (MAJLIS_ADDR)")
+	fs.StringVar(&c.data, "data", env("data", "data"), "folder that holds majlis.db (MAJLIS_DATA)")
+	fs.StringVar(&c.url, "url", env("url", ""), "public URL of the instance, e.g. https://majlis.example (MAJLIS_URL); default http://localhost:PORT")
+	fs.StringVar(&c.name, "name", env("name", "majlis"), "name of the instance (MAJLIS_NAME)")
+	trust := env("trust-proxy", "false")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", trust == "1" || strings.EqualFold(trust, "true"), "trust X-Forwarded-Proto and X-Forwarded-For from a reverse proxy (MAJLIS_TRUST_PROXY)")
+	fs.StringVar(&c.logFormat, "log", env("log", "text"), "log format: text or json (MAJLIS_LOG)")
+	fs.StringVar(&c.debugAddr, "debug-addr", env("debug-addr", ""), "if set, serve pprof profiles and expvar memory statistics on this address; keep it on loopback (MAJLIS_DEBUG_ADDR)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: majlis [flags]\n       majlis COMMAND [flags]\n\nWith no command, serves a majlis instance. Commands:\n")
+		for _, c := range commands {
+			fmt.Fprintf(fs.Output(), "  %-8s %s\n", c.name, c.help)
+		}
+		fmt.Fprintf(fs.Output(), "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unknown command %q (run majlis -h)", fs.Arg(0))
+	}
+	if c.url == "" {
+		_, port, err := net.SplitHostPort(c.addr)
+		if err != nil {
+			return c, fmt.Errorf("-addr %q: %w", c.addr, err)
+		}
+		c.url = "http://localhost:" + port
+	}
+	if !strings.HasPrefix(c.url, "http://") && !strings.HasPrefix(c.url, "https://") {
+		return c, fmt.Errorf("-url %q must start with http:// or https://", c.url)
+	}
+	return c, nil
+}
+
+// command is a subcommand for operators: "majlis NAME [flags]".
+type command struct {
+	name string
+	help string
+	run  func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// commands lists every subcommand.
+var commands = []command{
+	{"check", "check the database file for consistency (with the server stopped)", runCheck},
+}
+
+// run dispatches to a subcommand or serves.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		for _, c := range commands {
+			if c.name == args[0] {
+				return c.run(ctx, args[1:], stdout, stderr)
+			}
+		}
+		return fmt.Errorf("unknown command %q (run majlis -h)", args[0])
+	}
+	return serve(ctx, args, stdout, stderr)
+}
+
+// serve starts the server and returns when ctx is done and every request in
+// flight has finished.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var logger *slog.Logger
+	if c.logFormat == "json" {
+		logger = slog.New(slog.NewJSONHandler(stdout, nil))
+	} else {
+		logger = slog.New(slog.NewTextHandler(stdout, nil))
+	}
+	path := filepath.Join(c.data, "majlis.db")
+	db, err := storage.Open(path, storage.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	h, err := handlers.New(db, handlers.Config{
+		BaseURL:    c.url,
+		SiteName:   c.name,
+		TrustProxy: c.trustProxy,
+		Logger:     logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go pruneSessions(ctx, db, logger)
+	if c.debugAddr != "" {
+		if err := serveDebug(ctx, c.debugAddr, logger); err != nil {
+			return err
+		}
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("majlis is serving", "addr", ln.Addr().String(), "url", c.url, "data", path)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// pruneSessions deletes expired sessions every hour.
+func pruneSessions(ctx context.Context, db *storage.DB, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.PruneSessions(); err != nil {
+			logger.Error("prune sessions", "err", err)
+		} else if n > 0 {
+			logger.Info("pruned expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// serveDebug serves pprof and expvar (with runtime.MemStats) on a separate
+// listener, never on the public one.
+func serveDebug(ctx context.Context, addr string, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("debug listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /debug/vars", expvar.Handler())
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	logger.Info("debug endpoints", "addr", ln.Addr().String())
+	return nil
+}
