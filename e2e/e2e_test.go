@@ -498,7 +498,7 @@ func TestDeletePost(t *testing.T) {
 	if got := b.text(`[data-testid="posts-count"]`); got != "1" {
 		t.Errorf("posts count on the profile = %q, want 1", got)
 	}
-	if _, err := h.db.Post(doomed.ID); err == nil {
+	if _, err := h.db.Post(0, doomed.ID); err == nil {
 		t.Error("the deleted post is still in storage")
 	}
 

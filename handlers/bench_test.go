@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"golang.org/x/crypto/bcrypt"
+
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -94,7 +96,7 @@ func BenchmarkHomeTimelinePage(b *testing.B) {
 	bi, authors := newBenchInstance(b, 100, 1000)
 	viewer := newUser(b, bi.db, "viewer")
 	for _, a := range authors {
-		if err := bi.db.Follow(viewer.ID, a.ID); err != nil {
+		if _, err := bi.db.Follow(viewer.ID, a.ID); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -107,7 +109,7 @@ func BenchmarkHomeTimelineDeepPage(b *testing.B) {
 	bi, authors := newBenchInstance(b, 100, 1000)
 	viewer := newUser(b, bi.db, "viewer")
 	for _, a := range authors {
-		if err := bi.db.Follow(viewer.ID, a.ID); err != nil {
+		if _, err := bi.db.Follow(viewer.ID, a.ID); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -121,4 +123,28 @@ func BenchmarkHomeTimelineDeepPage(b *testing.B) {
 		cursor = t.Entries[len(t.Entries)-1].Post.ID
 	}
 	bi.benchPage(b, "/?before="+cursor.String(), bi.signIn(b, "viewer"), 20)
+}
+
+// BenchmarkPasswordHash is the cost of one sign-up (and one password
+// change) at the bcrypt work factor the server uses: it bounds how many
+// logins a second one core can check, and what a guess costs an attacker.
+func BenchmarkPasswordHash(b *testing.B) {
+	for b.Loop() {
+		if _, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), handlers.DefaultPasswordCost); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPasswordCheck is the cost of one login attempt.
+func BenchmarkPasswordCheck(b *testing.B) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), handlers.DefaultPasswordCost)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := bcrypt.CompareHashAndPassword(hash, []byte("correct horse battery")); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

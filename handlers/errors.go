@@ -62,6 +62,8 @@ func status(err error) (int, string) {
 		return he.status, he.message
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound, "There is nothing here. It may have been deleted, or the address may be mistyped."
+	case errors.Is(err, storage.ErrForbidden):
+		return http.StatusForbidden, "That is not allowed between these accounts or on this post."
 	case errors.Is(err, storage.ErrExists):
 		return http.StatusConflict, "That has already been done."
 	case errors.Is(err, storage.ErrInvalid):

@@ -325,7 +325,7 @@ func postCount(t testing.TB, db *storage.DB, name string) int {
 	if err != nil {
 		t.Fatalf("LocalUser(%q): %v", name, err)
 	}
-	tl, err := db.AuthorTimeline(u.ID, storage.Page{Limit: 100})
+	tl, err := db.AuthorTimeline(0, u.ID, false, storage.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,6 +151,14 @@ func (h *Handler) withViewer(next http.Handler) http.Handler {
 	})
 }
 
+// viewerID is the signed-in user's ID, 0 for a visitor.
+func viewerID(r *http.Request) storage.ID {
+	if v := viewer(r); v != nil {
+		return v.user.ID
+	}
+	return 0
+}
+
 // viewer returns the signed-in user, or nil for a visitor.
 func viewer(r *http.Request) *signedIn {
 	v, _ := r.Context().Value(viewerKey{}).(*signedIn)

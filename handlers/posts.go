@@ -101,7 +101,7 @@ func (h *Handler) postFromPath(r *http.Request) (storage.Entry, error) {
 	if err != nil {
 		return storage.Entry{}, errNotFound("There is no post at this address.")
 	}
-	e, err := h.db.Post(id)
+	e, err := h.db.Post(viewerID(r), id)
 	if err != nil {
 		return e, err
 	}

@@ -59,7 +59,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	t, err := h.db.AuthorTimeline(u.ID, page)
+	t, err := h.db.AuthorTimeline(viewerID(r), u.ID, false, page)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -149,7 +149,7 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		return
 	}
 	if follow {
-		err = h.db.Follow(me.ID, u.ID)
+		_, err = h.db.Follow(me.ID, u.ID)
 		if errors.Is(err, storage.ErrExists) {
 			err = nil
 		}

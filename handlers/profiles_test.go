@@ -199,7 +199,7 @@ func TestRelationsPagination(t *testing.T) {
 	var want []string
 	for i := range 45 {
 		u := newUser(t, srv.db, "fan"+string(rune('a'+i/26))+string(rune('a'+i%26)))
-		if err := srv.db.Follow(u.ID, star.ID); err != nil {
+		if _, err := srv.db.Follow(u.ID, star.ID); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, "@"+u.Username)

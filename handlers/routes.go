@@ -35,5 +35,11 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /users/{username}/{id}/delete", h.requireUser(h.deleteForm))
 	m.HandleFunc("POST /users/{username}/{id}/delete", h.requireUser(h.deletePost))
 
+	// Conversations: replies and threads, likes, reposts, bookmarks, pins,
+	// edits, hashtags (posts.go, thread.go, interactions.go, tags.go).
+
+	// People: notifications, profile settings, follow requests, blocks and
+	// mutes (notifications.go, settings.go, relations.go).
+
 	m.HandleFunc("/", h.notFound)
 }

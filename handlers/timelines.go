@@ -42,7 +42,7 @@ func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	t, err := h.db.LocalTimeline(page)
+	t, err := h.db.LocalTimeline(viewerID(r), page)
 	if err != nil {
 		h.error(w, r, err)
 		return

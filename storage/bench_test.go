@@ -26,7 +26,7 @@ func newBenchFixture(b *testing.B, nAuthors, nPosts int) *benchFixture {
 	f := &benchFixture{db: db, reader: createUser(b, db, "reader")}
 	for i := range nAuthors {
 		a := createUser(b, db, fmt.Sprintf("author%03d", i))
-		if err := db.Follow(f.reader.ID, a.ID); err != nil {
+		if err := followErr(db, f.reader.ID, a.ID); err != nil {
 			b.Fatalf("Follow: %v", err)
 		}
 		f.authors = append(f.authors, a)
@@ -98,14 +98,15 @@ func BenchmarkHomeTimeline(b *testing.B) {
 
 func BenchmarkLocalTimeline(b *testing.B) {
 	f := newBenchFixture(b, 100, 20_000)
-	b.Run("newest", func(b *testing.B) { benchPage(b, f.db.LocalTimeline, Page{Limit: 20}, 20) })
-	b.Run("middle", func(b *testing.B) { benchPage(b, f.db.LocalTimeline, Page{Before: f.posts[10_000].ID, Limit: 20}, 20) })
+	local := func(p Page) (Timeline, error) { return f.db.LocalTimeline(0, p) }
+	b.Run("newest", func(b *testing.B) { benchPage(b, local, Page{Limit: 20}, 20) })
+	b.Run("middle", func(b *testing.B) { benchPage(b, local, Page{Before: f.posts[10_000].ID, Limit: 20}, 20) })
 }
 
 func BenchmarkAuthorTimeline(b *testing.B) {
 	f := newBenchFixture(b, 100, 20_000)
 	a := f.authors[42]
-	author := func(p Page) (Timeline, error) { return f.db.AuthorTimeline(a.ID, p) }
+	author := func(p Page) (Timeline, error) { return f.db.AuthorTimeline(0, a.ID, false, p) }
 	b.Run("newest", func(b *testing.B) { benchPage(b, author, Page{Limit: 20}, 20) })
 	b.Run("middle", func(b *testing.B) { benchPage(b, author, Page{Before: f.posts[10_042].ID, Limit: 20}, 20) })
 }

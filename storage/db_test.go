@@ -51,7 +51,7 @@ func TestOpenAfterClose(t *testing.T) {
 	if db.Path() != path {
 		t.Errorf("Path() = %q, want %q", db.Path(), path)
 	}
-	e, err := db.Post(p.ID)
+	e, err := db.Post(0, p.ID)
 	if err != nil || e.Post.Source != p.Source || e.Author.Username != "amal" {
 		t.Errorf("Post after reopen = %q by %q, %v; want %q by amal", e.Post.Source, e.Author.Username, err, p.Source)
 	}
@@ -208,7 +208,7 @@ func TestCreatePostConcurrent(t *testing.T) {
 		t.Fatalf("created %d distinct posts, want %d", len(want), workers*perWorker)
 	}
 	for id := range want {
-		if _, err := db.Post(id); err != nil {
+		if _, err := db.Post(0, id); err != nil {
 			t.Errorf("Post(%d): %v", id, err)
 		}
 	}
@@ -219,8 +219,8 @@ func TestCreatePostConcurrent(t *testing.T) {
 		name string
 		get  func(Page) (Timeline, error)
 	}{
-		{"local", db.LocalTimeline},
-		{"author", func(p Page) (Timeline, error) { return db.AuthorTimeline(amal.ID, p) }},
+		{"local", localTL(db)},
+		{"author", func(p Page) (Timeline, error) { return db.AuthorTimeline(0, amal.ID, false, p) }},
 		{"home", func(p Page) (Timeline, error) { return db.HomeTimeline(amal.ID, p) }},
 	} {
 		t.Run(tl.name, func(t *testing.T) {
@@ -282,7 +282,7 @@ func TestCreatePostConcurrentWithFailures(t *testing.T) {
 		t.Errorf("PostsCount = %d, want %d", got, good)
 	}
 	n := 0
-	for _, page := range walk(t, db.LocalTimeline, 100) {
+	for _, page := range walk(t, localTL(db), 100) {
 		for _, e := range page.Entries {
 			if e.Post.AuthorID != amal.ID {
 				t.Errorf("local timeline lists a post by %d, want only amal's", e.Post.AuthorID)

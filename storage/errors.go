@@ -13,6 +13,9 @@ var (
 	ErrInvalid = errors.New("invalid value")
 	// ErrNewerSchema means the file was written by a newer majlis than this one.
 	ErrNewerSchema = errors.New("database schema is newer than this program")
+	// ErrForbidden means the action is not allowed between these accounts
+	// or on this post (a block, a visibility rule, a limit).
+	ErrForbidden = errors.New("not allowed")
 	// ErrLocked means another process holds the database file.
 	ErrLocked = errors.New("database is in use by another process")
 )

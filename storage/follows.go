@@ -2,70 +2,168 @@ package storage
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// Follow makes follower follow followee: both index entries and both counts
-// change in one transaction. Following twice is ErrExists; following
-// yourself is ErrInvalid.
-func (db *DB) Follow(followerID, followeeID ID) error {
+// FollowState is what a follow did.
+type FollowState int
+
+// Follow outcomes.
+const (
+	// Followed: the follow took effect at once.
+	Followed FollowState = iota
+	// Requested: the account is locked; its owner has been asked.
+	Requested
+)
+
+// Follow makes follower follow followee: both index entries, both counts
+// and the notification change in one transaction. A locked followee gets
+// a follow request instead. Following twice is ErrExists; following
+// yourself is ErrInvalid; across a block ErrForbidden.
+func (db *DB) Follow(followerID, followeeID ID) (FollowState, error) {
 	if followerID == followeeID {
-		return fmt.Errorf("follow: cannot follow yourself: %w", ErrInvalid)
+		return 0, fmt.Errorf("follow: cannot follow yourself: %w", ErrInvalid)
 	}
+	var state FollowState
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		follows := tx.Bucket(bucketFollows)
-		key := pairKey(followerID, followeeID)
-		if follows.Get(key) != nil {
+		if tx.Bucket(bucketFollows).Get(pairKey(followerID, followeeID)) != nil {
 			return fmt.Errorf("already following: %w", ErrExists)
 		}
-		if err := updateUser(tx, followeeID, func(u *User) { u.FollowersCount++ }); err != nil {
+		if _, err := getUser(tx, followerID); err != nil {
 			return err
 		}
-		if err := updateUser(tx, followerID, func(u *User) { u.FollowingCount++ }); err != nil {
+		followee, err := getUser(tx, followeeID)
+		if err != nil {
 			return err
 		}
-		now := u64(uint64(db.now().UnixNano()))
-		if err := follows.Put(key, now); err != nil {
-			return err
+		if blockedEitherWay(tx, followerID, followeeID) {
+			return fmt.Errorf("follow across a block: %w", ErrForbidden)
 		}
-		return tx.Bucket(bucketFollowers).Put(pairKey(followeeID, followerID), now)
+		if followee.Locked {
+			state = Requested
+			if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
+				return fmt.Errorf("already requested: %w", ErrExists)
+			}
+			now := stamp(db.now())
+			if err := tx.Bucket(bucketRequests).Put(pairKey(followeeID, followerID), now); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketSentRequests).Put(pairKey(followerID, followeeID), now); err != nil {
+				return err
+			}
+			return notify(tx, followeeID, NoteFollowRequest, followerID, 0, db.ids.Next(db.now()))
+		}
+		state = Followed
+		return db.follow(tx, followerID, followeeID)
 	})
 	if err != nil {
-		return fmt.Errorf("follow: %w", err)
+		return 0, fmt.Errorf("follow: %w", err)
 	}
-	return nil
+	return state, nil
 }
 
-// Unfollow undoes Follow; ErrNotFound when there was no follow.
+// follow writes a follow and its counts and tells the followee.
+func (db *DB) follow(tx *bolt.Tx, followerID, followeeID ID) error {
+	if err := updateUser(tx, followeeID, func(u *User) { u.FollowersCount++ }); err != nil {
+		return err
+	}
+	if err := updateUser(tx, followerID, func(u *User) { u.FollowingCount++ }); err != nil {
+		return err
+	}
+	now := stamp(db.now())
+	if err := tx.Bucket(bucketFollows).Put(pairKey(followerID, followeeID), now); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketFollowers).Put(pairKey(followeeID, followerID), now); err != nil {
+		return err
+	}
+	return notify(tx, followeeID, NoteFollow, followerID, 0, db.ids.Next(db.now()))
+}
+
+// Unfollow undoes Follow, or withdraws a pending follow request;
+// ErrNotFound when there was neither.
 func (db *DB) Unfollow(followerID, followeeID ID) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		follows := tx.Bucket(bucketFollows)
-		key := pairKey(followerID, followeeID)
-		if follows.Get(key) == nil {
-			return fmt.Errorf("not following: %w", ErrNotFound)
+		if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
+			return dropRequest(tx, followerID, followeeID)
 		}
-		if err := follows.Delete(key); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketFollowers).Delete(pairKey(followeeID, followerID)); err != nil {
-			return err
-		}
-		dec := func(n *int) {
-			if *n > 0 {
-				*n--
-			}
-		}
-		if err := updateUser(tx, followeeID, func(u *User) { dec(&u.FollowersCount) }); err != nil {
-			return err
-		}
-		return updateUser(tx, followerID, func(u *User) { dec(&u.FollowingCount) })
+		return unfollow(tx, followerID, followeeID)
 	})
 	if err != nil {
 		return fmt.Errorf("unfollow: %w", err)
 	}
 	return nil
+}
+
+func unfollow(tx *bolt.Tx, followerID, followeeID ID) error {
+	follows := tx.Bucket(bucketFollows)
+	key := pairKey(followerID, followeeID)
+	if follows.Get(key) == nil {
+		return fmt.Errorf("not following: %w", ErrNotFound)
+	}
+	if err := follows.Delete(key); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketFollowers).Delete(pairKey(followeeID, followerID)); err != nil {
+		return err
+	}
+	if err := updateUser(tx, followeeID, func(u *User) { u.FollowersCount = max(u.FollowersCount-1, 0) }); err != nil {
+		return err
+	}
+	return updateUser(tx, followerID, func(u *User) { u.FollowingCount = max(u.FollowingCount-1, 0) })
+}
+
+// dropRequest removes a pending follow request from requester to target,
+// if there is one.
+func dropRequest(tx *bolt.Tx, requesterID, targetID ID) error {
+	if err := tx.Bucket(bucketSentRequests).Delete(pairKey(requesterID, targetID)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketRequests).Delete(pairKey(targetID, requesterID))
+}
+
+// AcceptFollowRequest turns a pending request into a follow.
+func (db *DB) AcceptFollowRequest(targetID, requesterID ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return db.acceptRequest(tx, targetID, requesterID) })
+	if err != nil {
+		return fmt.Errorf("accept follow request: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) acceptRequest(tx *bolt.Tx, targetID, requesterID ID) error {
+	if tx.Bucket(bucketRequests).Get(pairKey(targetID, requesterID)) == nil {
+		return fmt.Errorf("no such request: %w", ErrNotFound)
+	}
+	if err := dropRequest(tx, requesterID, targetID); err != nil {
+		return err
+	}
+	if tx.Bucket(bucketFollows).Get(pairKey(requesterID, targetID)) != nil {
+		return nil
+	}
+	return db.follow(tx, requesterID, targetID)
+}
+
+// RejectFollowRequest refuses a pending request; the requester is not told.
+func (db *DB) RejectFollowRequest(targetID, requesterID ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketRequests).Get(pairKey(targetID, requesterID)) == nil {
+			return fmt.Errorf("no such request: %w", ErrNotFound)
+		}
+		return dropRequest(tx, requesterID, targetID)
+	})
+	if err != nil {
+		return fmt.Errorf("reject follow request: %w", err)
+	}
+	return nil
+}
+
+// FollowRequests lists the accounts waiting for the user's approval.
+func (db *DB) FollowRequests(userID ID, page Page) (UserList, error) {
+	return db.relations(bucketRequests, userID, page)
 }
 
 // IsFollowing tells whether follower follows followee.
@@ -77,6 +175,8 @@ func (db *DB) IsFollowing(followerID, followeeID ID) (bool, error) {
 	})
 	return ok, err
 }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // UserList is one page of accounts; Next is the cursor for the next page.
 type UserList struct {

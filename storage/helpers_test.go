@@ -140,3 +140,15 @@ func storePosts(t testing.TB, db *DB, posts []Post) {
 		t.Fatal(err)
 	}
 }
+
+// followErr follows and keeps only the error, for tests about errors and
+// counts.
+func followErr(db *DB, follower, followee ID) error {
+	_, err := db.Follow(follower, followee)
+	return err
+}
+
+// localTL is the local timeline as a visitor sees it.
+func localTL(db *DB) func(Page) (Timeline, error) {
+	return func(p Page) (Timeline, error) { return db.LocalTimeline(0, p) }
+}

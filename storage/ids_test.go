@@ -141,7 +141,7 @@ func TestIDsContinueAfterReopen(t *testing.T) {
 		t.Errorf("NewID after reopen = %d, want > newest post %d", id, future.ID)
 	}
 	p := createPost(t, db, amal)
-	tl, err := db.LocalTimeline(Page{})
+	tl, err := db.LocalTimeline(0, Page{})
 	if err != nil {
 		t.Fatalf("LocalTimeline: %v", err)
 	}

@@ -13,6 +13,21 @@ var (
 	bucketFollowers    = []byte("followers")
 	bucketSessions     = []byte("sessions")
 	bucketUserSessions = []byte("user_sessions")
+	bucketReplies      = []byte("replies")
+	bucketTags         = []byte("tags")
+	bucketLikes        = []byte("likes")
+	bucketUserLikes    = []byte("user_likes")
+	bucketReposts      = []byte("reposts")
+	bucketUserReposts  = []byte("user_reposts")
+	bucketBookmarks    = []byte("bookmarks")
+	bucketPostMarks    = []byte("post_bookmarks")
+	bucketNotes        = []byte("notifications")
+	bucketBlocks       = []byte("blocks")
+	bucketBlockedBy    = []byte("blocked_by")
+	bucketMutes        = []byte("mutes")
+	bucketRequests     = []byte("follow_requests")
+	bucketSentRequests = []byte("sent_requests")
+	bucketEdits        = []byte("edits")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -22,7 +37,21 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketUsers, bucketUsernames, bucketPosts, bucketAuthorPosts,
 	bucketLocalPosts, bucketFollows, bucketFollowers, bucketSessions, bucketUserSessions,
+	bucketReplies, bucketTags, bucketLikes, bucketUserLikes, bucketReposts, bucketUserReposts,
+	bucketBookmarks, bucketPostMarks, bucketNotes, bucketBlocks, bucketBlockedBy, bucketMutes,
+	bucketRequests, bucketSentRequests, bucketEdits,
 }
+
+// tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The
+// zero byte ends the tag, so "go" and "gopher" never share a prefix.
+func tagKey(tag string, id ID) []byte {
+	k := make([]byte, 0, len(tag)+9)
+	k = append(k, tag...)
+	k = append(k, 0)
+	return append(k, idKey(id)...)
+}
+
+func tagPrefix(tag string) []byte { return append([]byte(tag), 0) }
 
 // idKey encodes an ID as 8 big-endian bytes.
 func idKey(id ID) []byte {

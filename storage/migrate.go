@@ -16,14 +16,25 @@ type migration struct {
 // migrations are applied in order; the schema version of a file is the
 // number of migrations it has had. Append only: never edit a released step.
 var migrations = []migration{
-	{"create buckets", func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+	{"create buckets", createBuckets(bucketMeta, bucketUsers, bucketUsernames, bucketPosts,
+		bucketAuthorPosts, bucketLocalPosts, bucketFollows, bucketFollowers, bucketSessions,
+		bucketUserSessions)},
+	{"create conversation buckets", createBuckets(bucketReplies, bucketTags, bucketLikes,
+		bucketUserLikes, bucketReposts, bucketUserReposts, bucketBookmarks, bucketPostMarks,
+		bucketNotes, bucketBlocks, bucketBlockedBy, bucketMutes, bucketRequests,
+		bucketSentRequests, bucketEdits)},
+}
+
+// createBuckets is a migration step that adds buckets.
+func createBuckets(names ...[]byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, name := range names {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
 		}
 		return nil
-	}},
+	}
 }
 
 // SchemaVersion is the version this program writes.
@@ -66,7 +77,7 @@ func (db *DB) migrate() error {
 		if err != nil {
 			return fmt.Errorf("migration %d (%s): %w", v+1, step.name, err)
 		}
-		if have > 0 || v > 0 {
+		if have > 0 {
 			db.log.Info("database upgraded", "schema_version", v+1, "step", step.name)
 		}
 	}

@@ -12,74 +12,288 @@ import (
 // Visibility says who may see a post.
 type Visibility string
 
-// Visibilities. Only public posts exist until conversations arrive; the
-// field is stored from the first version so nothing needs rewriting then.
+// Visibilities, from the widest audience to the narrowest.
 const (
+	// Public posts show everywhere: timelines, profiles, tag pages.
 	Public Visibility = "public"
+	// Unlisted posts show on the profile and in followers' home timelines,
+	// not on the local timeline nor tag pages.
+	Unlisted Visibility = "unlisted"
+	// FollowersOnly posts show to the author's followers and mentioned users.
+	FollowersOnly Visibility = "followers"
+	// Direct posts show to the mentioned users only.
+	Direct Visibility = "direct"
 )
 
+// Valid tells whether v is one of the four visibilities.
+func (v Visibility) Valid() bool {
+	switch v {
+	case Public, Unlisted, FollowersOnly, Direct:
+		return true
+	}
+	return false
+}
+
+// Repostable tells whether posts of this visibility may be reposted.
+func (v Visibility) Repostable() bool { return v == Public || v == Unlisted }
+
 // Post is one message. Source is the Markdown the author wrote; HTML is the
-// sanitized rendering made once when the post was saved.
+// sanitized rendering made once when the post was saved. A repost is a
+// Post too: it has RepostOf set and no text of its own.
 type Post struct {
 	V          int        `json:"v"`
 	ID         ID         `json:"id"`
 	AuthorID   ID         `json:"author_id"`
 	URI        string     `json:"uri"`
-	Source     string     `json:"source"`
-	HTML       string     `json:"html"`
+	Source     string     `json:"source,omitempty"`
+	HTML       string     `json:"html,omitempty"`
 	Visibility Visibility `json:"visibility"`
 	Local      bool       `json:"local"`
 	CreatedAt  time.Time  `json:"created_at"`
+	// ContentWarning, when set, is shown instead of the body until the
+	// reader opens it.
+	ContentWarning string `json:"cw,omitempty"`
+	// InReplyTo is the post this one answers; InReplyToAuthor its author,
+	// kept so the reply still says whom it answers after a deletion.
+	InReplyTo       ID `json:"in_reply_to,omitempty"`
+	InReplyToAuthor ID `json:"in_reply_to_author,omitempty"`
+	// RepostOf is the original of a repost.
+	RepostOf ID `json:"repost_of,omitempty"`
+	// Mentions are the accounts named with @, which direct and
+	// followers-only posts also reach.
+	Mentions []ID `json:"mentions,omitempty"`
+	// Tags are the normalised hashtags of the post.
+	Tags     []string  `json:"tags,omitempty"`
+	EditedAt time.Time `json:"edited_at,omitzero"`
+	Replies  int       `json:"replies,omitempty"`
+	Likes    int       `json:"likes,omitempty"`
+	Reposts  int       `json:"reposts,omitempty"`
 }
 
-const postVersion = 1
+const postVersion = 2
 
-// CreatePost stores a post with its index entries and counts in one
-// transaction. The caller sets ID (from NewID) and URI. Concurrent calls are
-// batched into shared transactions, so many small posts cost few fsyncs.
+// IsRepost tells whether the post is a repost of another.
+func (p *Post) IsRepost() bool { return p.RepostOf != 0 }
+
+// Mentioned tells whether the post names the user.
+func (p *Post) Mentioned(id ID) bool {
+	for _, m := range p.Mentions {
+		if m == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Post kinds in the author index value.
+const (
+	kindPost byte = iota
+	kindReply
+	kindRepost
+)
+
+var visCodes = map[Visibility]byte{Public: 1, Unlisted: 2, FollowersOnly: 3, Direct: 4}
+var visByCode = map[byte]Visibility{1: Public, 2: Unlisted, 3: FollowersOnly, 4: Direct}
+
+// indexMeta is the value of an author_posts entry: enough to filter a
+// timeline without decoding the post. [0] visibility code, [1] kind,
+// [2:10] the replied-to author (reply) or the original post (repost).
+type indexMeta struct {
+	vis  Visibility
+	kind byte
+	ref  ID
+}
+
+func (m indexMeta) encode() []byte {
+	b := make([]byte, 10)
+	b[0] = visCodes[m.vis]
+	b[1] = m.kind
+	copy(b[2:], idKey(m.ref))
+	return b
+}
+
+func decodeMeta(v []byte) indexMeta {
+	if len(v) < 10 {
+		return indexMeta{vis: Public, kind: kindPost}
+	}
+	m := indexMeta{vis: visByCode[v[0]], kind: v[1], ref: keyID(v, 2)}
+	if m.vis == "" {
+		m.vis = Public
+	}
+	return m
+}
+
+func metaOf(p *Post) indexMeta {
+	switch {
+	case p.RepostOf != 0:
+		return indexMeta{vis: p.Visibility, kind: kindRepost, ref: p.RepostOf}
+	case p.InReplyTo != 0:
+		return indexMeta{vis: p.Visibility, kind: kindReply, ref: p.InReplyToAuthor}
+	}
+	return indexMeta{vis: p.Visibility, kind: kindPost}
+}
+
+// onLocalTimeline: public, written here, neither a reply nor a repost.
+func onLocalTimeline(p *Post) bool {
+	return p.Local && p.Visibility == Public && p.InReplyTo == 0 && p.RepostOf == 0
+}
+
+func putPost(tx *bolt.Tx, p *Post) error {
+	p.V = postVersion
+	v, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPosts).Put(idKey(p.ID), v)
+}
+
+// CreatePost stores a post with its index entries, counts and
+// notifications in one transaction. The caller sets ID (from NewID), URI,
+// and for a reply InReplyTo (the parent must exist and be visible to the
+// author; InReplyToAuthor is filled in). Mentions of accounts that block
+// the author, or that the author blocks, are refused with ErrForbidden, as
+// is a reply across a block. Concurrent calls share transactions (bbolt
+// Batch), so many small posts cost few fsyncs.
 func (db *DB) CreatePost(p *Post) error {
-	if p.ID == 0 || p.AuthorID == 0 || p.URI == "" {
+	if p.ID == 0 || p.AuthorID == 0 || p.URI == "" || p.RepostOf != 0 {
 		return fmt.Errorf("create post: id, author and uri are required: %w", ErrInvalid)
 	}
 	if p.Visibility == "" {
 		p.Visibility = Public
 	}
+	if !p.Visibility.Valid() {
+		return fmt.Errorf("create post: visibility %q: %w", p.Visibility, ErrInvalid)
+	}
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = p.ID.Time()
 	}
-	p.V = postVersion
-	v, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("create post: %w", err)
-	}
-	post := *p
-	err = db.bolt.Batch(func(tx *bolt.Tx) error {
-		// Batch may run this function again after a failed batch: it only
-		// writes values computed above, and the count is read afresh.
-		posts := tx.Bucket(bucketPosts)
-		if posts.Get(idKey(post.ID)) != nil {
-			return fmt.Errorf("post %d: %w", post.ID, ErrExists)
-		}
-		if err := updateUser(tx, post.AuthorID, func(u *User) { u.PostsCount++ }); err != nil {
+	in := *p
+	var out Post
+	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+		// Batch may run this function again after a failed batch: it
+		// starts from the caller's post each time and reads counts afresh.
+		post := in
+		post.Mentions = append([]ID(nil), in.Mentions...)
+		if err := db.createPost(tx, &post); err != nil {
 			return err
 		}
-		if err := posts.Put(idKey(post.ID), v); err != nil {
-			return err
-		}
-		return indexPost(tx, &post)
+		out = post
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("create post: %w", err)
 	}
+	*p = out
 	return nil
 }
 
-func indexPost(tx *bolt.Tx, p *Post) error {
-	if err := tx.Bucket(bucketAuthorPosts).Put(pairKey(p.AuthorID, p.ID), nil); err != nil {
+func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
+	if tx.Bucket(bucketPosts).Get(idKey(p.ID)) != nil {
+		return fmt.Errorf("post %d: %w", p.ID, ErrExists)
+	}
+	if err := updateUser(tx, p.AuthorID, func(u *User) { u.PostsCount++ }); err != nil {
 		return err
 	}
-	if p.Local && p.Visibility == Public {
-		return tx.Bucket(bucketLocalPosts).Put(idKey(p.ID), nil)
+	for _, m := range p.Mentions {
+		if blockedEitherWay(tx, p.AuthorID, m) {
+			return fmt.Errorf("mention of user %d: %w", m, ErrForbidden)
+		}
+		if _, err := getUser(tx, m); err != nil {
+			return fmt.Errorf("mention: %w", err)
+		}
+	}
+	if p.InReplyTo != 0 {
+		parent, err := getPost(tx, p.InReplyTo)
+		if err != nil {
+			return fmt.Errorf("reply: %w", err)
+		}
+		if parent.IsRepost() {
+			return fmt.Errorf("reply to a repost: %w", ErrInvalid)
+		}
+		v := newViewer(tx, p.AuthorID)
+		if !v.canSee(tx, &parent) || blockedEitherWay(tx, p.AuthorID, parent.AuthorID) {
+			return fmt.Errorf("reply to post %d: %w", parent.ID, ErrForbidden)
+		}
+		p.InReplyToAuthor = parent.AuthorID
+		parent.Replies++
+		if err := putPost(tx, &parent); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketReplies).Put(pairKey(parent.ID, p.ID), nil); err != nil {
+			return err
+		}
+	}
+	if err := putPost(tx, p); err != nil {
+		return err
+	}
+	if err := indexPost(tx, p); err != nil {
+		return err
+	}
+	return notifyPost(tx, p, nil)
+}
+
+// notifyPost tells the replied-to author and the newly mentioned accounts;
+// already lists accounts mentioned before an edit, who heard already.
+func notifyPost(tx *bolt.Tx, p *Post, already []ID) error {
+	told := map[ID]bool{p.AuthorID: true}
+	for _, id := range already {
+		told[id] = true
+	}
+	if p.InReplyToAuthor != 0 && !told[p.InReplyToAuthor] && already == nil {
+		told[p.InReplyToAuthor] = true
+		if err := notify(tx, p.InReplyToAuthor, NoteReply, p.AuthorID, p.ID, p.ID); err != nil {
+			return err
+		}
+	}
+	for _, m := range p.Mentions {
+		if told[m] {
+			continue
+		}
+		told[m] = true
+		if err := notify(tx, m, NoteMention, p.AuthorID, p.ID, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexPost writes every index entry of a post (not its reply link or
+// repost entries, which their own actions write).
+func indexPost(tx *bolt.Tx, p *Post) error {
+	if err := tx.Bucket(bucketAuthorPosts).Put(pairKey(p.AuthorID, p.ID), metaOf(p).encode()); err != nil {
+		return err
+	}
+	if onLocalTimeline(p) {
+		if err := tx.Bucket(bucketLocalPosts).Put(idKey(p.ID), nil); err != nil {
+			return err
+		}
+	}
+	return indexTags(tx, p)
+}
+
+// indexTags lists a public post under each of its hashtags.
+func indexTags(tx *bolt.Tx, p *Post) error {
+	if p.Visibility != Public || p.RepostOf != 0 {
+		return nil
+	}
+	tags := tx.Bucket(bucketTags)
+	for _, t := range p.Tags {
+		if t == "" {
+			continue
+		}
+		if err := tags.Put(tagKey(t, p.ID), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func unindexTags(tx *bolt.Tx, p *Post) error {
+	tags := tx.Bucket(bucketTags)
+	for _, t := range p.Tags {
+		if err := tags.Delete(tagKey(t, p.ID)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -96,57 +310,99 @@ func getPost(tx *bolt.Tx, id ID) (Post, error) {
 	return p, nil
 }
 
-// Entry is a post together with its author, as pages show it.
-type Entry struct {
-	Post   Post
-	Author User
-}
-
-// Post returns one post and its author.
-func (db *DB) Post(id ID) (Entry, error) {
-	var e Entry
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		p, err := getPost(tx, id)
-		if err != nil {
-			return err
-		}
-		a, err := getUser(tx, p.AuthorID)
-		if err != nil {
-			return err
-		}
-		e = Entry{Post: p, Author: a}
-		return nil
-	})
-	return e, err
-}
-
-// DeletePost removes a post and every index entry pointing to it, in one
-// transaction.
+// DeletePost removes a post and everything that hangs on it in one
+// transaction: its index entries, its reposts, likes and bookmarks, and the
+// counts they made. Replies to it stay; they show that their parent is gone.
 func (db *DB) DeletePost(id ID) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		p, err := getPost(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketPosts).Delete(idKey(id)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketAuthorPosts).Delete(pairKey(p.AuthorID, id)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketLocalPosts).Delete(idKey(id)); err != nil {
-			return err
-		}
-		return updateUser(tx, p.AuthorID, func(u *User) {
-			if u.PostsCount > 0 {
-				u.PostsCount--
-			}
-		})
-	})
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return deletePost(tx, id) })
 	if err != nil {
 		return fmt.Errorf("delete post: %w", err)
 	}
 	return nil
+}
+
+func deletePost(tx *bolt.Tx, id ID) error {
+	p, err := getPost(tx, id)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketPosts).Delete(idKey(id)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAuthorPosts).Delete(pairKey(p.AuthorID, id)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketLocalPosts).Delete(idKey(id)); err != nil {
+		return err
+	}
+	if err := unindexTags(tx, &p); err != nil {
+		return err
+	}
+	if p.RepostOf != 0 {
+		if err := unlinkRepost(tx, &p); err != nil {
+			return err
+		}
+	}
+	if p.InReplyTo != 0 {
+		if err := tx.Bucket(bucketReplies).Delete(pairKey(p.InReplyTo, id)); err != nil {
+			return err
+		}
+		if parent, err := getPost(tx, p.InReplyTo); err == nil {
+			parent.Replies = max(parent.Replies-1, 0)
+			if err := putPost(tx, &parent); err != nil {
+				return err
+			}
+		}
+	}
+	// Reposts of it go with it.
+	var reposts []ID
+	forPrefix(tx.Bucket(bucketReposts), idKey(id), func(k, _ []byte) { reposts = append(reposts, keyID(k, 8)) })
+	for _, r := range reposts {
+		if err := deletePost(tx, r); err != nil {
+			return err
+		}
+	}
+	// Likes and bookmarks of it.
+	var likers, markers []ID
+	forPrefix(tx.Bucket(bucketLikes), idKey(id), func(k, _ []byte) { likers = append(likers, keyID(k, 8)) })
+	for _, u := range likers {
+		if err := tx.Bucket(bucketLikes).Delete(pairKey(id, u)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUserLikes).Delete(pairKey(u, id)); err != nil {
+			return err
+		}
+	}
+	forPrefix(tx.Bucket(bucketPostMarks), idKey(id), func(k, _ []byte) { markers = append(markers, keyID(k, 8)) })
+	for _, u := range markers {
+		if err := tx.Bucket(bucketPostMarks).Delete(pairKey(id, u)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBookmarks).Delete(pairKey(u, id)); err != nil {
+			return err
+		}
+	}
+	// Its edit history.
+	var edits [][]byte
+	forPrefix(tx.Bucket(bucketEdits), idKey(id), func(k, _ []byte) { edits = append(edits, append([]byte(nil), k...)) })
+	for _, k := range edits {
+		if err := tx.Bucket(bucketEdits).Delete(k); err != nil {
+			return err
+		}
+	}
+	if err := unpin(tx, p.AuthorID, id); err != nil {
+		return err
+	}
+	return updateUser(tx, p.AuthorID, func(u *User) { u.PostsCount = max(u.PostsCount-1, 0) })
+}
+
+// forPrefix calls fn for every key under prefix. fn must not change the
+// bucket; collect keys and change afterwards.
+func forPrefix(b *bolt.Bucket, prefix []byte, fn func(k, v []byte)) {
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		fn(k, v)
+	}
 }
 
 // Page asks for up to Limit items older than Before (0: from the newest).
@@ -165,79 +421,6 @@ func (p Page) limit() int {
 		return maxPageLimit
 	}
 	return p.Limit
-}
-
-// Timeline is one page of entries, newest first. Next is the cursor for the
-// following page, 0 when there is nothing older.
-type Timeline struct {
-	Entries []Entry
-	Next    ID
-}
-
-// entries turns post IDs into entries inside tx, decoding each author once.
-// The caller collects up to limit+1 IDs: the extra one only tells that an
-// older page exists, so that a last page that happens to be full does not
-// lead to an empty one.
-func entries(tx *bolt.Tx, ids []ID, limit int) (Timeline, error) {
-	var t Timeline
-	if len(ids) > limit {
-		ids = ids[:limit]
-		t.Next = ids[limit-1]
-	}
-	authors := map[ID]User{}
-	for _, id := range ids {
-		p, err := getPost(tx, id)
-		if err != nil {
-			return t, err
-		}
-		a, ok := authors[p.AuthorID]
-		if !ok {
-			if a, err = getUser(tx, p.AuthorID); err != nil {
-				return t, err
-			}
-			authors[p.AuthorID] = a
-		}
-		t.Entries = append(t.Entries, Entry{Post: p, Author: a})
-	}
-	return t, nil
-}
-
-// LocalTimeline is every public post written on this instance.
-func (db *DB) LocalTimeline(page Page) (Timeline, error) {
-	var t Timeline
-	limit := page.limit()
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketLocalPosts).Cursor()
-		ids := make([]ID, 0, limit+1)
-		for k := seekBefore(c, nil, page.Before); k != nil && len(ids) <= limit; k, _ = c.Prev() {
-			ids = append(ids, keyID(k, 0))
-		}
-		var err error
-		t, err = entries(tx, ids, limit)
-		return err
-	})
-	return t, err
-}
-
-// AuthorTimeline is one user's posts.
-func (db *DB) AuthorTimeline(authorID ID, page Page) (Timeline, error) {
-	var t Timeline
-	limit := page.limit()
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAuthorPosts).Cursor()
-		prefix := idKey(authorID)
-		ids := make([]ID, 0, limit+1)
-		for k := seekBefore(c, prefix, page.Before); k != nil && len(ids) <= limit; k, _ = c.Prev() {
-			if !bytes.HasPrefix(k, prefix) {
-				break
-			}
-			ids = append(ids, keyID(k, 8))
-		}
-		var err error
-		t, err = entries(tx, ids, limit)
-		return err
-	})
-	return t, err
 }
 
 // seekBefore places c on the last key under prefix that sorts before

@@ -29,7 +29,7 @@ func newTimelineFixture(t *testing.T, n int) *timelineFixture {
 	if err := db.CreateUser(&f.stranger); err != nil {
 		t.Fatalf("CreateUser(remote): %v", err)
 	}
-	if err := db.Follow(f.reader.ID, f.author.ID); err != nil {
+	if err := followErr(db, f.reader.ID, f.author.ID); err != nil {
 		t.Fatalf("Follow: %v", err)
 	}
 	var all []Post
@@ -56,8 +56,8 @@ func (f *timelineFixture) timelines() []struct {
 		name string
 		get  func(Page) (Timeline, error)
 	}{
-		{"local", f.db.LocalTimeline},
-		{"author", func(p Page) (Timeline, error) { return f.db.AuthorTimeline(f.author.ID, p) }},
+		{"local", localTL(f.db)},
+		{"author", func(p Page) (Timeline, error) { return f.db.AuthorTimeline(0, f.author.ID, false, p) }},
 		{"home", func(p Page) (Timeline, error) { return f.db.HomeTimeline(f.reader.ID, p) }},
 	}
 }
@@ -224,12 +224,12 @@ func TestHomeTimelineMerge(t *testing.T) {
 	d := createUser(t, db, "d")
 	loner := createUser(t, db, "loner")
 	for _, followee := range []User{b, c} {
-		if err := db.Follow(a.ID, followee.ID); err != nil {
+		if err := followErr(db, a.ID, followee.ID); err != nil {
 			t.Fatalf("Follow(a, %s): %v", followee.Username, err)
 		}
 	}
 	// d follows a: that must not put d's posts in a's home.
-	if err := db.Follow(d.ID, a.ID); err != nil {
+	if err := followErr(db, d.ID, a.ID); err != nil {
 		t.Fatalf("Follow(d, a): %v", err)
 	}
 
@@ -297,7 +297,7 @@ func TestDeletePost(t *testing.T) {
 	db := openTestDB(t)
 	reader := createUser(t, db, "reader")
 	author := createUser(t, db, "author")
-	if err := db.Follow(reader.ID, author.ID); err != nil {
+	if err := followErr(db, reader.ID, author.ID); err != nil {
 		t.Fatalf("Follow: %v", err)
 	}
 	keep1 := createPost(t, db, author)
@@ -312,8 +312,8 @@ func TestDeletePost(t *testing.T) {
 		name string
 		get  func() (Timeline, error)
 	}{
-		{"local", func() (Timeline, error) { return db.LocalTimeline(Page{}) }},
-		{"author", func() (Timeline, error) { return db.AuthorTimeline(author.ID, Page{}) }},
+		{"local", func() (Timeline, error) { return db.LocalTimeline(0, Page{}) }},
+		{"author", func() (Timeline, error) { return db.AuthorTimeline(0, author.ID, false, Page{}) }},
 		{"home of follower", func() (Timeline, error) { return db.HomeTimeline(reader.ID, Page{}) }},
 		{"home of author", func() (Timeline, error) { return db.HomeTimeline(author.ID, Page{}) }},
 	}
@@ -329,10 +329,10 @@ func TestDeletePost(t *testing.T) {
 		})
 	}
 	t.Run("post", func(t *testing.T) {
-		if _, err := db.Post(gone.ID); !errors.Is(err, ErrNotFound) {
+		if _, err := db.Post(0, gone.ID); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Post(deleted) error = %v, want ErrNotFound", err)
 		}
-		if e, err := db.Post(keep1.ID); err != nil || e.Post.ID != keep1.ID {
+		if e, err := db.Post(0, keep1.ID); err != nil || e.Post.ID != keep1.ID {
 			t.Errorf("Post(kept) = %d, %v; want %d, nil", e.Post.ID, err, keep1.ID)
 		}
 	})

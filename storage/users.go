@@ -34,6 +34,32 @@ type User struct {
 	PostsCount     int       `json:"posts_count"`
 	FollowersCount int       `json:"followers_count"`
 	FollowingCount int       `json:"following_count"`
+	// BioHTML is the rendered, sanitized Bio.
+	BioHTML string `json:"bio_html,omitempty"`
+	// Links are a few links shown on the profile.
+	Links []ProfileLink `json:"links,omitempty"`
+	// DefaultVisibility is preselected in the compose box.
+	DefaultVisibility Visibility `json:"default_visibility,omitempty"`
+	// Locked accounts approve each follower.
+	Locked bool `json:"locked,omitempty"`
+	// Pinned posts show first on the profile, newest pin first.
+	Pinned []ID `json:"pinned,omitempty"`
+	// NotesReadTo is the newest notification the user has seen.
+	NotesReadTo ID `json:"notes_read_to,omitempty"`
+}
+
+// ProfileLink is a labelled link on a profile.
+type ProfileLink struct {
+	Label string `json:"label"`
+	URL   string `json:"url"`
+}
+
+// PostVisibility returns the user's default visibility for new posts.
+func (u User) PostVisibility() Visibility {
+	if u.DefaultVisibility.Valid() {
+		return u.DefaultVisibility
+	}
+	return Public
 }
 
 const userVersion = 1

@@ -1,0 +1,299 @@
+package storage
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// visiblePost loads a post the user may act on: it exists, the user may
+// see it, and no block stands between them. A repost resolves to its
+// original.
+func visiblePost(tx *bolt.Tx, userID, postID ID) (Post, error) {
+	p, err := getPost(tx, postID)
+	if err != nil {
+		return p, err
+	}
+	if p.IsRepost() {
+		if p, err = getPost(tx, p.RepostOf); err != nil {
+			return p, err
+		}
+	}
+	if !newViewer(tx, userID).canSee(tx, &p) {
+		return p, fmt.Errorf("post %d: %w", postID, ErrNotFound)
+	}
+	if blockedEitherWay(tx, userID, p.AuthorID) {
+		return p, fmt.Errorf("post %d: %w", postID, ErrForbidden)
+	}
+	return p, nil
+}
+
+func stamp(t time.Time) []byte { return u64(uint64(t.UnixNano())) }
+
+// Like marks a post as liked by the user and tells its author. Liking
+// twice is ErrExists. It returns the post as it is now (its count).
+func (db *DB) Like(userID, postID ID) (Post, error) {
+	var out Post
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		p, err := visiblePost(tx, userID, postID)
+		if err != nil {
+			return err
+		}
+		if tx.Bucket(bucketLikes).Get(pairKey(p.ID, userID)) != nil {
+			return fmt.Errorf("already liked: %w", ErrExists)
+		}
+		now := stamp(db.now())
+		if err := tx.Bucket(bucketLikes).Put(pairKey(p.ID, userID), now); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUserLikes).Put(pairKey(userID, p.ID), now); err != nil {
+			return err
+		}
+		p.Likes++
+		if err := putPost(tx, &p); err != nil {
+			return err
+		}
+		out = p
+		return notify(tx, p.AuthorID, NoteLike, userID, p.ID, db.ids.Next(db.now()))
+	})
+	if err != nil {
+		return out, fmt.Errorf("like: %w", err)
+	}
+	return out, nil
+}
+
+// Unlike takes a like back; ErrNotFound when there was none.
+func (db *DB) Unlike(userID, postID ID) (Post, error) {
+	var out Post
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		p, err := getPost(tx, postID)
+		if err != nil {
+			return err
+		}
+		if tx.Bucket(bucketLikes).Get(pairKey(p.ID, userID)) == nil {
+			return fmt.Errorf("not liked: %w", ErrNotFound)
+		}
+		if err := tx.Bucket(bucketLikes).Delete(pairKey(p.ID, userID)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUserLikes).Delete(pairKey(userID, p.ID)); err != nil {
+			return err
+		}
+		p.Likes = max(p.Likes-1, 0)
+		out = p
+		return putPost(tx, &p)
+	})
+	if err != nil {
+		return out, fmt.Errorf("unlike: %w", err)
+	}
+	return out, nil
+}
+
+// Repost shares a public or unlisted post with the user's followers: a
+// new Post with RepostOf set, shown in their home timelines. Reposting a
+// repost reposts its original; reposting twice is ErrExists. It returns
+// the original as it is now.
+func (db *DB) Repost(userID, postID ID, uri func(id ID) string) (Post, error) {
+	var out Post
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		orig, err := visiblePost(tx, userID, postID)
+		if err != nil {
+			return err
+		}
+		if !orig.Visibility.Repostable() {
+			return fmt.Errorf("repost of a %s post: %w", orig.Visibility, ErrForbidden)
+		}
+		if tx.Bucket(bucketUserReposts).Get(pairKey(userID, orig.ID)) != nil {
+			return fmt.Errorf("already reposted: %w", ErrExists)
+		}
+		id := db.ids.Next(db.now())
+		r := Post{ID: id, AuthorID: userID, URI: uri(id), Visibility: orig.Visibility, Local: true,
+			CreatedAt: db.now().UTC(), RepostOf: orig.ID}
+		if err := putPost(tx, &r); err != nil {
+			return err
+		}
+		if err := indexPost(tx, &r); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketReposts).Put(pairKey(orig.ID, id), idKey(userID)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUserReposts).Put(pairKey(userID, orig.ID), idKey(id)); err != nil {
+			return err
+		}
+		if err := updateUser(tx, userID, func(u *User) { u.PostsCount++ }); err != nil {
+			return err
+		}
+		orig.Reposts++
+		if err := putPost(tx, &orig); err != nil {
+			return err
+		}
+		out = orig
+		return notify(tx, orig.AuthorID, NoteRepost, userID, orig.ID, id)
+	})
+	if err != nil {
+		return out, fmt.Errorf("repost: %w", err)
+	}
+	return out, nil
+}
+
+// Unrepost takes the user's repost of a post back; ErrNotFound when there
+// was none. It returns the original as it is now.
+func (db *DB) Unrepost(userID, postID ID) (Post, error) {
+	var out Post
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		p, err := getPost(tx, postID)
+		if err != nil {
+			return err
+		}
+		if p.IsRepost() {
+			postID = p.RepostOf
+		}
+		v := tx.Bucket(bucketUserReposts).Get(pairKey(userID, postID))
+		if v == nil {
+			return fmt.Errorf("not reposted: %w", ErrNotFound)
+		}
+		if err := deletePost(tx, keyID(v, 0)); err != nil {
+			return err
+		}
+		out, err = getPost(tx, postID)
+		return err
+	})
+	if err != nil {
+		return out, fmt.Errorf("unrepost: %w", err)
+	}
+	return out, nil
+}
+
+// unlinkRepost removes a repost's entries and count from its original
+// (called by deletePost).
+func unlinkRepost(tx *bolt.Tx, r *Post) error {
+	if err := tx.Bucket(bucketReposts).Delete(pairKey(r.RepostOf, r.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketUserReposts).Delete(pairKey(r.AuthorID, r.RepostOf)); err != nil {
+		return err
+	}
+	orig, err := getPost(tx, r.RepostOf)
+	if err != nil {
+		return nil // the original is being deleted itself
+	}
+	orig.Reposts = max(orig.Reposts-1, 0)
+	return putPost(tx, &orig)
+}
+
+// Bookmark keeps a post in the user's private bookmarks.
+func (db *DB) Bookmark(userID, postID ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		p, err := visiblePost(tx, userID, postID)
+		if err != nil {
+			return err
+		}
+		if tx.Bucket(bucketBookmarks).Get(pairKey(userID, p.ID)) != nil {
+			return fmt.Errorf("already bookmarked: %w", ErrExists)
+		}
+		now := stamp(db.now())
+		if err := tx.Bucket(bucketBookmarks).Put(pairKey(userID, p.ID), now); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketPostMarks).Put(pairKey(p.ID, userID), now)
+	})
+	if err != nil {
+		return fmt.Errorf("bookmark: %w", err)
+	}
+	return nil
+}
+
+// Unbookmark removes a bookmark; ErrNotFound when there was none.
+func (db *DB) Unbookmark(userID, postID ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if p, err := getPost(tx, postID); err == nil && p.IsRepost() {
+			postID = p.RepostOf
+		}
+		if tx.Bucket(bucketBookmarks).Get(pairKey(userID, postID)) == nil {
+			return fmt.Errorf("not bookmarked: %w", ErrNotFound)
+		}
+		if err := tx.Bucket(bucketBookmarks).Delete(pairKey(userID, postID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketPostMarks).Delete(pairKey(postID, userID))
+	})
+	if err != nil {
+		return fmt.Errorf("unbookmark: %w", err)
+	}
+	return nil
+}
+
+// Bookmarks lists the user's bookmarked posts that they may still see,
+// newest post first.
+func (db *DB) Bookmarks(userID ID, page Page) (Timeline, error) {
+	var t Timeline
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		b := newBuilder(tx, userID)
+		keep := func(id ID) (Entry, bool, error) {
+			p, err := getPost(tx, id)
+			if err != nil {
+				return Entry{}, false, nil
+			}
+			return b.entry(p, false)
+		}
+		t, err = collect(page.limit(), walker(tx.Bucket(bucketBookmarks).Cursor(), idKey(userID), page.Before, 8), keep)
+		return err
+	})
+	return t, err
+}
+
+// Likers lists who liked a post the viewer may see, newest accounts first.
+func (db *DB) Likers(viewerID, postID ID, page Page) (UserList, error) {
+	return db.postUsers(viewerID, postID, page, bucketLikes, false)
+}
+
+// Reposters lists who reposted a post the viewer may see.
+func (db *DB) Reposters(viewerID, postID ID, page Page) (UserList, error) {
+	return db.postUsers(viewerID, postID, page, bucketReposts, true)
+}
+
+// postUsers pages through the accounts under a post in likes (key
+// post|user) or reposts (key post|repost, value user).
+func (db *DB) postUsers(viewerID, postID ID, page Page, bucket []byte, userInValue bool) (UserList, error) {
+	var l UserList
+	limit := page.limit()
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		p, err := getPost(tx, postID)
+		if err != nil {
+			return err
+		}
+		v := newViewer(tx, viewerID)
+		if !v.canSee(tx, &p) {
+			return fmt.Errorf("post %d: %w", postID, ErrNotFound)
+		}
+		bk := tx.Bucket(bucket)
+		c := bk.Cursor()
+		prefix := idKey(postID)
+		var last ID
+		for k := seekBefore(c, prefix, page.Before); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			if len(l.Users) == limit {
+				l.Next = last
+				break
+			}
+			last = keyID(k, 8)
+			uid := last
+			if userInValue {
+				uid = keyID(bk.Get(k), 0)
+			}
+			if v.hides(uid) {
+				continue
+			}
+			if u, err := getUser(tx, uid); err == nil {
+				l.Users = append(l.Users, u)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return UserList{}, err
+	}
+	return l, nil
+}

@@ -1,0 +1,178 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// NoteKind is what a notification is about.
+type NoteKind string
+
+// Notification kinds.
+const (
+	NoteMention       NoteKind = "mention"
+	NoteReply         NoteKind = "reply"
+	NoteLike          NoteKind = "like"
+	NoteRepost        NoteKind = "repost"
+	NoteFollow        NoteKind = "follow"
+	NoteFollowRequest NoteKind = "follow_request"
+)
+
+// Notification tells a user that someone did something that concerns
+// them. It is stored under userID | ID.
+type Notification struct {
+	ID      ID       `json:"id"`
+	Kind    NoteKind `json:"kind"`
+	ActorID ID       `json:"actor"`
+	PostID  ID       `json:"post,omitempty"`
+}
+
+// notify stores a notification for user, unless the actor is the user or
+// a block stands between them.
+func notify(tx *bolt.Tx, userID ID, kind NoteKind, actorID, postID, noteID ID) error {
+	if userID == actorID || blockedEitherWay(tx, userID, actorID) {
+		return nil
+	}
+	v, err := json.Marshal(Notification{ID: noteID, Kind: kind, ActorID: actorID, PostID: postID})
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketNotes).Put(pairKey(userID, noteID), v)
+}
+
+// NoteEntry is a notification as the page shows it.
+type NoteEntry struct {
+	Notification
+	Actor User
+	// Post is the post concerned, when there is one.
+	Post *Entry
+}
+
+// NotePage is one page of notifications, newest first.
+type NotePage struct {
+	Notes []NoteEntry
+	Next  ID
+}
+
+// Notifications lists the user's notifications, newest first, leaving out
+// those from accounts they blocked or muted and those about posts that are
+// gone or that they may no longer see.
+func (db *DB) Notifications(userID ID, page Page) (NotePage, error) {
+	var np NotePage
+	limit := page.limit()
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := newBuilder(tx, userID)
+		notes := tx.Bucket(bucketNotes)
+		next := walker(notes.Cursor(), idKey(userID), page.Before, 8)
+		var last ID
+		for scanned := 0; ; scanned++ {
+			id, ok := next()
+			if !ok {
+				break
+			}
+			if len(np.Notes) == limit || scanned >= limit*scanFactor {
+				np.Next = last
+				break
+			}
+			last = id
+			ne, ok, err := b.note(notes.Get(pairKey(userID, id)))
+			if err != nil {
+				return err
+			}
+			if ok {
+				np.Notes = append(np.Notes, ne)
+			}
+		}
+		return nil
+	})
+	return np, err
+}
+
+// note decodes a stored notification and checks it is still to be shown.
+func (b *builder) note(v []byte) (NoteEntry, bool, error) {
+	var n Notification
+	if err := json.Unmarshal(v, &n); err != nil {
+		return NoteEntry{}, false, nil
+	}
+	if b.v.hides(n.ActorID) {
+		return NoteEntry{}, false, nil
+	}
+	actor, err := b.user(n.ActorID)
+	if err != nil {
+		return NoteEntry{}, false, nil
+	}
+	ne := NoteEntry{Notification: n, Actor: *actor}
+	if n.PostID != 0 {
+		p, err := getPost(b.tx, n.PostID)
+		if err != nil {
+			return NoteEntry{}, false, nil
+		}
+		e, ok, err := b.entry(p, false)
+		if err != nil || !ok {
+			return NoteEntry{}, false, err
+		}
+		ne.Post = &e
+	}
+	if n.Kind == NoteFollowRequest && b.tx.Bucket(bucketRequests).Get(pairKey(b.v.id, n.ActorID)) == nil {
+		// Answered already.
+		return NoteEntry{}, false, nil
+	}
+	return ne, true, nil
+}
+
+// UnreadNotifications counts the notifications newer than the last time
+// the user opened the page, up to max (a badge shows "max+").
+func (db *DB) UnreadNotifications(userID ID, max int) (int, error) {
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		b := newBuilder(tx, userID)
+		notes := tx.Bucket(bucketNotes)
+		next := walker(notes.Cursor(), idKey(userID), 0, 8)
+		for scanned := 0; n < max && scanned < max*scanFactor; scanned++ {
+			id, ok := next()
+			if !ok || id <= u.NotesReadTo {
+				break
+			}
+			if _, ok, _ := b.note(notes.Get(pairKey(userID, id))); ok {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("unread notifications: %w", err)
+	}
+	return n, nil
+}
+
+// MarkNotificationsRead records that the user has seen every notification
+// up to the newest.
+func (db *DB) MarkNotificationsRead(userID ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketNotes).Cursor()
+		k := seekBefore(c, idKey(userID), 0)
+		if k == nil || keyID(k, 0) != userID {
+			return nil
+		}
+		newest := keyID(k, 8)
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		if u.NotesReadTo >= newest {
+			return nil
+		}
+		u.NotesReadTo = newest
+		return putUser(tx, &u)
+	})
+	if err != nil {
+		return fmt.Errorf("mark notifications read: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,381 @@
+package storage
+
+import (
+	"bytes"
+	"container/heap"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Entry is a post as a page shows it: with its author, whom it answers,
+// who reposted it (when it came through a repost) and what the viewer has
+// done with it.
+type Entry struct {
+	// Post is the post to show; for a repost, the original.
+	Post   Post
+	Author User
+	// RepostedBy is set when the entry is a repost: the account that
+	// reposted, and RepostID the repost's own ID.
+	RepostedBy *User
+	RepostID   ID
+	// ReplyTo is the author of the post this one answers.
+	ReplyTo *User
+	// The viewer's own marks on the post.
+	Liked, Reposted, Bookmarked bool
+	// Pinned is set on a profile's pinned posts.
+	Pinned bool
+}
+
+// Cursor is the ID of the entry's place in a timeline: the repost's ID
+// for a repost, else the post's.
+func (e Entry) Cursor() ID {
+	if e.RepostID != 0 {
+		return e.RepostID
+	}
+	return e.Post.ID
+}
+
+// Timeline is one page of entries, newest first. Next is the cursor for the
+// following page, 0 when there is nothing older.
+type Timeline struct {
+	Entries []Entry
+	Next    ID
+}
+
+// scanFactor bounds how many index entries one page may pass over while
+// skipping hidden ones; a page that hits it ends short and its Next cursor
+// carries on, so no request costs more than O(limit × scanFactor).
+const scanFactor = 25
+
+// builder turns posts into entries for one viewer inside one transaction,
+// decoding each user once.
+type builder struct {
+	tx    *bolt.Tx
+	v     *viewer
+	users map[ID]*User
+}
+
+func newBuilder(tx *bolt.Tx, viewerID ID) *builder {
+	return &builder{tx: tx, v: newViewer(tx, viewerID), users: map[ID]*User{}}
+}
+
+func (b *builder) user(id ID) (*User, error) {
+	if u, ok := b.users[id]; ok {
+		return u, nil
+	}
+	u, err := getUser(b.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	b.users[id] = &u
+	return &u, nil
+}
+
+// entry builds the entry of post p, or reports false when the viewer may
+// not see it or it hangs on something gone (a repost of a deleted post).
+// hide also applies the viewer's mutes (timelines); a permalink does not.
+func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
+	if !b.v.canSee(b.tx, &p) || (hide && b.v.hides(p.AuthorID)) {
+		return Entry{}, false, nil
+	}
+	var e Entry
+	if p.IsRepost() {
+		orig, err := getPost(b.tx, p.RepostOf)
+		if err != nil {
+			return Entry{}, false, nil
+		}
+		if !b.v.canSee(b.tx, &orig) || (hide && b.v.hides(orig.AuthorID)) {
+			return Entry{}, false, nil
+		}
+		by, err := b.user(p.AuthorID)
+		if err != nil {
+			return Entry{}, false, err
+		}
+		e.RepostedBy, e.RepostID = by, p.ID
+		p = orig
+	}
+	a, err := b.user(p.AuthorID)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	e.Post, e.Author = p, *a
+	if p.InReplyToAuthor != 0 {
+		if r, err := b.user(p.InReplyToAuthor); err == nil {
+			e.ReplyTo = r
+		}
+	}
+	if b.v.id != 0 {
+		e.Liked = b.tx.Bucket(bucketLikes).Get(pairKey(p.ID, b.v.id)) != nil
+		e.Reposted = b.tx.Bucket(bucketUserReposts).Get(pairKey(b.v.id, p.ID)) != nil
+		e.Bookmarked = b.tx.Bucket(bucketBookmarks).Get(pairKey(b.v.id, p.ID)) != nil
+	}
+	return e, true, nil
+}
+
+// collect fills a page from candidates, newest first. next yields the next
+// candidate post ID (false when there are none); keep builds its entry or
+// rejects it.
+func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, error)) (Timeline, error) {
+	var t Timeline
+	var last ID
+	for scanned := 0; ; scanned++ {
+		id, ok := next()
+		if !ok {
+			return t, nil
+		}
+		if len(t.Entries) == limit {
+			// One more candidate exists: there is an older page.
+			t.Next = t.Entries[limit-1].Cursor()
+			return t, nil
+		}
+		if scanned >= limit*scanFactor {
+			t.Next = last
+			return t, nil
+		}
+		last = id
+		e, ok, err := keep(id)
+		if err != nil {
+			return t, err
+		}
+		if ok {
+			t.Entries = append(t.Entries, e)
+		}
+	}
+}
+
+// walker yields the IDs under prefix older than before, newest first; the
+// ID sits at offset off of each key.
+func walker(c *bolt.Cursor, prefix []byte, before ID, off int) func() (ID, bool) {
+	var k []byte
+	started := false
+	return func() (ID, bool) {
+		if !started {
+			k = seekBefore(c, prefix, before)
+			started = true
+		} else if k != nil {
+			k, _ = c.Prev()
+		}
+		if k == nil || !bytes.HasPrefix(k, prefix) {
+			k = nil
+			return 0, false
+		}
+		return keyID(k, off), true
+	}
+}
+
+// keepPost loads a post by ID and builds its entry for a timeline.
+func (b *builder) keepPost(id ID) (Entry, bool, error) {
+	p, err := getPost(b.tx, id)
+	if err != nil {
+		return Entry{}, false, nil
+	}
+	return b.entry(p, true)
+}
+
+// LocalTimeline is every public post written on this instance that is not
+// a reply or a repost, less what the viewer (0: a visitor) blocked or muted.
+func (db *DB) LocalTimeline(viewerID ID, page Page) (Timeline, error) {
+	var t Timeline
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		b := newBuilder(tx, viewerID)
+		t, err = collect(page.limit(), walker(tx.Bucket(bucketLocalPosts).Cursor(), nil, page.Before, 0), b.keepPost)
+		return err
+	})
+	return t, err
+}
+
+// TagTimeline is the public posts with a hashtag (normalised by the
+// caller), less what the viewer blocked or muted.
+func (db *DB) TagTimeline(viewerID ID, tag string, page Page) (Timeline, error) {
+	var t Timeline
+	if tag == "" {
+		return t, nil
+	}
+	prefix := tagPrefix(tag)
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		b := newBuilder(tx, viewerID)
+		t, err = collect(page.limit(), walker(tx.Bucket(bucketTags).Cursor(), prefix, page.Before, len(prefix)), b.keepPost)
+		return err
+	})
+	return t, err
+}
+
+// AuthorTimeline is one user's posts and reposts as the viewer may see
+// them; replies only when withReplies.
+func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page) (Timeline, error) {
+	var t Timeline
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := newBuilder(tx, viewerID)
+		if b.v.blocked[authorID] {
+			return nil
+		}
+		c := tx.Bucket(bucketAuthorPosts).Cursor()
+		prefix := idKey(authorID)
+		var metas = map[ID]indexMeta{}
+		walk := walker(c, prefix, page.Before, 8)
+		next := func() (ID, bool) {
+			id, ok := walk()
+			if ok {
+				_, v := c.Seek(pairKey(authorID, id))
+				metas[id] = decodeMeta(v)
+			}
+			return id, ok
+		}
+		keep := func(id ID) (Entry, bool, error) {
+			if m := metas[id]; m.kind == kindReply && !withReplies {
+				return Entry{}, false, nil
+			}
+			p, err := getPost(tx, id)
+			if err != nil {
+				return Entry{}, false, nil
+			}
+			// A profile shows its owner's posts even if the viewer muted
+			// them (they came to look); blocks still apply.
+			return b.entry(p, p.IsRepost())
+		}
+		var err error
+		t, err = collect(page.limit(), next, keep)
+		return err
+	})
+	return t, err
+}
+
+// HomeTimeline is the user's own posts and those of the accounts they
+// follow, with the reposts they made, newest first. It merges the
+// authors' index cursors (a k-way merge), so a page costs O(page size +
+// follows) seeks whatever the number of posts. Replies show when they
+// answer the user or someone the user follows. A post shows once: at its
+// newest appearance, whether as itself or as someone's repost.
+func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
+	var t Timeline
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := newBuilder(tx, userID)
+		inHome := map[ID]bool{userID: true}
+		authors := []ID{userID}
+		forPrefix(tx.Bucket(bucketFollows), idKey(userID), func(k, _ []byte) {
+			a := keyID(k, 8)
+			if !b.v.hides(a) {
+				inHome[a] = true
+				authors = append(authors, a)
+			}
+		})
+		index := tx.Bucket(bucketAuthorPosts)
+		h := make(cursorHeap, 0, len(authors))
+		for _, a := range authors {
+			prefix := idKey(a)
+			c := index.Cursor()
+			if k := seekBefore(c, prefix, page.Before); k != nil && bytes.HasPrefix(k, prefix) {
+				h = append(h, &authorCursor{c: c, prefix: prefix, head: keyID(k, 8), author: a})
+			}
+		}
+		heap.Init(&h)
+		metas := map[ID]indexMeta{}
+		next := func() (ID, bool) {
+			if h.Len() == 0 {
+				return 0, false
+			}
+			top := h[0]
+			id := top.head
+			_, v := top.c.Seek(pairKey(top.author, id))
+			metas[id] = decodeMeta(v)
+			if k, _ := top.c.Prev(); k != nil && bytes.HasPrefix(k, top.prefix) {
+				top.head = keyID(k, 8)
+				heap.Fix(&h, 0)
+			} else {
+				heap.Pop(&h)
+			}
+			return id, true
+		}
+		reposts := tx.Bucket(bucketReposts)
+		// shownLater tells whether someone in the home timeline reposted
+		// original after the moment after (so that repost shows it instead).
+		shownLater := func(original, after ID) bool {
+			c := reposts.Cursor()
+			prefix := idKey(original)
+			for k, v := c.Seek(pairKey(original, after+1)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if len(v) >= 8 && inHome[keyID(v, 0)] {
+					return true
+				}
+			}
+			return false
+		}
+		keep := func(id ID) (Entry, bool, error) {
+			m := metas[id]
+			switch m.kind {
+			case kindReply:
+				if !inHome[m.ref] {
+					return Entry{}, false, nil
+				}
+			case kindRepost:
+				if shownLater(m.ref, id) {
+					return Entry{}, false, nil
+				}
+			case kindPost:
+				if shownLater(id, id) {
+					return Entry{}, false, nil
+				}
+			}
+			p, err := getPost(tx, id)
+			if err != nil {
+				return Entry{}, false, nil
+			}
+			return b.entry(p, true)
+		}
+		var err error
+		t, err = collect(page.limit(), next, keep)
+		return err
+	})
+	return t, err
+}
+
+// authorCursor walks one author's index backwards; head is its newest
+// post not yet taken.
+type authorCursor struct {
+	c      *bolt.Cursor
+	prefix []byte
+	head   ID
+	author ID
+}
+
+// cursorHeap is a max-heap on head: the newest post comes out first.
+type cursorHeap []*authorCursor
+
+func (h cursorHeap) Len() int           { return len(h) }
+func (h cursorHeap) Less(i, j int) bool { return h[i].head > h[j].head }
+func (h cursorHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *cursorHeap) Push(x any)        { *h = append(*h, x.(*authorCursor)) }
+func (h *cursorHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// Post returns one post as the viewer may see it (ErrNotFound otherwise,
+// so a hidden post is indistinguishable from a missing one). A repost
+// resolves to its original.
+func (db *DB) Post(viewerID, id ID) (Entry, error) {
+	var e Entry
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		p, err := getPost(tx, id)
+		if err != nil {
+			return err
+		}
+		e, err = newBuilder(tx, viewerID).visible(p)
+		return err
+	})
+	return e, err
+}
+
+// visible builds a post's entry for a page of its own (no mutes applied),
+// or ErrNotFound.
+func (b *builder) visible(p Post) (Entry, error) {
+	e, ok, err := b.entry(p, false)
+	if err != nil {
+		return e, err
+	}
+	if !ok {
+		return e, ErrNotFound
+	}
+	return e, nil
+}
