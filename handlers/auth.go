@@ -204,16 +204,32 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
-// safeNext keeps a post-login redirect on this site: only a local path.
+// safeNext keeps a post-login redirect on this site: only a local path,
+// in the canonical form url.URL.RequestURI gives it (the fragment dropped,
+// characters outside URLs escaped). The result is checked again, because
+// re-escaping can make a local path protocol-relative: "/%2Fevil.example/{"
+// is the path "//evil.example/{", which RequestURI writes back as
+// "//evil.example/%7B" (its raw form is not kept once "{" needs escaping),
+// a link to another host.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !isLocalPath(next) {
 		return "/"
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Host != "" || u.Scheme != "" {
 		return "/"
 	}
-	return u.RequestURI()
+	if out := u.RequestURI(); isLocalPath(out) {
+		return out
+	}
+	return "/"
+}
+
+// isLocalPath tells whether s is a path on this site and not a
+// protocol-relative URL ("//host", or "/\host", which browsers read as
+// "//host").
+func isLocalPath(s string) bool {
+	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
