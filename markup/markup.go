@@ -7,7 +7,10 @@
 //  1. A goldmark renderer (see renderer.go) that only ever emits a small,
 //     fixed set of elements and attributes: raw HTML in the source is shown
 //     as escaped text, images become plain links, and links whose URL is not
-//     http, https or mailto are reduced to their text.
+//     http, https or mailto are reduced to their text. The only relative
+//     links are the renderer's own mention and hashtag links, of the exact
+//     shapes /@USERNAME and /tags/KEY; relative links written by the author
+//     are reduced to their text like any other disallowed URL.
 //  2. A strict bluemonday allow-list policy applied to the renderer's output,
 //     allowing exactly what the renderer produces.
 //
@@ -15,7 +18,8 @@
 // break, as on Mastodon), emphasis, strong, GFM strikethrough, inline code,
 // fenced and indented code blocks (no highlighting, no language class),
 // block quotes, ordered and unordered lists, thematic breaks, links,
-// autolinks and bare http/https/www URLs. Headings are flattened to a bold
+// autolinks and bare http/https/www URLs, @mentions of existing accounts and
+// #hashtags (see social.go and RenderPost). Headings are flattened to a bold
 // paragraph. GFM strikethrough accepts ~one~ or ~~two~~ tildes. Tables, task
 // lists, footnotes and attribute syntax are not enabled.
 //
@@ -35,6 +39,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
@@ -52,6 +57,11 @@ var md = goldmark.New(
 		extension.NewLinkify(
 			extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"}),
 		),
+	),
+	goldmark.WithParserOptions(
+		// No other inline parser triggers on '@' or '#', so the
+		// priority only has to be valid.
+		parser.WithInlineParsers(util.Prioritized(socialParser{}, 500)),
 	),
 	goldmark.WithRendererOptions(
 		html.WithHardWraps(),
@@ -76,42 +86,66 @@ func newPolicy() *bluemonday.Policy {
 		"blockquote", "ul", "ol", "li",
 	)
 	p.AllowAttrs("start").Matching(regexp.MustCompile(`^[0-9]{1,9}$`)).OnElements("ol")
-	p.AllowAttrs("href").OnElements("a")
+	// Relative URLs must be allowed for mention and hashtag links, so the
+	// href pattern admits only absolute http, https and mailto URLs (which
+	// AllowURLSchemes and RequireParseableURLs then check) and exactly the
+	// two local shapes the renderer generates.
+	p.AllowAttrs("href").Matching(hrefRe).OnElements("a")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^(mention|hashtag)$`)).OnElements("a")
 	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^` + linkRel + `$`)).OnElements("a")
 	p.AllowAttrs("target").Matching(regexp.MustCompile(`^_blank$`)).OnElements("a")
 	p.RequireParseableURLs(true)
-	p.AllowRelativeURLs(false)
+	p.AllowRelativeURLs(true)
 	p.AllowURLSchemes("http", "https", "mailto")
-	// Belt and braces: if a link ever reached the sanitizer without our rel
-	// and target, these add rel="nofollow noopener" and target="_blank".
-	p.RequireNoFollowOnLinks(true)
+	// Belt and braces: if an external link ever reached the sanitizer
+	// without our rel and target, these add rel="nofollow noopener" and
+	// target="_blank". Only links with a host are affected: local mention
+	// and hashtag links stay without rel and target.
+	p.RequireNoFollowOnFullyQualifiedLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	return p
 }
 
+// hrefRe is the sanitizer's pattern for hrefs: an http, https or mailto
+// URL, a profile path /@USERNAME or a tag path /tags/KEY, KEY being a
+// path-escaped tag (unreserved characters and percent-escapes only).
+var hrefRe = regexp.MustCompile(`^(?:(?:https?|mailto):|/@[A-Za-z0-9_]{1,30}$|/tags/(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})+$)`)
+
 // Render converts post Markdown to sanitized HTML that is safe to embed in a
-// page.
+// page. It is RenderPost(src, Options{}).HTML: hashtags are linked, mentions
+// are not (there is no resolver to tell which accounts exist).
 //
 // Line endings are normalised ("\r\n" and "\r" become "\n") and NUL bytes are
 // replaced by U+FFFD before parsing. Empty or whitespace-only source renders
 // to "" with no error. The output carries no trailing newline. Render is
 // deterministic, and its output is a fixed point of the sanitizer.
 func Render(src string) (string, error) {
+	res, err := render(src, Options{})
+	return res.HTML, err
+}
+
+// render implements Render and RenderPost.
+func render(src string, opt Options) (Result, error) {
 	if strings.TrimSpace(src) == "" {
-		return "", nil
+		return Result{}, nil
 	}
 	src = normalise(src)
 	source := []byte(src)
-	doc := md.Parser().Parse(text.NewReader(source))
+	doc := md.Parser().Parse(text.NewReader(source), parser.WithContext(parseContext(opt)))
+	var res Result
 	var buf bytes.Buffer
 	buf.Grow(len(source) * 2)
 	if treeDepth(doc) > maxDepth {
 		writePlainParagraphs(&buf, src)
-	} else if err := md.Renderer().Render(&buf, source, doc); err != nil {
-		return "", err
+	} else {
+		res.Mentions, res.Tags = collect(doc, source)
+		if err := md.Renderer().Render(&buf, source, doc); err != nil {
+			return Result{}, err
+		}
 	}
 	out := policy.SanitizeBytes(buf.Bytes())
-	return strings.Trim(string(out), " \t\n"), nil
+	res.HTML = strings.Trim(string(out), " \t\n")
+	return res, nil
 }
 
 // maxDepth bounds the nesting of the Markdown syntax tree that Render turns

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -25,9 +26,24 @@ func goldenInputs(tb testing.TB) []string {
 	return files
 }
 
-// TestGolden renders every testdata/NAME.md and compares the result with
-// testdata/NAME.html. The .html files hold Render's output followed by one
-// newline. Run with -update to rewrite them (then review the diff).
+// goldenUsers are the accounts that exist for golden files and tests:
+// lowercased username to canonical spelling.
+var goldenUsers = map[string]string{"amal": "amal", "bilal_2": "Bilal_2"}
+
+// goldenOptions resolves mentions of goldenUsers, case-insensitively.
+var goldenOptions = Options{Mention: func(username string) (string, string, bool) {
+	canonical, ok := goldenUsers[strings.ToLower(username)]
+	if !ok {
+		return "", "", false
+	}
+	return "/@" + canonical, canonical, true
+}}
+
+// TestGolden renders every testdata/NAME.md with RenderPost(src,
+// goldenOptions) and compares the HTML with testdata/NAME.html, which holds
+// it followed by one newline. Run with -update to rewrite them (then review
+// the diff). It also checks that Render gives RenderPost's HTML without a
+// resolver.
 func TestGolden(t *testing.T) {
 	for _, in := range goldenInputs(t) {
 		name := strings.TrimSuffix(filepath.Base(in), ".md")
@@ -36,12 +52,25 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Render(string(src))
+			res, err := RenderPost(string(src), goldenOptions)
+			if err != nil {
+				t.Fatalf("RenderPost: got error %v, want nil", err)
+			}
+			got := res.HTML
+			checkSafe(t, got)
+			checkResult(t, res)
+			checkStablePost(t, string(src), goldenOptions, res)
+			plain, err := Render(string(src))
 			if err != nil {
 				t.Fatalf("Render: got error %v, want nil", err)
 			}
-			checkSafe(t, got)
-			checkStable(t, string(src), got)
+			checkSafe(t, plain)
+			checkStable(t, string(src), plain)
+			noResolver, err := RenderPost(string(src), Options{})
+			if err != nil || noResolver.HTML != plain || len(noResolver.Mentions) != 0 {
+				t.Errorf("RenderPost without resolver = %q, %q, %v; want Render's %q, no mentions, nil",
+					noResolver.HTML, noResolver.Mentions, err, plain)
+			}
 
 			goldenPath := strings.TrimSuffix(in, ".md") + ".html"
 			if *update {
@@ -55,7 +84,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("reading golden file (run with -update to create it): %v", err)
 			}
 			if got+"\n" != string(want) {
-				t.Errorf("Render(%s):\ngot:\n%s\nwant:\n%s", in, got, want)
+				t.Errorf("RenderPost(%s):\ngot:\n%s\nwant:\n%s", in, got, want)
 			}
 		})
 	}
@@ -264,6 +293,22 @@ func checkStable(t *testing.T, src, got string) {
 	}
 }
 
+// checkStablePost asserts that RenderPost is deterministic and that its
+// HTML is a fixed point of the sanitizer.
+func checkStablePost(t *testing.T, src string, opt Options, got Result) {
+	t.Helper()
+	again, err := RenderPost(src, opt)
+	if err != nil {
+		t.Fatalf("second RenderPost(%q): got error %v, want nil", src, err)
+	}
+	if !reflect.DeepEqual(again, got) {
+		t.Errorf("RenderPost(%q) not deterministic:\ngot  %#v\nthen %#v", src, got, again)
+	}
+	if resan := policy.Sanitize(got.HTML); resan != got.HTML {
+		t.Errorf("sanitizing RenderPost(%q) again changed it:\ngot  %q\nwant %q", src, resan, got.HTML)
+	}
+}
+
 // TestRenderConcurrent renders from many goroutines at once; run with -race
 // to check that the shared converter and policy hold no mutable state.
 func TestRenderConcurrent(t *testing.T) {
@@ -271,14 +316,27 @@ func TestRenderConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantPost, err := RenderPost(benchSocialPost, goldenOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
-	errs := make(chan string, 16)
+	errs := make(chan string, 32)
 	for range 16 {
 		wg.Go(func() {
 			for range 20 {
 				got, err := Render(benchPost)
 				if err != nil || got != want {
 					errs <- fmt.Sprintf("got %q, %v; want %q, nil", got, err, want)
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			for range 20 {
+				got, err := RenderPost(benchSocialPost, goldenOptions)
+				if err != nil || !reflect.DeepEqual(got, wantPost) {
+					errs <- fmt.Sprintf("got %#v, %v; want %#v, nil", got, err, wantPost)
 					return
 				}
 			}
@@ -305,6 +363,26 @@ func BenchmarkRender(b *testing.B) {
 	b.SetBytes(int64(len(benchPost)))
 	for b.Loop() {
 		if _, err := Render(benchPost); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchSocialPost is a post with mentions and hashtags, Arabic ones too.
+const benchSocialPost = `Just shipped **majlis 0.3** with @amal and @Bilal_2! #majlis #GoLang
+
+- faster timelines for #المجلس
+- _much_ better search, thanks @nobody
+- mail me@example.com, not @amal@remote.example
+
+Full notes at https://example.com/blog/majlis-0-3#notes and the [changelog](https://example.com/changelog).
+مرحباً @amal، شكراً على #المـجلس 🎉 ` + "`#not @code`"
+
+func BenchmarkRenderPost(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchSocialPost)))
+	for b.Loop() {
+		if _, err := RenderPost(benchSocialPost, goldenOptions); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -35,6 +35,8 @@ func (nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindAutoLink, renderAutoLink)
 	reg.Register(ast.KindImage, renderImage)
 	reg.Register(extast.KindStrikethrough, renderStrikethrough)
+	reg.Register(kindMention, renderMention)
+	reg.Register(kindHashtag, renderHashtag)
 }
 
 // renderHeading flattens headings into a paragraph of strong text, the way
@@ -177,6 +179,45 @@ func renderStrikethrough(w util.BufWriter, _ []byte, _ ast.Node, entering bool) 
 	return ast.WalkContinue, nil
 }
 
+// renderMention renders a resolved mention as a local profile link, with no
+// rel or target, around its text as written; an unresolved one is just its
+// text.
+func renderMention(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*mentionNode)
+	if n.href == "" || !mentionHrefRe.MatchString(n.href) || insideAnchor(n, source) {
+		return ast.WalkContinue, nil
+	}
+	if entering {
+		openLocalAnchor(w, n.href, "mention")
+	} else {
+		_, _ = w.WriteString("</a>")
+	}
+	return ast.WalkContinue, nil
+}
+
+// renderHashtag renders a hashtag as a link to its tag page around its text
+// as written, or as just its text where it is not linked.
+func renderHashtag(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*hashtagNode)
+	if !n.linked || insideAnchor(n, source) {
+		return ast.WalkContinue, nil
+	}
+	if entering {
+		openLocalAnchor(w, tagHref(n.key), "hashtag")
+	} else {
+		_, _ = w.WriteString("</a>")
+	}
+	return ast.WalkContinue, nil
+}
+
+// openLocalAnchor writes the start tag of a mention or hashtag link: a
+// local path the renderer built itself, so no rel and no target.
+func openLocalAnchor(w util.BufWriter, href, class string) {
+	_, _ = w.WriteString(`<a href="`)
+	_, _ = w.WriteString(stdhtml.EscapeString(href))
+	_, _ = w.WriteString(`" class="` + class + `">`)
+}
+
 // openAnchor writes the start tag of a link to an already validated href.
 func openAnchor(w util.BufWriter, href string) {
 	_, _ = w.WriteString(`<a href="`)
@@ -216,9 +257,11 @@ func insideAnchor(n ast.Node, source []byte) bool {
 // safeURL validates an already URL-escaped link destination. Only absolute
 // http and https URLs with a host, and mailto URLs with an address, are
 // allowed; everything else (other schemes, relative URLs, unparseable input)
-// is refused. The returned href is the canonical form produced by net/url,
-// which is also what the sanitizer would produce, so the sanitizer leaves it
-// unchanged.
+// is refused, so author-written relative links such as [x](/tags/a) or
+// [x](/@amal) keep only their text (the renderer's own mention and hashtag
+// links do not pass through here). The returned href is the canonical form
+// produced by net/url, which is also what the sanitizer would produce, so the
+// sanitizer leaves it unchanged.
 //
 // Obfuscated schemes are refused naturally: entity references were already
 // decoded by goldmark, url.Parse lowercases the scheme, and control

@@ -1,9 +1,12 @@
 package markup
 
 import (
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -19,8 +22,11 @@ var allowedAttrs = map[string]map[string]bool{
 	"em": {}, "strong": {}, "del": {}, "code": {}, "pre": {},
 	"blockquote": {}, "ul": {}, "li": {},
 	"ol": {"start": true},
-	"a":  {"href": true, "rel": true, "target": true},
+	"a":  {"href": true, "rel": true, "target": true, "class": true},
 }
+
+// mentionHref is the only href a class="mention" link may have.
+var mentionHref = regexp.MustCompile(`^/@[A-Za-z0-9_]{1,30}$`)
 
 // forbiddenElements must never appear; they are also outside allowedAttrs,
 // but are checked by name so a failure message is explicit.
@@ -32,9 +38,13 @@ var forbiddenElements = map[string]bool{
 
 // checkSafe parses out as an HTML fragment (as a browser would inside a
 // <body>) and fails t if it contains anything outside the allow-list:
-// forbidden elements, event-handler, style, class or id attributes, hrefs
-// that are not absolute http/https/mailto URLs, or links lacking
-// rel="nofollow noopener ugc" / target="_blank".
+// forbidden elements, event-handler, style or id attributes, class
+// attributes other than class="mention" or class="hashtag" on <a>, hrefs
+// that are not absolute http/https/mailto URLs, or such links lacking
+// rel="nofollow noopener ugc" / target="_blank". The only relative links
+// allowed are local ones without rel and target: class="mention" with an
+// href /@USERNAME, and class="hashtag" with an href /tags/KEY, KEY being the
+// path escape of a normalised tag.
 func checkSafe(t testing.TB, out string) {
 	t.Helper()
 	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
@@ -72,41 +82,73 @@ func checkElement(t testing.TB, n *html.Node, out string) {
 	if !ok {
 		t.Errorf("element <%s> not in allow-list in %q", n.Data, out)
 	}
-	var rel, target string
-	hasHref := false
+	var rel, target, class, href string
+	hasRel, hasTarget, hasClass, hasHref := false, false, false, false
 	for _, a := range n.Attr {
 		key := strings.ToLower(a.Key)
 		switch {
 		case strings.HasPrefix(key, "on"):
 			t.Errorf("event handler attribute %s=%q on <%s> in %q", a.Key, a.Val, n.Data, out)
-		case key == "style" || key == "class" || key == "id":
+		case key == "style" || key == "id" || key == "class" && n.Data != "a":
 			t.Errorf("%s attribute on <%s> in %q", a.Key, n.Data, out)
 		case !attrs[key] || a.Namespace != "":
 			t.Errorf("attribute %s=%q not allowed on <%s> in %q", a.Key, a.Val, n.Data, out)
 		}
 		switch key {
 		case "href":
-			hasHref = true
-			checkHref(t, a.Val, out)
+			hasHref, href = true, a.Val
 		case "rel":
-			rel = a.Val
+			hasRel, rel = true, a.Val
 		case "target":
-			target = a.Val
+			hasTarget, target = true, a.Val
+		case "class":
+			hasClass, class = true, a.Val
 		}
 	}
-	if n.Data == "a" {
-		if !hasHref {
-			t.Errorf("<a> without href in %q", out)
+	if n.Data != "a" {
+		return
+	}
+	if !hasHref {
+		t.Errorf("<a> without href in %q", out)
+	}
+	if hasClass {
+		checkLocalLink(t, class, href, out)
+		if hasRel || hasTarget {
+			t.Errorf("local <a class=%q> has rel=%q target=%q, want neither in %q", class, rel, target, out)
 		}
-		fields := strings.Fields(rel)
-		for _, want := range []string{"nofollow", "noopener", "ugc"} {
-			if !contains(fields, want) {
-				t.Errorf("<a> rel=%q lacks %q in %q", rel, want, out)
-			}
+		return
+	}
+	if hasHref {
+		checkHref(t, href, out)
+	}
+	fields := strings.Fields(rel)
+	for _, want := range []string{"nofollow", "noopener", "ugc"} {
+		if !contains(fields, want) {
+			t.Errorf("<a> rel=%q lacks %q in %q", rel, want, out)
 		}
-		if target != "_blank" {
-			t.Errorf("<a> target=%q, want %q in %q", target, "_blank", out)
+	}
+	if target != "_blank" {
+		t.Errorf("<a> target=%q, want %q in %q", target, "_blank", out)
+	}
+}
+
+// checkLocalLink checks a mention or hashtag link: the class decides the
+// one href shape allowed.
+func checkLocalLink(t testing.TB, class, href, out string) {
+	t.Helper()
+	switch class {
+	case "mention":
+		if !mentionHref.MatchString(href) {
+			t.Errorf("mention href %q, want /@USERNAME in %q", href, out)
 		}
+	case "hashtag":
+		escaped, ok := strings.CutPrefix(href, "/tags/")
+		key, err := url.PathUnescape(escaped)
+		if !ok || err != nil || key == "" || NormalizeTag(key) != key || url.PathEscape(key) != escaped {
+			t.Errorf("hashtag href %q, want /tags/ and a path-escaped normalised tag in %q", href, out)
+		}
+	default:
+		t.Errorf("<a> class=%q, want mention or hashtag in %q", class, out)
 	}
 }
 
@@ -259,6 +301,12 @@ var attacks = []struct {
 	{name: "mailto allowed", src: `[m](mailto:a@b.example?subject=hi)`, want: `<p><a href="mailto:a@b.example?subject=hi" rel="nofollow noopener ugc" target="_blank">m</a></p>`},
 }
 
+// acceptAll is a resolver under which every syntactically valid mention
+// names an existing account.
+var acceptAll = Options{Mention: func(username string) (string, string, bool) {
+	return "/@" + username, username, true
+}}
+
 func TestAttacks(t *testing.T) {
 	for _, tt := range attacks {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +316,13 @@ func TestAttacks(t *testing.T) {
 			}
 			checkSafe(t, got)
 			checkStable(t, tt.src, got)
+			res, err := RenderPost(tt.src, acceptAll)
+			if err != nil {
+				t.Fatalf("RenderPost(%q): got error %v, want nil", tt.src, err)
+			}
+			checkSafe(t, res.HTML)
+			checkStablePost(t, tt.src, acceptAll, res)
+			checkResult(t, res)
 			if tt.want != "" && got != tt.want {
 				t.Errorf("Render(%q):\ngot  %q\nwant %q", tt.src, got, tt.want)
 			}
@@ -302,6 +357,13 @@ func TestAttackFiles(t *testing.T) {
 			}
 			checkSafe(t, got)
 			checkStable(t, string(src), got)
+			res, err := RenderPost(string(src), acceptAll)
+			if err != nil {
+				t.Fatalf("RenderPost: got error %v, want nil", err)
+			}
+			checkSafe(t, res.HTML)
+			checkStablePost(t, string(src), acceptAll, res)
+			checkResult(t, res)
 		})
 	}
 }
@@ -318,6 +380,27 @@ func TestCheckSafeRejects(t *testing.T) {
 		`<a href="/relative" rel="nofollow noopener ugc" target="_blank">a</a>`,
 		`<a href="https://ok.example" rel="nofollow" target="_blank">a</a>`,
 		`<a href="https://ok.example" rel="nofollow noopener ugc">a</a>`,
+		`<a href="/@amal" rel="nofollow noopener ugc" target="_blank">a</a>`,
+		`<a href="/tags/go" rel="nofollow noopener ugc" target="_blank">a</a>`,
+		`<a href="/@amal">a</a>`,
+		`<a href="/tags/go">a</a>`,
+		`<a href="/tags/go" class="mention">a</a>`,
+		`<a href="/@amal" class="hashtag">a</a>`,
+		`<a href="https://ok.example" class="mention">a</a>`,
+		`<a href="https://ok.example" rel="nofollow noopener ugc" target="_blank" class="hashtag">a</a>`,
+		`<a href="/@amal" class="mention" target="_blank">a</a>`,
+		`<a href="/@amal" class="mention" rel="nofollow">a</a>`,
+		`<a href="/@amal/x" class="mention">a</a>`,
+		`<a href="//evil.example/@amal" class="mention">a</a>`,
+		`<a href="/@amal" class="mention hashtag">a</a>`,
+		`<a href="/@amal" class="other">a</a>`,
+		`<a class="mention">a</a>`,
+		`<a href="/tags/Go" class="hashtag">a</a>`,
+		`<a href="/tags/123" class="hashtag">a</a>`,
+		`<a href="/tags/a/b" class="hashtag">a</a>`,
+		`<a href="/tags/%D8%A7%D9%80" class="hashtag">a</a>`,
+		`<a href="/tags/" class="hashtag">a</a>`,
+		`<p class="mention">a</p>`,
 		`<svg></svg>`,
 		`<!-- c -->`,
 		`<div>a</div>`,
@@ -358,6 +441,10 @@ func FuzzRender(f *testing.F) {
 		f.Add(string(src))
 	}
 	f.Add(benchPost)
+	f.Add(benchSocialPost)
+	for _, tt := range socialAttacks {
+		f.Add(tt.src)
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		got, err := Render(src)
 		if err != nil {
@@ -370,5 +457,133 @@ func FuzzRender(f *testing.F) {
 		if resan := policy.Sanitize(got); resan != got {
 			t.Errorf("sanitizing Render(%q) again changed it:\ngot  %q\nwant %q", src, resan, got)
 		}
+
+		res, err := RenderPost(src, acceptAll)
+		if err != nil {
+			t.Fatalf("RenderPost(%q): got error %v, want nil", src, err)
+		}
+		checkSafe(t, res.HTML)
+		checkResult(t, res)
+		if utf8.ValidString(src) && !utf8.ValidString(res.HTML) {
+			t.Errorf("RenderPost(%q) = %q: got invalid UTF-8 for valid input", src, res.HTML)
+		}
+		if resan := policy.Sanitize(res.HTML); resan != res.HTML {
+			t.Errorf("sanitizing RenderPost(%q) again changed it:\ngot  %q\nwant %q", src, resan, res.HTML)
+		}
+		// Without mentions linked, RenderPost is Render.
+		none, err := RenderPost(src, Options{})
+		if err != nil || none.HTML != got || len(none.Mentions) != 0 {
+			t.Errorf("RenderPost(%q, Options{}) = %q, %q, %v; want Render's %q, no mentions, nil", src, none.HTML, none.Mentions, err, got)
+		}
 	})
+}
+
+// localLinkRe finds the start tags of mention and hashtag links in
+// renderer output.
+var localLinkRe = regexp.MustCompile(`<a href="([^"]*)" class="(mention|hashtag)">`)
+
+// checkResult checks that res.Mentions and res.Tags are unique, well formed,
+// and exactly the targets of the mention and hashtag links in res.HTML.
+func checkResult(t testing.TB, res Result) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, m := range localLinkRe.FindAllStringSubmatch(res.HTML, -1) {
+		want[m[2]+" "+m[1]] = true
+	}
+	got := map[string]bool{}
+	for _, name := range res.Mentions {
+		if !validUsername(name) {
+			t.Errorf("mention %q is not a valid username in %#v", name, res)
+		}
+		k := "mention /@" + name
+		if got[k] {
+			t.Errorf("mention %q repeated in %#v", name, res)
+		}
+		got[k] = true
+	}
+	for _, tag := range res.Tags {
+		if tag == "" || NormalizeTag(tag) != tag {
+			t.Errorf("tag %q is not normalised in %#v", tag, res)
+		}
+		k := "hashtag " + tagHref(tag)
+		if got[k] {
+			t.Errorf("tag %q repeated in %#v", tag, res)
+		}
+		got[k] = true
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("Mentions %q and Tags %q do not match the links %v in %q", res.Mentions, res.Tags, slices.Sorted(maps.Keys(want)), res.HTML)
+	}
+}
+
+// socialAttacks are hostile inputs around mentions and hashtags, rendered
+// with acceptAll; want as in attacks.
+var socialAttacks = []struct {
+	name string
+	src  string
+	want string
+}{
+	{name: "tag then quote", src: `#tag"onmouseover="alert(1)`, want: `<p><a href="/tags/tag" class="hashtag">#tag</a>&#34;onmouseover=&#34;alert(1)</p>`},
+	{name: "mention then tag", src: `@amal<script>alert(1)</script>`, want: `<p><a href="/@amal" class="mention">@amal</a>&lt;script&gt;alert(1)&lt;/script&gt;</p>`},
+	{name: "tag in javascript link", src: `[#a @b](javascript:alert(1))`, want: `<p>#a @b</p>`},
+	{name: "tag in relative link", src: `[#a](/tags/a)`, want: `<p>#a</p>`},
+	{name: "mention link destination", src: `[x](/@amal)`, want: `<p>x</p>`},
+	{name: "protocol relative mention path", src: `[x](//@amal)`, want: `<p>x</p>`},
+	{name: "tag path traversal", src: `[x](/tags/../admin)`, want: `<p>x</p>`},
+	{name: "entity at sign", src: `&#64;amal &commat;amal`, want: `<p>@amal @amal</p>`},
+	{name: "entity hash", src: `&#35;a &num;a &#x23;a`, want: `<p>#a #a #a</p>`},
+	{name: "split entity", src: `&#60;b&#62; &#x3C;i&#x3E;`, want: `<p>&lt;b&gt; &lt;i&gt;</p>`},
+	{name: "tag with angle", src: `#<script>`, want: `<p>#&lt;script&gt;</p>`},
+	{name: "tag in image alt", src: `![#a @b](https://x.example/i.png)`, want: `<p><a href="https://x.example/i.png" rel="nofollow noopener ugc" target="_blank">#a @b</a></p>`},
+	{name: "tag in raw html", src: `<a href="#x">@amal</a>`, want: `<p>&lt;a href=&#34;#x&#34;&gt;<a href="/@amal" class="mention">@amal</a>&lt;/a&gt;</p>`},
+	{name: "rtl override in tag", src: "#a‮gnp.exe", want: "<p><a href=\"/tags/a\" class=\"hashtag\">#a</a>‮gnp.exe</p>"},
+	{name: "zero width joiner ends tag", src: "#a‍b", want: "<p><a href=\"/tags/a\" class=\"hashtag\">#a</a>‍b</p>"},
+	{name: "invalid utf8 ends tag", src: "#a\xffb", want: "<p><a href=\"/tags/a\" class=\"hashtag\">#a</a>\xffb</p>"},
+}
+
+func TestSocialAttacks(t *testing.T) {
+	for _, tt := range socialAttacks {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := RenderPost(tt.src, acceptAll)
+			if err != nil {
+				t.Fatalf("RenderPost(%q): got error %v, want nil", tt.src, err)
+			}
+			checkSafe(t, res.HTML)
+			checkStablePost(t, tt.src, acceptAll, res)
+			checkResult(t, res)
+			if res.HTML != tt.want {
+				t.Errorf("RenderPost(%q):\ngot  %q\nwant %q", tt.src, res.HTML, tt.want)
+			}
+		})
+	}
+}
+
+// TestResolverMisbehaving shows that a resolver cannot inject markup or
+// URLs: a malformed href or canonical name leaves the mention as text.
+func TestResolverMisbehaving(t *testing.T) {
+	bad := []struct{ href, canonical string }{
+		{"javascript:alert(1)", "amal"},
+		{"https://evil.example/@amal", "amal"},
+		{"//evil.example", "amal"},
+		{"/@amal/../admin", "amal"},
+		{`/@amal" onclick="alert(1)`, "amal"},
+		{"/@", "amal"},
+		{"/tags/amal", "amal"},
+		{"/@" + strings.Repeat("a", 31), "amal"},
+		{"/@amal", ""},
+		{"/@amal", "amal@remote.example"},
+		{"/@amal", "<b>amal</b>"},
+	}
+	for _, b := range bad {
+		opt := Options{Mention: func(string) (string, string, bool) { return b.href, b.canonical, true }}
+		res, err := RenderPost("hi @amal #x", opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `<p>hi @amal <a href="/tags/x" class="hashtag">#x</a></p>`
+		if res.HTML != want || len(res.Mentions) != 0 {
+			t.Errorf("resolver returning %q, %q: got %q, %q; want %q, no mentions", b.href, b.canonical, res.HTML, res.Mentions, want)
+		}
+		checkSafe(t, res.HTML)
+	}
 }
