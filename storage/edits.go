@@ -69,7 +69,7 @@ func (db *DB) EditPost(authorID, postID ID, c PostChange) (Post, error) {
 			return err
 		}
 		out = p
-		return notifyPost(tx, &p, append([]ID{p.InReplyToAuthor}, before...))
+		return notifyPost(tx, &p, append([]ID{p.InReplyToAuthor}, before...), db.ids.Next(db.now()))
 	})
 	if err != nil {
 		return out, fmt.Errorf("edit post: %w", err)

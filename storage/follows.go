@@ -47,14 +47,17 @@ func (db *DB) Follow(followerID, followeeID ID) (FollowState, error) {
 			if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
 				return fmt.Errorf("already requested: %w", ErrExists)
 			}
-			now := stamp(db.now())
-			if err := tx.Bucket(bucketRequests).Put(pairKey(followeeID, followerID), now); err != nil {
+			// The request keeps the ID of its notification (a
+			// time-ordered ID, so it also says when), so that answering
+			// or withdrawing it takes the notification away.
+			noteID := db.ids.Next(db.now())
+			if err := tx.Bucket(bucketRequests).Put(pairKey(followeeID, followerID), idKey(noteID)); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketSentRequests).Put(pairKey(followerID, followeeID), now); err != nil {
+			if err := tx.Bucket(bucketSentRequests).Put(pairKey(followerID, followeeID), stamp(db.now())); err != nil {
 				return err
 			}
-			return notify(tx, followeeID, NoteFollowRequest, followerID, 0, db.ids.Next(db.now()))
+			return notify(tx, followeeID, NoteFollowRequest, followerID, 0, noteID)
 		}
 		state = Followed
 		return db.follow(tx, followerID, followeeID)
@@ -117,12 +120,19 @@ func unfollow(tx *bolt.Tx, followerID, followeeID ID) error {
 }
 
 // dropRequest removes a pending follow request from requester to target,
-// if there is one.
+// if there is one, with the target's notification of it (so a request
+// asked again after a withdrawal is not listed twice).
 func dropRequest(tx *bolt.Tx, requesterID, targetID ID) error {
 	if err := tx.Bucket(bucketSentRequests).Delete(pairKey(requesterID, targetID)); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketRequests).Delete(pairKey(targetID, requesterID))
+	requests := tx.Bucket(bucketRequests)
+	if v := requests.Get(pairKey(targetID, requesterID)); len(v) == 8 {
+		if err := tx.Bucket(bucketNotes).Delete(pairKey(targetID, keyID(v, 0))); err != nil {
+			return err
+		}
+	}
+	return requests.Delete(pairKey(targetID, requesterID))
 }
 
 // AcceptFollowRequest turns a pending request into a follow.

@@ -21,10 +21,17 @@ func visiblePost(tx *bolt.Tx, userID, postID ID) (Post, error) {
 			return p, err
 		}
 	}
-	if !newViewer(tx, userID).canSee(tx, &p) {
+	// Visibility is decided as if there were no block, so that a post the
+	// user could not see anyway stays "not found", while one they could
+	// see but for a block is "forbidden". (canSee alone hides across a
+	// block, which made every action across one ErrNotFound.)
+	v := newViewer(tx, userID)
+	blocked := v.blocked[p.AuthorID]
+	delete(v.blocked, p.AuthorID)
+	if !v.canSee(tx, &p) {
 		return p, fmt.Errorf("post %d: %w", postID, ErrNotFound)
 	}
-	if blockedEitherWay(tx, userID, p.AuthorID) {
+	if blocked {
 		return p, fmt.Errorf("post %d: %w", postID, ErrForbidden)
 	}
 	return p, nil
@@ -44,11 +51,13 @@ func (db *DB) Like(userID, postID ID) (Post, error) {
 		if tx.Bucket(bucketLikes).Get(pairKey(p.ID, userID)) != nil {
 			return fmt.Errorf("already liked: %w", ErrExists)
 		}
-		now := stamp(db.now())
-		if err := tx.Bucket(bucketLikes).Put(pairKey(p.ID, userID), now); err != nil {
+		// The like keeps the ID of its notification (a time-ordered ID,
+		// so it also says when), so that Unlike can take it back.
+		noteID := db.ids.Next(db.now())
+		if err := tx.Bucket(bucketLikes).Put(pairKey(p.ID, userID), idKey(noteID)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketUserLikes).Put(pairKey(userID, p.ID), now); err != nil {
+		if err := tx.Bucket(bucketUserLikes).Put(pairKey(userID, p.ID), idKey(noteID)); err != nil {
 			return err
 		}
 		p.Likes++
@@ -56,7 +65,7 @@ func (db *DB) Like(userID, postID ID) (Post, error) {
 			return err
 		}
 		out = p
-		return notify(tx, p.AuthorID, NoteLike, userID, p.ID, db.ids.Next(db.now()))
+		return notify(tx, p.AuthorID, NoteLike, userID, p.ID, noteID)
 	})
 	if err != nil {
 		return out, fmt.Errorf("like: %w", err)
@@ -64,7 +73,8 @@ func (db *DB) Like(userID, postID ID) (Post, error) {
 	return out, nil
 }
 
-// Unlike takes a like back; ErrNotFound when there was none.
+// Unlike takes a like back, with its notification; ErrNotFound when
+// there was none. Like Like, it takes a repost for its original.
 func (db *DB) Unlike(userID, postID ID) (Post, error) {
 	var out Post
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -72,13 +82,15 @@ func (db *DB) Unlike(userID, postID ID) (Post, error) {
 		if err != nil {
 			return err
 		}
+		if p.IsRepost() {
+			if p, err = getPost(tx, p.RepostOf); err != nil {
+				return err
+			}
+		}
 		if tx.Bucket(bucketLikes).Get(pairKey(p.ID, userID)) == nil {
 			return fmt.Errorf("not liked: %w", ErrNotFound)
 		}
-		if err := tx.Bucket(bucketLikes).Delete(pairKey(p.ID, userID)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketUserLikes).Delete(pairKey(userID, p.ID)); err != nil {
+		if err := unlike(tx, p.ID, p.AuthorID, userID); err != nil {
 			return err
 		}
 		p.Likes = max(p.Likes-1, 0)
@@ -89,6 +101,21 @@ func (db *DB) Unlike(userID, postID ID) (Post, error) {
 		return out, fmt.Errorf("unlike: %w", err)
 	}
 	return out, nil
+}
+
+// unlike removes a like's index entries and its notification to the
+// post's author (whose ID the like's value holds).
+func unlike(tx *bolt.Tx, postID, authorID, userID ID) error {
+	likes := tx.Bucket(bucketLikes)
+	if v := likes.Get(pairKey(postID, userID)); len(v) == 8 {
+		if err := tx.Bucket(bucketNotes).Delete(pairKey(authorID, keyID(v, 0))); err != nil {
+			return err
+		}
+	}
+	if err := likes.Delete(pairKey(postID, userID)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketUserLikes).Delete(pairKey(userID, postID))
 }
 
 // Repost shares a public or unlisted post with the user's followers: a
@@ -179,6 +206,10 @@ func unlinkRepost(tx *bolt.Tx, r *Post) error {
 	orig, err := getPost(tx, r.RepostOf)
 	if err != nil {
 		return nil // the original is being deleted itself
+	}
+	// The notification "reposted your post" has the repost's ID.
+	if err := tx.Bucket(bucketNotes).Delete(pairKey(orig.AuthorID, r.ID)); err != nil {
+		return err
 	}
 	orig.Reposts = max(orig.Reposts-1, 0)
 	return putPost(tx, &orig)
@@ -274,21 +305,24 @@ func (db *DB) postUsers(viewerID, postID ID, page Page, bucket []byte, userInVal
 		prefix := idKey(postID)
 		var last ID
 		for k := seekBefore(c, prefix, page.Before); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			if len(l.Users) == limit {
-				l.Next = last
-				break
-			}
-			last = keyID(k, 8)
-			uid := last
+			uid := keyID(k, 8)
 			if userInValue {
 				uid = keyID(bk.Get(k), 0)
 			}
 			if v.hides(uid) {
 				continue
 			}
-			if u, err := getUser(tx, uid); err == nil {
-				l.Users = append(l.Users, u)
+			u, err := getUser(tx, uid)
+			if err != nil {
+				continue
 			}
+			if len(l.Users) == limit {
+				// One more to show: there is an older page.
+				l.Next = last
+				break
+			}
+			last = keyID(k, 8)
+			l.Users = append(l.Users, u)
 		}
 		return nil
 	})

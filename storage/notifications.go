@@ -72,7 +72,8 @@ func (db *DB) Notifications(userID ID, page Page) (NotePage, error) {
 			if !ok {
 				break
 			}
-			if len(np.Notes) == limit || scanned >= limit*scanFactor {
+			if scanned >= limit*scanFactor {
+				// Scanned enough hidden ones: stop short, carry on later.
 				np.Next = last
 				break
 			}
@@ -81,9 +82,15 @@ func (db *DB) Notifications(userID ID, page Page) (NotePage, error) {
 			if err != nil {
 				return err
 			}
-			if ok {
-				np.Notes = append(np.Notes, ne)
+			if !ok {
+				continue
 			}
+			if len(np.Notes) == limit {
+				// One more to show: there is an older page.
+				np.Next = np.Notes[limit-1].ID
+				break
+			}
+			np.Notes = append(np.Notes, ne)
 		}
 		return nil
 	})

@@ -149,8 +149,9 @@ func putPost(tx *bolt.Tx, p *Post) error {
 
 // CreatePost stores a post with its index entries, counts and
 // notifications in one transaction. The caller sets ID (from NewID), URI,
-// and for a reply InReplyTo (the parent must exist and be visible to the
-// author; InReplyToAuthor is filled in). Mentions of accounts that block
+// and for a reply InReplyTo (the parent must exist, else ErrNotFound, and
+// be visible to the author, else ErrForbidden; InReplyToAuthor is filled
+// in). Mentions of accounts that block
 // the author, or that the author blocks, are refused with ErrForbidden, as
 // is a reply across a block. Concurrent calls share transactions (bbolt
 // Batch), so many small posts cost few fsyncs.
@@ -229,19 +230,22 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	if err := indexPost(tx, p); err != nil {
 		return err
 	}
-	return notifyPost(tx, p, nil)
+	return notifyPost(tx, p, nil, p.ID)
 }
 
 // notifyPost tells the replied-to author and the newly mentioned accounts;
 // already lists accounts mentioned before an edit, who heard already.
-func notifyPost(tx *bolt.Tx, p *Post, already []ID) error {
+// noteID orders the notifications: the post's own ID when it is created,
+// a fresh one for an edit (so that a mention added later is new and
+// unread, not filed at the post's creation time).
+func notifyPost(tx *bolt.Tx, p *Post, already []ID, noteID ID) error {
 	told := map[ID]bool{p.AuthorID: true}
 	for _, id := range already {
 		told[id] = true
 	}
 	if p.InReplyToAuthor != 0 && !told[p.InReplyToAuthor] && already == nil {
 		told[p.InReplyToAuthor] = true
-		if err := notify(tx, p.InReplyToAuthor, NoteReply, p.AuthorID, p.ID, p.ID); err != nil {
+		if err := notify(tx, p.InReplyToAuthor, NoteReply, p.AuthorID, p.ID, noteID); err != nil {
 			return err
 		}
 	}
@@ -250,7 +254,7 @@ func notifyPost(tx *bolt.Tx, p *Post, already []ID) error {
 			continue
 		}
 		told[m] = true
-		if err := notify(tx, m, NoteMention, p.AuthorID, p.ID, p.ID); err != nil {
+		if err := notify(tx, m, NoteMention, p.AuthorID, p.ID, noteID); err != nil {
 			return err
 		}
 	}
@@ -366,10 +370,16 @@ func deletePost(tx *bolt.Tx, id ID) error {
 	var likers, markers []ID
 	forPrefix(tx.Bucket(bucketLikes), idKey(id), func(k, _ []byte) { likers = append(likers, keyID(k, 8)) })
 	for _, u := range likers {
-		if err := tx.Bucket(bucketLikes).Delete(pairKey(id, u)); err != nil {
+		if err := unlike(tx, id, p.AuthorID, u); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketUserLikes).Delete(pairKey(u, id)); err != nil {
+	}
+	// The reply index under it (the replies themselves stay, and show
+	// that their parent is gone).
+	var replies [][]byte
+	forPrefix(tx.Bucket(bucketReplies), idKey(id), func(k, _ []byte) { replies = append(replies, append([]byte(nil), k...)) })
+	for _, k := range replies {
+		if err := tx.Bucket(bucketReplies).Delete(k); err != nil {
 			return err
 		}
 	}

@@ -114,18 +114,16 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 
 // collect fills a page from candidates, newest first. next yields the next
 // candidate post ID (false when there are none); keep builds its entry or
-// rejects it.
+// rejects it. A full page gets a Next cursor only when one more entry is
+// there to show, so that "older posts" never leads to an empty page; a
+// page that scanned limit × scanFactor candidates stops there, short, with
+// a Next cursor after the last candidate it looked at.
 func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, error)) (Timeline, error) {
 	var t Timeline
 	var last ID
 	for scanned := 0; ; scanned++ {
 		id, ok := next()
 		if !ok {
-			return t, nil
-		}
-		if len(t.Entries) == limit {
-			// One more candidate exists: there is an older page.
-			t.Next = t.Entries[limit-1].Cursor()
 			return t, nil
 		}
 		if scanned >= limit*scanFactor {
@@ -137,9 +135,15 @@ func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, erro
 		if err != nil {
 			return t, err
 		}
-		if ok {
-			t.Entries = append(t.Entries, e)
+		if !ok {
+			continue
 		}
+		if len(t.Entries) == limit {
+			// One more entry to show: there is an older page.
+			t.Next = t.Entries[limit-1].Cursor()
+			return t, nil
+		}
+		t.Entries = append(t.Entries, e)
 	}
 }
 
@@ -209,6 +213,10 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 		if b.v.blocked[authorID] {
 			return nil
 		}
+		// A profile shows everything its owner posted and reposted even if
+		// the viewer muted them (they came to look); reposts of accounts
+		// the viewer blocked or muted stay hidden.
+		delete(b.v.muted, authorID)
 		c := tx.Bucket(bucketAuthorPosts).Cursor()
 		prefix := idKey(authorID)
 		var metas = map[ID]indexMeta{}
@@ -229,9 +237,7 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 			if err != nil {
 				return Entry{}, false, nil
 			}
-			// A profile shows its owner's posts even if the viewer muted
-			// them (they came to look); blocks still apply.
-			return b.entry(p, p.IsRepost())
+			return b.entry(p, true)
 		}
 		var err error
 		t, err = collect(page.limit(), next, keep)
@@ -244,8 +250,9 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 // follow, with the reposts they made, newest first. It merges the
 // authors' index cursors (a k-way merge), so a page costs O(page size +
 // follows) seeks whatever the number of posts. Replies show when they
-// answer the user or someone the user follows. A post shows once: at its
-// newest appearance, whether as itself or as someone's repost.
+// answer the user or someone the user follows, and the user's own replies
+// always. A post shows once: at its newest appearance, whether as itself
+// or as someone's repost.
 func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 	var t Timeline
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -270,6 +277,7 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 		}
 		heap.Init(&h)
 		metas := map[ID]indexMeta{}
+		mine := map[ID]bool{}
 		next := func() (ID, bool) {
 			if h.Len() == 0 {
 				return 0, false
@@ -278,6 +286,7 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 			id := top.head
 			_, v := top.c.Seek(pairKey(top.author, id))
 			metas[id] = decodeMeta(v)
+			mine[id] = top.author == userID
 			if k, _ := top.c.Prev(); k != nil && bytes.HasPrefix(k, top.prefix) {
 				top.head = keyID(k, 8)
 				heap.Fix(&h, 0)
@@ -303,7 +312,7 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 			m := metas[id]
 			switch m.kind {
 			case kindReply:
-				if !inHome[m.ref] {
+				if !inHome[m.ref] && !mine[id] {
 					return Entry{}, false, nil
 				}
 			case kindRepost:
