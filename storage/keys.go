@@ -28,6 +28,8 @@ var (
 	bucketRequests     = []byte("follow_requests")
 	bucketSentRequests = []byte("sent_requests")
 	bucketEdits        = []byte("edits")
+	bucketMedia        = []byte("media")
+	bucketMediaMeta    = []byte("media_meta")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -39,7 +41,7 @@ var allBuckets = [][]byte{
 	bucketLocalPosts, bucketFollows, bucketFollowers, bucketSessions, bucketUserSessions,
 	bucketReplies, bucketTags, bucketLikes, bucketUserLikes, bucketReposts, bucketUserReposts,
 	bucketBookmarks, bucketPostMarks, bucketNotes, bucketBlocks, bucketBlockedBy, bucketMutes,
-	bucketRequests, bucketSentRequests, bucketEdits,
+	bucketRequests, bucketSentRequests, bucketEdits, bucketMedia, bucketMediaMeta,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -23,6 +23,7 @@ var migrations = []migration{
 		bucketUserLikes, bucketReposts, bucketUserReposts, bucketBookmarks, bucketPostMarks,
 		bucketNotes, bucketBlocks, bucketBlockedBy, bucketMutes, bucketRequests,
 		bucketSentRequests, bucketEdits)},
+	{"create media buckets", createBuckets(bucketMedia, bucketMediaMeta)},
 }
 
 // createBuckets is a migration step that adds buckets.

@@ -1,0 +1,370 @@
+package media
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+// Test pictures are generated here: nothing is read from disk.
+
+// gradient is an opaque w×h picture with smooth colours.
+func gradient(w, h int) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			i := m.PixOffset(x, y)
+			m.Pix[i] = uint8(255 * x / max(w-1, 1))
+			m.Pix[i+1] = uint8(255 * y / max(h-1, 1))
+			m.Pix[i+2] = 128
+			m.Pix[i+3] = 255
+		}
+	}
+	return m
+}
+
+// halves is a w×h picture, its top half c1 and its bottom half c2.
+func halves(w, h int, c1, c2 color.Color) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			if y < h/2 {
+				m.Set(x, y, c1)
+			} else {
+				m.Set(x, y, c2)
+			}
+		}
+	}
+	return m
+}
+
+// thirds is a w×h picture in three bands (vertical: left to right, or
+// horizontal: top to bottom) of red, green and blue.
+func thirds(w, h int, vertical bool) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	bands := []color.RGBA{{255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 255}}
+	for y := range h {
+		for x := range w {
+			i := 3 * y / h
+			if vertical {
+				i = 3 * x / w
+			}
+			m.SetRGBA(x, y, bands[i])
+		}
+	}
+	return m
+}
+
+func encodeJPEG(t testing.TB, m image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func encodePNG(t testing.TB, m image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// solid is a w×h picture of one colour.
+func solid(w, h int, c color.NRGBA) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			m.SetNRGBA(x, y, c)
+		}
+	}
+	return m
+}
+
+// translucent is a w×h picture whose left half is half transparent.
+func translucent(w, h int) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			a := uint8(255)
+			if x < w/2 {
+				a = 128
+			}
+			m.SetNRGBA(x, y, color.NRGBA{200, 100, 50, a})
+		}
+	}
+	return m
+}
+
+var gifPalette = color.Palette{
+	color.RGBA{0, 0, 0, 255}, color.RGBA{255, 0, 0, 255}, color.RGBA{0, 255, 0, 255},
+	color.RGBA{0, 0, 255, 255}, color.RGBA{255, 255, 255, 255},
+}
+
+// gifFile encodes frames of w×h in solid palette colours 1, 2, 3, ...; a
+// single frame makes a still GIF.
+func gifFile(t testing.TB, w, h, frames int) []byte {
+	t.Helper()
+	g := &gif.GIF{LoopCount: 0, Config: image.Config{ColorModel: gifPalette, Width: w, Height: h}}
+	for i := range frames {
+		f := image.NewPaletted(image.Rect(0, 0, w, h), gifPalette)
+		for j := range f.Pix {
+			f.Pix[j] = uint8(1 + i%3)
+		}
+		g.Image = append(g.Image, f)
+		g.Delay = append(g.Delay, 10+i)
+		g.Disposal = append(g.Disposal, gif.DisposalNone)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// bitWriter writes the least significant bit first, as VP8L reads.
+type bitWriter struct {
+	buf []byte
+	acc uint64
+	n   uint
+}
+
+func (w *bitWriter) write(v uint64, bits uint) {
+	w.acc |= v << w.n
+	w.n += bits
+	for w.n >= 8 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc >>= 8
+		w.n -= 8
+	}
+}
+
+func (w *bitWriter) bytes() []byte {
+	if w.n > 0 {
+		return append(w.buf, byte(w.acc))
+	}
+	return w.buf
+}
+
+// vp8l builds, from the WebP lossless bitstream specification, a w×h
+// picture of one colour: the header, no transforms, no colour cache, no
+// meta prefix codes, then five "simple" prefix codes of one symbol each
+// (green, red, blue, alpha, distance). A code of one symbol takes zero
+// bits, so the pixels themselves take no space at all.
+func vp8l(w, h int, c color.NRGBA) []byte {
+	var bw bitWriter
+	bw.write(0x2f, 8) // signature
+	bw.write(uint64(w-1), 14)
+	bw.write(uint64(h-1), 14)
+	alphaUsed := uint64(0)
+	if c.A != 255 {
+		alphaUsed = 1
+	}
+	bw.write(alphaUsed, 1)
+	bw.write(0, 3) // version
+	bw.write(0, 1) // no transform
+	bw.write(0, 1) // no colour cache
+	bw.write(0, 1) // no meta prefix codes
+	for _, sym := range []uint8{c.G, c.R, c.B, c.A} {
+		bw.write(1, 1) // simple code
+		bw.write(0, 1) // one symbol
+		bw.write(1, 1) // eight-bit symbol
+		bw.write(uint64(sym), 8)
+	}
+	bw.write(1, 1) // distance: simple code,
+	bw.write(0, 1) // one symbol,
+	bw.write(0, 1) // one-bit symbol:
+	bw.write(0, 1) // 0
+	return bw.bytes()
+}
+
+// riffChunk is a RIFF chunk: FourCC, little-endian length, data, padding.
+func riffChunk(fourCC string, data []byte) []byte {
+	b := append([]byte(fourCC), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
+	b = append(b, data...)
+	if len(data)%2 == 1 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// webpFile wraps chunks in a RIFF WEBP container.
+func webpFile(chunks ...[]byte) []byte {
+	body := []byte("WEBP")
+	for _, c := range chunks {
+		body = append(body, c...)
+	}
+	return append(append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body)))...), body...)
+}
+
+// vp8x is the extended-format header chunk with flags and canvas size.
+func vp8x(flags byte, w, h int) []byte {
+	d := make([]byte, 10)
+	d[0] = flags
+	d[4], d[5], d[6] = byte(w-1), byte((w-1)>>8), byte((w-1)>>16)
+	d[7], d[8], d[9] = byte(h-1), byte((h-1)>>8), byte((h-1)>>16)
+	return riffChunk("VP8X", d)
+}
+
+// webpSolid is a simple lossless WebP file of one colour.
+func webpSolid(w, h int, c color.NRGBA) []byte {
+	return webpFile(riffChunk("VP8L", vp8l(w, h, c)))
+}
+
+// pngChunk is a PNG chunk with its CRC.
+func pngChunk(typ string, data []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	b = append(b, typ...)
+	b = append(b, data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[4:]))
+}
+
+// withPNGChunk inserts a chunk right after IHDR.
+func withPNGChunk(p []byte, chunk []byte) []byte {
+	const afterIHDR = 8 + 25
+	out := append([]byte(nil), p[:afterIHDR]...)
+	out = append(out, chunk...)
+	return append(out, p[afterIHDR:]...)
+}
+
+// pngHeaderOnly is a PNG that declares w×h RGB pixels and has no data.
+func pngHeaderOnly(w, h int) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8 bits, truecolour, deflate, filter 0, no interlace
+	b := append([]byte(nil), pngSignature...)
+	b = append(b, pngChunk("IHDR", ihdr)...)
+	return append(b, pngChunk("IEND", nil)...)
+}
+
+// byteOrder reads and appends.
+type byteOrder interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
+}
+
+// exifTIFF builds the TIFF structure of an EXIF block, byte by byte: IFD0
+// with the orientation (if o > 0) and, if gps, a pointer to a GPS IFD that
+// holds a latitude and a recognisable map datum string.
+func exifTIFF(order byteOrder, o int, gps bool) []byte {
+	var b []byte
+	if order.String() == binary.LittleEndian.String() {
+		b = append(b, "II"...)
+	} else {
+		b = append(b, "MM"...)
+	}
+	b = order.AppendUint16(b, 42)
+	b = order.AppendUint32(b, 8) // IFD0 follows
+	type entry struct {
+		tag, typ uint16
+		count    uint32
+		value    []byte // 4 bytes: the value or an offset
+	}
+	short := func(v uint16) []byte { return order.AppendUint16(order.AppendUint16(nil, v), 0) }
+	long := func(v uint32) []byte { return order.AppendUint32(nil, v) }
+	var ifd0 []entry
+	if o > 0 {
+		ifd0 = append(ifd0, entry{0x0112, 3, 1, short(uint16(o))})
+	}
+	ifd0Len := 2 + 12*(len(ifd0)+1) + 4 // with the GPS pointer if any
+	if !gps {
+		ifd0Len -= 12
+	}
+	gpsOff := uint32(8 + ifd0Len)
+	if gps {
+		ifd0 = append(ifd0, entry{0x8825, 4, 1, long(gpsOff)})
+	}
+	writeIFD := func(es []entry) {
+		b = order.AppendUint16(b, uint16(len(es)))
+		for _, e := range es {
+			b = order.AppendUint16(b, e.tag)
+			b = order.AppendUint16(b, e.typ)
+			b = order.AppendUint32(b, e.count)
+			b = append(b, e.value...)
+		}
+		b = order.AppendUint32(b, 0) // no next IFD
+	}
+	writeIFD(ifd0)
+	if gps {
+		datum := []byte(gpsSecret + "\x00")
+		gpsLen := 2 + 12*3 + 4
+		strOff := gpsOff + uint32(gpsLen)
+		ratOff := strOff + uint32(len(datum))
+		writeIFD([]entry{
+			{0x0001, 2, 2, []byte{'N', 0, 0, 0}},          // GPSLatitudeRef
+			{0x0002, 5, 3, long(ratOff)},                  // GPSLatitude: 3 rationals
+			{0x0012, 2, uint32(len(datum)), long(strOff)}, // GPSMapDatum
+		})
+		b = append(b, datum...)
+		for _, v := range []uint32{48, 1, 51, 1, 2400, 100} { // 48° 51' 24"
+			b = order.AppendUint32(b, v)
+		}
+	}
+	return b
+}
+
+// gpsSecret is a string that must not survive processing.
+const gpsSecret = "WGS-84 SECRET PLACE"
+
+// withAPP1 inserts an APP1 "Exif" segment holding tiff right after SOI.
+func withAPP1(j []byte, tiff []byte) []byte {
+	payload := append(append([]byte(nil), exifHeader...), tiff...)
+	seg := []byte{0xFF, 0xE1}
+	seg = binary.BigEndian.AppendUint16(seg, uint16(2+len(payload)))
+	seg = append(seg, payload...)
+	out := append([]byte(nil), j[:2]...)
+	out = append(out, seg...)
+	return append(out, j[2:]...)
+}
+
+// setJPEGSize rewrites the dimensions in the SOF0 segment of a JPEG.
+func setJPEGSize(t testing.TB, j []byte, w, h int) []byte {
+	t.Helper()
+	out := append([]byte(nil), j...)
+	i := bytes.Index(out, []byte{0xFF, 0xC0})
+	if i < 0 {
+		t.Fatal("no SOF0 segment")
+	}
+	binary.BigEndian.PutUint16(out[i+5:], uint16(h))
+	binary.BigEndian.PutUint16(out[i+7:], uint16(w))
+	return out
+}
+
+// decodeVariant decodes a variant's data and checks that it agrees with
+// the variant's fields.
+func decodeVariant(t testing.TB, name string, v Variant) image.Image {
+	t.Helper()
+	m, kind, err := image.Decode(bytes.NewReader(v.Data))
+	if err != nil {
+		t.Fatalf("%s: decode output: %v", name, err)
+	}
+	wantKind := map[string]string{"image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif"}[v.ContentType]
+	wantExt := map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}[v.ContentType]
+	if kind != wantKind || v.Ext != wantExt {
+		t.Errorf("%s: data is %s, ext %q; content type says %s", name, kind, v.Ext, v.ContentType)
+	}
+	// The size of a GIF is its canvas; its first frame may be smaller.
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(v.Data))
+	if err != nil {
+		t.Fatalf("%s: decode output header: %v", name, err)
+	}
+	if cfg.Width != v.Width || cfg.Height != v.Height {
+		t.Errorf("%s: data is %dx%d, variant says %dx%d", name, cfg.Width, cfg.Height, v.Width, v.Height)
+	}
+	if b := m.Bounds(); v.ContentType != "image/gif" && (b.Dx() != v.Width || b.Dy() != v.Height) {
+		t.Errorf("%s: pixels are %dx%d, variant says %dx%d", name, b.Dx(), b.Dy(), v.Width, v.Height)
+	}
+	if v.SHA256 != sha256hex(v.Data) {
+		t.Errorf("%s: SHA256 = %s, want the hash of Data", name, v.SHA256)
+	}
+	return m
+}
