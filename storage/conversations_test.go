@@ -669,7 +669,7 @@ func TestEdits(t *testing.T) {
 	// dina hears of something after the post was written, and reads her
 	// notifications: a mention added later must still count as new.
 	follow(t, db, stranger, dina)
-	must(t, db.MarkNotificationsRead(dina.ID), "MarkNotificationsRead(dina)")
+	must(t, db.MarkNotificationsRead(dina.ID, 0), "MarkNotificationsRead(dina)")
 
 	clock.Advance(time.Minute)
 	t2 := clock.Now()

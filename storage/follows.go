@@ -220,6 +220,11 @@ func (db *DB) relations(bucket []byte, userID ID, page Page) (UserList, error) {
 				break
 			}
 			u, err := getUser(tx, keyID(k, 8))
+			if errors.Is(err, ErrNotFound) {
+				// An account deleted without its index entries: skip it
+				// rather than fail the whole list.
+				continue
+			}
 			if err != nil {
 				return err
 			}

@@ -138,17 +138,42 @@ func (db *DB) UnreadNotifications(userID ID, max int) (int, error) {
 		if err != nil {
 			return err
 		}
-		b := newBuilder(tx, userID)
-		notes := tx.Bucket(bucketNotes)
+		// A badge runs on every page: check only what can hide a
+		// notification cheaply (a hidden actor, a deleted post, an
+		// answered request), without building the entries.
+		v := newViewer(tx, userID)
+		notes, posts, requests := tx.Bucket(bucketNotes), tx.Bucket(bucketPosts), tx.Bucket(bucketRequests)
+		authorPosts := tx.Bucket(bucketAuthorPosts)
 		next := walker(notes.Cursor(), idKey(userID), 0, 8)
 		for scanned := 0; n < max && scanned < max*scanFactor; scanned++ {
 			id, ok := next()
 			if !ok || id <= u.NotesReadTo {
 				break
 			}
-			if _, ok, _ := b.note(notes.Get(pairKey(userID, id))); ok {
-				n++
+			var note Notification
+			if json.Unmarshal(notes.Get(pairKey(userID, id)), &note) != nil || v.hides(note.ActorID) {
+				continue
 			}
+			if note.PostID != 0 {
+				raw := posts.Get(idKey(note.PostID))
+				if raw == nil {
+					continue
+				}
+				// Mentions and replies may be followers-only or direct:
+				// only those are decoded to check the user may see them.
+				if note.Kind == NoteMention || note.Kind == NoteReply {
+					if m := decodeMeta(authorPosts.Get(pairKey(note.ActorID, note.PostID))); m.vis == FollowersOnly || m.vis == Direct {
+						var p Post
+						if json.Unmarshal(raw, &p) != nil || !v.canSee(tx, &p) {
+							continue
+						}
+					}
+				}
+			}
+			if note.Kind == NoteFollowRequest && requests.Get(pairKey(userID, note.ActorID)) == nil {
+				continue
+			}
+			n++
 		}
 		return nil
 	})
@@ -159,8 +184,9 @@ func (db *DB) UnreadNotifications(userID ID, max int) (int, error) {
 }
 
 // MarkNotificationsRead records that the user has seen every notification
-// up to the newest.
-func (db *DB) MarkNotificationsRead(userID ID) error {
+// up to upTo, the newest one shown to them (0: the newest there is), so one
+// that arrives while the page renders stays unread.
+func (db *DB) MarkNotificationsRead(userID, upTo ID) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketNotes).Cursor()
 		k := seekBefore(c, idKey(userID), 0)
@@ -168,6 +194,9 @@ func (db *DB) MarkNotificationsRead(userID ID) error {
 			return nil
 		}
 		newest := keyID(k, 8)
+		if upTo != 0 && upTo < newest {
+			newest = upTo
+		}
 		u, err := getUser(tx, userID)
 		if err != nil {
 			return err

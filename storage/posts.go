@@ -230,7 +230,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	if err := indexPost(tx, p); err != nil {
 		return err
 	}
-	return notifyPost(tx, p, nil, p.ID)
+	// A fresh ID, made inside the transaction, so the notification sorts
+	// after anything committed before it.
+	return notifyPost(tx, p, nil, db.ids.Next(db.now()))
 }
 
 // notifyPost tells the replied-to author and the newly mentioned accounts;
