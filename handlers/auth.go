@@ -56,11 +56,8 @@ func parseRegistration(get func(string) string) (registration, map[string]string
 	case !validUsername(reg.username):
 		errs["username"] = "Use 1 to 30 letters, digits or underscores."
 	}
-	switch {
-	case !utf8.ValidString(reg.displayName) || strings.ContainsFunc(reg.displayName, isControl):
-		errs["display_name"] = "The display name contains characters that cannot be shown."
-	case utf8.RuneCountInString(reg.displayName) > maxDisplayName:
-		errs["display_name"] = "Use at most 50 characters."
+	if e := displayNameError(reg.displayName); e != "" {
+		errs["display_name"] = e
 	}
 	switch {
 	case utf8.RuneCountInString(reg.password) < minPassword:
@@ -69,6 +66,18 @@ func parseRegistration(get func(string) string) (registration, map[string]string
 		errs["password"] = "Use at most 72 bytes."
 	}
 	return reg, errs
+}
+
+// displayNameError checks a display name (already trimmed), returning
+// the message to show or "".
+func displayNameError(name string) string {
+	switch {
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, isControl):
+		return "The display name contains characters that cannot be shown."
+	case utf8.RuneCountInString(name) > maxDisplayName:
+		return "Use at most 50 characters."
+	}
+	return ""
 }
 
 // isControl refuses control characters and the bidi embedding, override
@@ -239,31 +248,4 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setFlash(w, r, views.Flash{Message: "You have logged out."})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
-	n, err := h.db.CountUserSessions(viewer(r).user.ID)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, views.SettingsPage(h.page(r, "Settings", "settings"), views.Settings{Sessions: n}))
-}
-
-func (h *Handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
-	n, err := h.db.DeleteUserSessions(viewer(r).user.ID)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	if err := h.endSession(w, r); err != nil {
-		h.error(w, r, err)
-		return
-	}
-	msg := "You have logged out everywhere."
-	if n > 1 {
-		msg = "You have logged out of all your sessions."
-	}
-	h.setFlash(w, r, views.Flash{Message: msg})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

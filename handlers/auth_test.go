@@ -312,7 +312,7 @@ func TestLogoutEverywhere(t *testing.T) {
 	b.login("amal", "correct horse")
 	other.login("bilal", "correct horse")
 
-	settings := a.get("/settings")
+	settings := a.get("/settings/account")
 	if settings.StatusCode != http.StatusOK {
 		t.Fatalf("settings: got status %d, want 200", settings.StatusCode)
 	}
@@ -450,7 +450,7 @@ func TestLoginAgainReplacesSession(t *testing.T) {
 			if c.cookie(sessionCookie).Value == old.Value {
 				t.Fatalf("got the same session cookie after signing in again")
 			}
-			settings := c.get("/settings")
+			settings := c.get("/settings/account")
 			if got := text(oneByTestID(t, settings.Doc(), "logout-everywhere").Parent.Parent); !strings.Contains(got, "logged in on 1 device") {
 				t.Errorf("settings: got %q, want logged in on 1 device", got)
 			}

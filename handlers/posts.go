@@ -1,16 +1,21 @@
 package handlers
 
 import (
+	"errors"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"majlis/markup"
 	"majlis/storage"
 	"majlis/views"
 )
+
+// MaxWarningChars is the longest content warning, in Unicode characters.
+const MaxWarningChars = 100
 
 // draft validates a post body, returning the error to show in the compose
 // box.
@@ -26,63 +31,272 @@ func draft(body string) (string, string) {
 	return body, ""
 }
 
+// contentWarning validates the optional warning a body hides behind: one
+// line, white space collapsed, at most MaxWarningChars characters.
+func contentWarning(s string) (string, string) {
+	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
+	if n := utf8.RuneCountInString(s); n > MaxWarningChars {
+		return s, "The content warning is too long: " + itoa(n) + " characters, the limit is " + itoa(MaxWarningChars) + "."
+	}
+	return s, ""
+}
+
+// postVisibility reads the visibility chosen in the compose box: the
+// author's default when none is sent, and for a reply never wider than
+// the post it answers.
+func postVisibility(raw string, me storage.User, parent *storage.Entry) (storage.Visibility, string) {
+	if raw == "" {
+		v := me.PostVisibility()
+		if parent != nil {
+			v = narrower(v, parent.Post.Visibility)
+		}
+		return v, ""
+	}
+	v := storage.Visibility(raw)
+	if !v.Valid() {
+		return me.PostVisibility(), "Choose who can see this post."
+	}
+	if parent != nil && narrowness(v) < narrowness(parent.Post.Visibility) {
+		return v, "A reply cannot reach more people than the post it answers: choose " +
+			strings.ToLower(visibilityLabels[parent.Post.Visibility]) + " or narrower."
+	}
+	return v, ""
+}
+
 func counter(body string) views.Counter {
 	return views.Counter{Used: markup.Length(body), Limit: MaxPostChars}
 }
 
-// createPost publishes a post. Without JavaScript it redirects home; under
-// HTMX it answers with the new post and an empty compose box.
+// newCompose is an empty compose box for the viewer, or for a reply the
+// reply box of parent: prefilled with its author and the accounts it
+// mentions (not the viewer), with its visibility, or the viewer's default
+// when that is narrower.
+func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compose {
+	me := viewer(r).user
+	c := views.Compose{
+		FormID:       "compose",
+		Count:        counter(""),
+		Visibility:   string(me.PostVisibility()),
+		Visibilities: visibilityOptions(storage.Public),
+	}
+	if parent == nil {
+		return c
+	}
+	c.FormID = "reply"
+	c.InReplyTo = parent.Post.ID.String()
+	c.ReplyingTo = "@" + parent.Author.Username
+	c.Visibility = string(narrower(me.PostVisibility(), parent.Post.Visibility))
+	c.Visibilities = visibilityOptions(parent.Post.Visibility)
+	c.Body = h.replyMentions(me, *parent)
+	c.Count = counter(c.Body)
+	return c
+}
+
+// replyMentions is the start of a reply: "@author @other ", without the
+// replier.
+func (h *Handler) replyMentions(me storage.User, parent storage.Entry) string {
+	var b strings.Builder
+	seen := map[storage.ID]bool{me.ID: true}
+	add := func(u storage.User) {
+		if seen[u.ID] || u.Domain != "" {
+			return
+		}
+		seen[u.ID] = true
+		b.WriteString("@" + u.Username + " ")
+	}
+	add(parent.Author)
+	for _, id := range parent.Post.Mentions {
+		if seen[id] {
+			continue
+		}
+		if u, err := h.db.UserByID(id); err == nil {
+			add(u)
+		}
+	}
+	return b.String()
+}
+
+// renderPost renders a post's Markdown, linking the mentions of local
+// accounts, and returns the accounts it mentions.
+func (h *Handler) renderPost(body string) (markup.Result, []storage.User, error) {
+	found := map[string]storage.User{}
+	var lookupErr error
+	res, err := markup.RenderPost(body, markup.Options{Mention: func(name string) (string, string, bool) {
+		if !validUsername(name) {
+			return "", "", false
+		}
+		u, err := h.db.LocalUser(name)
+		if err != nil {
+			if !errors.Is(err, storage.ErrNotFound) && lookupErr == nil {
+				lookupErr = err
+			}
+			return "", "", false
+		}
+		found[strings.ToLower(u.Username)] = u
+		return "/@" + u.Username, u.Username, true
+	}})
+	if err != nil {
+		return res, nil, err
+	}
+	if lookupErr != nil {
+		return res, nil, lookupErr
+	}
+	var users []storage.User
+	for _, m := range res.Mentions {
+		if u, ok := found[strings.ToLower(m)]; ok {
+			users = append(users, u)
+		}
+	}
+	return res, users, nil
+}
+
+func userIDs(users []storage.User) []storage.ID {
+	var ids []storage.ID
+	for _, u := range users {
+		ids = append(ids, u.ID)
+	}
+	return ids
+}
+
+// refusal explains why storage refused a post or an edit (ErrForbidden):
+// a block between the author and someone it mentions, or the post it
+// answers.
+func (h *Handler) refusal(me storage.User, mentioned []storage.User, parent *storage.Entry) string {
+	for _, u := range mentioned {
+		rel, err := h.db.RelationshipOf(me.ID, u.ID)
+		if err != nil {
+			continue
+		}
+		switch {
+		case rel.Blocking:
+			return "You cannot mention @" + u.Username + " because you have blocked them. Remove the mention, or unblock them first."
+		case rel.BlockedBy:
+			return "You cannot mention @" + u.Username + "."
+		}
+	}
+	if parent != nil {
+		return "You cannot reply to this post."
+	}
+	return "This post cannot be published."
+}
+
+// createPost publishes a post or a reply (in_reply_to). Without
+// JavaScript it redirects home, or for a reply to the thread; under HTMX
+// it answers with the new post and an empty compose box.
 func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
 		return
 	}
 	me := viewer(r).user
-	body, problem := draft(r.PostForm.Get("body"))
-	if problem != "" {
-		c := views.Compose{Body: body, Error: problem, Count: counter(body)}
-		if isHTMX(r) {
-			w.Header().Set("HX-Retarget", "#compose")
-			w.Header().Set("HX-Reswap", "outerHTML")
-			h.render(w, r, http.StatusBadRequest, views.ComposeForm(c, false))
+	var parent *storage.Entry
+	if s := r.PostForm.Get("in_reply_to"); s != "" {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			h.error(w, r, errBadRequest("The post to reply to is not valid."))
 			return
 		}
-		t, err := h.db.HomeTimeline(me.ID, storage.Page{Limit: 20})
+		e, err := h.db.Post(me.ID, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			err = errNotFound("The post you are replying to was deleted or is not available.")
+		}
 		if err != nil {
 			h.error(w, r, err)
 			return
 		}
-		p := h.page(r, "Home", "home")
-		h.render(w, r, http.StatusBadRequest, views.HomePage(p, c, h.timelineView(r, t, "/", homeEmpty)))
+		parent = &e
+	}
+	c := h.newCompose(r, parent)
+	body, problem := draft(r.PostForm.Get("body"))
+	c.Body, c.Count = body, counter(body)
+	cw, cwProblem := contentWarning(r.PostForm.Get("cw"))
+	c.ContentWarning = cw
+	vis, visProblem := postVisibility(r.PostForm.Get("visibility"), me, parent)
+	c.Visibility = string(vis)
+	for _, p := range []string{cwProblem, visProblem} {
+		if problem == "" {
+			problem = p
+		}
+	}
+	if problem != "" {
+		h.composeError(w, r, c, parent, http.StatusBadRequest, problem)
 		return
 	}
-	html, err := markup.Render(body)
+	res, mentioned, err := h.renderPost(body)
 	if err != nil {
 		h.error(w, r, err)
 		return
 	}
 	id := h.db.NewID()
 	post := storage.Post{
-		ID:         id,
-		AuthorID:   me.ID,
-		URI:        h.postURI(me.Username, id),
-		Source:     body,
-		HTML:       html,
-		Visibility: storage.Public,
-		Local:      true,
-		CreatedAt:  h.cfg.Now().UTC(),
+		ID:             id,
+		AuthorID:       me.ID,
+		URI:            h.postURI(me.Username, id),
+		Source:         body,
+		HTML:           res.HTML,
+		Visibility:     vis,
+		ContentWarning: cw,
+		Mentions:       userIDs(mentioned),
+		Tags:           res.Tags,
+		Local:          true,
+		CreatedAt:      h.cfg.Now().UTC(),
+	}
+	if parent != nil {
+		post.InReplyTo = parent.Post.ID
 	}
 	if err := h.db.CreatePost(&post); err != nil {
-		h.error(w, r, err)
+		switch {
+		case errors.Is(err, storage.ErrForbidden):
+			h.composeError(w, r, c, parent, http.StatusForbidden, h.refusal(me, mentioned, parent))
+		case parent != nil && errors.Is(err, storage.ErrNotFound):
+			h.error(w, r, errNotFound("The post you are replying to was deleted or is not available."))
+		default:
+			h.error(w, r, err)
+		}
 		return
 	}
 	if isHTMX(r) {
-		v := h.postView(r, storage.Entry{Post: post, Author: me})
-		h.render(w, r, http.StatusOK, views.NewPost(v, views.Compose{Count: counter("")}))
+		e := storage.Entry{Post: post, Author: me}
+		if parent != nil {
+			// In the thread the reply sits under its parent: no
+			// "Replying to" line.
+			h.render(w, r, http.StatusOK, views.NewReply(h.postView(r, e), h.newCompose(r, parent)))
+			return
+		}
+		h.render(w, r, http.StatusOK, views.NewPost(h.postView(r, e), h.newCompose(r, nil)))
+		return
+	}
+	if parent != nil {
+		h.setFlash(w, r, views.Flash{Message: "Your reply is published."})
+		http.Redirect(w, r, postPath(parent.Author, parent.Post.ID)+"#post-"+post.ID.String(), http.StatusSeeOther)
 		return
 	}
 	h.setFlash(w, r, views.Flash{Message: "Your post is published."})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// composeError shows the compose box again with the draft and the
+// problem: alone under HTMX (in place of the form), else in its page (home
+// or the thread of the post answered).
+func (h *Handler) composeError(w http.ResponseWriter, r *http.Request, c views.Compose, parent *storage.Entry, code int, problem string) {
+	c.Error = problem
+	if isHTMX(r) {
+		w.Header().Set("HX-Retarget", "#"+c.FormID)
+		w.Header().Set("HX-Reswap", "outerHTML")
+		h.render(w, r, code, views.ComposeForm(c, false))
+		return
+	}
+	if parent != nil {
+		h.threadPage(w, r, parent.Post.ID, parent.Author.Username, &c, code)
+		return
+	}
+	t, err := h.db.HomeTimeline(viewer(r).user.ID, storage.Page{Limit: 20})
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	p := h.page(r, "Home", "home")
+	h.render(w, r, code, views.HomePage(p, c, h.timelineView(r, t, "/", homeEmpty)))
 }
 
 // countChars answers the live counter under the compose box.
@@ -111,36 +325,47 @@ func (h *Handler) postFromPath(r *http.Request) (storage.Entry, error) {
 	return e, nil
 }
 
-func (h *Handler) permalink(w http.ResponseWriter, r *http.Request) {
-	e, err := h.postFromPath(r)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	summary := excerpt(plainText(e.Post.HTML))
-	if summary == "" {
-		summary = excerpt(e.Post.Source)
-	}
-	p := h.page(r, e.Author.Name()+": "+summary, "")
-	p.Canonical = e.Post.URI
-	p.Description = summary
-	h.render(w, r, http.StatusOK, views.PostPage(p, h.postView(r, e)))
-}
-
-// ownPost finds the post of the address and checks the viewer wrote it.
-func (h *Handler) ownPost(r *http.Request) (storage.Entry, error) {
+// ownPost finds the post of the address and checks the viewer wrote it;
+// verb names the action refused to others ("delete", "edit").
+func (h *Handler) ownPost(r *http.Request, verb string) (storage.Entry, error) {
 	e, err := h.postFromPath(r)
 	if err != nil {
 		return e, err
 	}
 	if e.Post.AuthorID != viewer(r).user.ID {
-		return e, errForbidden("You can only delete your own posts.")
+		return e, errForbidden("You can only " + verb + " your own posts.")
 	}
 	return e, nil
 }
 
+// cardPattern is the shape of a card's element id (see views.Post.DOMID).
+var cardPattern = regexp.MustCompile(`^(?:pinned-)?post-[0-9]{1,20}$`)
+
+// cardParam is the element id of the card an action came from (the
+// "card" form or query value), or fallback.
+func cardParam(r *http.Request, fallback string) string {
+	c := r.URL.Query().Get("card")
+	if r.PostForm != nil && r.PostForm.Get("card") != "" {
+		c = r.PostForm.Get("card")
+	}
+	if cardPattern.MatchString(c) {
+		return c
+	}
+	return fallback
+}
+
+// inCard gives a card the element id of the one it replaces, so that a
+// pinned copy stays the pinned copy.
+func inCard(v *views.Post, card string) {
+	v.DOMID = card
+	v.Actions.Card = card
+	if strings.HasPrefix(card, "pinned-") {
+		v.Pinned = true
+	}
+}
+
 func (h *Handler) deleteForm(w http.ResponseWriter, r *http.Request) {
-	e, err := h.ownPost(r)
+	e, err := h.ownPost(r, "delete")
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -149,7 +374,7 @@ func (h *Handler) deleteForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
-	e, err := h.ownPost(r)
+	e, err := h.ownPost(r, "delete")
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -170,6 +395,113 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setFlash(w, r, views.Flash{Message: "Your post is deleted."})
 	http.Redirect(w, r, userPath(e.Author), http.StatusSeeOther)
+}
+
+// editForm shows the edit form of the viewer's post: a page, or under
+// HTMX the form in place of the card it was asked from.
+func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
+	e, err := h.ownPost(r, "edit")
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	v := h.postView(r, e)
+	f := views.EditForm{
+		Post:           v,
+		Action:         v.URL + "/edit",
+		Body:           e.Post.Source,
+		ContentWarning: e.Post.ContentWarning,
+		Count:          counter(e.Post.Source),
+	}
+	if isHTMX(r) {
+		inCard(&f.Post, cardParam(r, v.DOMID))
+		f.Inline = true
+		h.render(w, r, http.StatusOK, views.EditCard(f))
+		return
+	}
+	h.render(w, r, http.StatusOK, views.EditPage(h.page(r, "Edit post", ""), f))
+}
+
+// editPost saves a new version of the viewer's post, its mentions and
+// hashtags worked out again. Without JavaScript it redirects to the
+// permalink; under HTMX it answers with the card.
+func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	e, err := h.ownPost(r, "edit")
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	v := h.postView(r, e)
+	card := cardParam(r, v.DOMID)
+	body, problem := draft(r.PostForm.Get("body"))
+	cw, cwProblem := contentWarning(r.PostForm.Get("cw"))
+	if problem == "" {
+		problem = cwProblem
+	}
+	f := views.EditForm{Post: v, Action: v.URL + "/edit", Body: body, ContentWarning: cw, Count: counter(body), Inline: isHTMX(r)}
+	fail := func(code int, msg string) {
+		f.Error = msg
+		if isHTMX(r) {
+			inCard(&f.Post, card)
+			h.render(w, r, code, views.EditCard(f))
+			return
+		}
+		h.render(w, r, code, views.EditPage(h.page(r, "Edit post", ""), f))
+	}
+	if problem != "" {
+		fail(http.StatusBadRequest, problem)
+		return
+	}
+	res, mentioned, err := h.renderPost(body)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	post, err := h.db.EditPost(me.ID, e.Post.ID, storage.PostChange{
+		Source:         body,
+		HTML:           res.HTML,
+		ContentWarning: cw,
+		Mentions:       userIDs(mentioned),
+		Tags:           res.Tags,
+	})
+	if errors.Is(err, storage.ErrForbidden) {
+		fail(http.StatusForbidden, h.refusal(me, mentioned, nil))
+		return
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	e.Post = post
+	if isHTMX(r) {
+		h.renderCard(w, r, e, card)
+		return
+	}
+	h.setFlash(w, r, views.Flash{Message: "Your post is updated."})
+	http.Redirect(w, r, postPath(e.Author, e.Post.ID), http.StatusSeeOther)
+}
+
+// renderCard answers an HTMX request with one post's card in the place of
+// the card with element id card: the focused card with its edit history
+// when the browser shows the post's permalink.
+func (h *Handler) renderCard(w http.ResponseWriter, r *http.Request, e storage.Entry, card string) {
+	v := h.postView(r, e)
+	inCard(&v, card)
+	focus := onPage(r.Header.Get("HX-Current-URL"), v.URL) && !v.Pinned
+	if focus {
+		edits, err := h.editsView(r, e)
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		v.Edits = edits
+	}
+	h.render(w, r, http.StatusOK, views.PostCard(v, focus))
 }
 
 var (

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"majlis/storage"
 	"majlis/views"
@@ -21,6 +22,8 @@ func (h *Handler) profileUser(r *http.Request) (storage.User, error) {
 	return u, err
 }
 
+// profileView builds the header of u's profile as the viewer sees it:
+// follow state, "Follows you", blocks and mutes.
 func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, error) {
 	pr := views.Profile{
 		Username:  u.Username,
@@ -33,21 +36,47 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		Following: u.FollowingCount,
 		Followers: u.FollowersCount,
 		Joined:    timeOf(u.CreatedAt, h.cfg.Now()),
+		Locked:    u.Locked,
+		BioHTML:   u.BioHTML,
+		Links:     linksView(u.Links),
 	}
-	if v := viewer(r); v != nil {
-		pr.IsSelf = v.user.ID == u.ID
-		pr.CanFollow = !pr.IsSelf
-		if pr.CanFollow {
-			ok, err := h.db.IsFollowing(v.user.ID, u.ID)
-			if err != nil {
-				return pr, err
-			}
-			pr.IsFollowed = ok
-		}
+	v := viewer(r)
+	if v == nil {
+		return pr, nil
 	}
+	pr.IsSelf = v.user.ID == u.ID
+	if pr.IsSelf {
+		return pr, nil
+	}
+	rel, err := h.db.RelationshipOf(v.user.ID, u.ID)
+	if err != nil {
+		return pr, err
+	}
+	pr.IsFollowed = rel.Following
+	pr.Requested = rel.Requested && !rel.Following
+	pr.FollowsYou = rel.FollowedBy
+	pr.Blocking, pr.BlockedBy, pr.Muting = rel.Blocking, rel.BlockedBy, rel.Muting
+	pr.CanBlock = true
+	pr.CanFollow = !rel.Blocking && !rel.BlockedBy
 	return pr, nil
 }
 
+// linksView shows profile links with their address shortened: no scheme,
+// no lone trailing slash.
+func linksView(links []storage.ProfileLink) []views.ProfileLink {
+	var out []views.ProfileLink
+	for _, l := range links {
+		text := strings.TrimPrefix(strings.TrimPrefix(l.URL, "https://"), "http://")
+		if strings.Count(text, "/") == 1 && strings.HasSuffix(text, "/") {
+			text = strings.TrimSuffix(text, "/")
+		}
+		out = append(out, views.ProfileLink{Label: l.Label, URL: l.URL, Text: text})
+	}
+	return out
+}
+
+// profile is a user's page: the header and their posts, or, when a block
+// stands between the viewer and the owner, the header and a notice.
 func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 	u, err := h.profileUser(r)
 	if err != nil {
@@ -59,18 +88,28 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	t, err := h.db.AuthorTimeline(viewerID(r), u.ID, false, page)
-	if err != nil {
-		h.error(w, r, err)
-		return
+	var pr views.Profile
+	if !isHTMX(r) {
+		if pr, err = h.profileView(r, u); err != nil {
+			h.error(w, r, err)
+			return
+		}
+	}
+	var t storage.Timeline
+	if !pr.HidesPosts() {
+		// Across a block storage returns nothing anyway (infinite scroll
+		// under HTMX relies on that).
+		if t, err = h.db.AuthorTimeline(viewerID(r), u.ID, false, page); err != nil {
+			h.error(w, r, err)
+			return
+		}
 	}
 	tv := h.timelineView(r, t, userPath(u), "@"+u.Username+" has not posted yet.")
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
-	pr, err := h.profileView(r, u)
-	if err != nil {
+	if err := h.profileTabs(r, u, &tv, false); err != nil { // tabs and pinned posts (timelines.go)
 		h.error(w, r, err)
 		return
 	}
@@ -135,8 +174,10 @@ func (h *Handler) unfollow(w http.ResponseWriter, r *http.Request) {
 	h.changeFollow(w, r, false)
 }
 
-// changeFollow follows or unfollows the profile's user. Doing what is
-// already done is not an error: the button may be stale in another tab.
+// changeFollow follows or unfollows the profile's user; following a
+// locked account asks its owner, and unfollowing withdraws a pending
+// request. Doing what is already done is not an error: the button may be
+// stale in another tab.
 func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bool) {
 	u, err := h.profileUser(r)
 	if err != nil {
@@ -148,15 +189,37 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		h.error(w, r, errBadRequest("You cannot follow yourself."))
 		return
 	}
+	var msg string
 	if follow {
-		_, err = h.db.Follow(me.ID, u.ID)
-		if errors.Is(err, storage.ErrExists) {
+		var state storage.FollowState
+		state, err = h.db.Follow(me.ID, u.ID)
+		switch {
+		case err == nil && state == storage.Requested:
+			msg = "You asked to follow @" + u.Username + ". You will follow them once they accept."
+		case err == nil:
+			msg = "You follow @" + u.Username + " now."
+		case errors.Is(err, storage.ErrExists):
 			err = nil
+			msg = "You follow @" + u.Username + " already."
+			if rel, rerr := h.db.RelationshipOf(me.ID, u.ID); rerr == nil && rel.Requested && !rel.Following {
+				msg = "You asked to follow @" + u.Username + " already."
+			}
+		case errors.Is(err, storage.ErrForbidden):
+			err = errForbidden("You can't follow @" + u.Username + ": a block stands between your accounts.")
 		}
 	} else {
+		rel, rerr := h.db.RelationshipOf(me.ID, u.ID)
+		if rerr != nil {
+			h.error(w, r, rerr)
+			return
+		}
 		err = h.db.Unfollow(me.ID, u.ID)
 		if errors.Is(err, storage.ErrNotFound) {
 			err = nil
+		}
+		msg = "You no longer follow @" + u.Username + "."
+		if rel.Requested && !rel.Following {
+			msg = "You withdrew your request to follow @" + u.Username + "."
 		}
 	}
 	if err != nil {
@@ -164,23 +227,25 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		return
 	}
 	if isHTMX(r) {
-		u, err = h.db.UserByID(u.ID)
-		if err != nil {
-			h.error(w, r, err)
-			return
-		}
-		pr, err := h.profileView(r, u)
-		if err != nil {
-			h.error(w, r, err)
-			return
-		}
-		h.render(w, r, http.StatusOK, views.ProfileHeader(pr))
+		h.renderHeader(w, r, u.ID)
 		return
-	}
-	msg := "You follow @" + u.Username + " now."
-	if !follow {
-		msg = "You no longer follow @" + u.Username + "."
 	}
 	h.setFlash(w, r, views.Flash{Message: msg})
 	http.Redirect(w, r, userPath(u), http.StatusSeeOther)
+}
+
+// renderHeader answers an HTMX action on a profile with its header as it
+// is now (counts and buttons).
+func (h *Handler) renderHeader(w http.ResponseWriter, r *http.Request, id storage.ID) {
+	u, err := h.db.UserByID(id)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	pr, err := h.profileView(r, u)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.ProfileHeader(pr))
 }

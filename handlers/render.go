@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, c tem
 func (h *Handler) page(r *http.Request, title, nav string) views.Page {
 	p := views.Page{Title: title, Site: h.cfg.SiteName, Nav: nav}
 	if v := viewer(r); v != nil {
-		p.Viewer = &views.Viewer{Username: v.user.Username, Name: v.user.Name(), Admin: v.user.IsAdmin()}
+		p.Viewer = &views.Viewer{Username: v.user.Username, Name: v.user.Name(), Admin: v.user.IsAdmin(), Unread: h.unread(v.user.ID)}
 	}
 	if f, ok := r.Context().Value(flashKey{}).(views.Flash); ok {
 		p.Flash = f
@@ -95,23 +96,115 @@ func timeOf(t, now time.Time) views.Time {
 	}
 }
 
+// postView builds the card of an entry as the signed-in viewer (or a
+// visitor) sees it. A repost's card shows the original, with actions on
+// the original, and takes the repost's ID as its element id so that a
+// post and a repost of it never share one.
 func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
+	now := h.cfg.Now()
 	p := views.Post{
-		ID:          e.Post.ID.String(),
-		URL:         postPath(e.Author, e.Post.ID),
-		AuthorName:  e.Author.Name(),
-		AuthorURL:   userPath(e.Author),
-		Handle:      "@" + e.Author.Username,
-		Avatar:      avatarOf(e.Author),
-		HTML:        e.Post.HTML,
-		Time:        timeOf(e.Post.CreatedAt, h.cfg.Now()),
-		AuthorAdmin: e.Author.IsAdmin(),
+		ID:             e.Post.ID.String(),
+		DOMID:          "post-" + e.Cursor().String(),
+		URL:            postPath(e.Author, e.Post.ID),
+		AuthorName:     e.Author.Name(),
+		AuthorURL:      userPath(e.Author),
+		Handle:         "@" + e.Author.Username,
+		Avatar:         avatarOf(e.Author),
+		HTML:           e.Post.HTML,
+		Time:           timeOf(e.Post.CreatedAt, now),
+		AuthorAdmin:    e.Author.IsAdmin(),
+		ContentWarning: e.Post.ContentWarning,
+		Pinned:         e.Pinned,
 	}
-	if v := viewer(r); v != nil && v.user.ID == e.Post.AuthorID {
+	if e.Pinned {
+		p.DOMID = "pinned-post-" + p.ID
+	}
+	if e.RepostedBy != nil {
+		p.RepostedBy = userRef(*e.RepostedBy)
+	}
+	if e.ReplyTo != nil {
+		p.ReplyTo = userRef(*e.ReplyTo)
+	}
+	if v := e.Post.Visibility; v != storage.Public && v.Valid() {
+		p.Visibility, p.VisibilityLabel = string(v), visibilityLabels[v]
+	}
+	if !e.Post.EditedAt.IsZero() {
+		t := timeOf(e.Post.EditedAt, now)
+		p.Edited = &t
+	}
+	p.Actions = h.actionsView(r, e, p.DOMID)
+	if p.Actions.Own {
 		p.CanDelete = true
 		p.DeleteURL = p.URL + "/delete"
 	}
 	return p
+}
+
+// actionsView is the action bar of an entry; card is the element id of
+// the card it sits in.
+func (h *Handler) actionsView(r *http.Request, e storage.Entry, card string) views.Actions {
+	a := views.Actions{
+		URL:        postPath(e.Author, e.Post.ID),
+		Card:       card,
+		Replies:    e.Post.Replies,
+		Likes:      e.Post.Likes,
+		Reposts:    e.Post.Reposts,
+		Liked:      e.Liked,
+		Reposted:   e.Reposted,
+		Bookmarked: e.Bookmarked,
+		CanRepost:  e.Post.Visibility.Repostable(),
+	}
+	v := viewer(r)
+	if v == nil {
+		a.LoginURL = "/login?next=" + url.QueryEscape(a.URL)
+		return a
+	}
+	a.SignedIn = true
+	if v.user.ID == e.Post.AuthorID {
+		a.Own = true
+		a.CanPin = e.Post.Visibility != storage.Direct
+		a.Pinned = slices.Contains(v.user.Pinned, e.Post.ID)
+	}
+	return a
+}
+
+func userRef(u storage.User) *views.UserRef {
+	return &views.UserRef{Name: u.Name(), Handle: "@" + u.Username, URL: userPath(u)}
+}
+
+// visibilityLabels name the visibilities on cards.
+var visibilityLabels = map[storage.Visibility]string{
+	storage.Public:        "Public",
+	storage.Unlisted:      "Unlisted",
+	storage.FollowersOnly: "Followers only",
+	storage.Direct:        "Mentioned people only",
+}
+
+// visibilityOrder lists the visibilities from the widest audience to the
+// narrowest.
+var visibilityOrder = []storage.Visibility{storage.Public, storage.Unlisted, storage.FollowersOnly, storage.Direct}
+
+// narrowness ranks a visibility: 0 for public, 3 for direct.
+func narrowness(v storage.Visibility) int { return slices.Index(visibilityOrder, v) }
+
+// narrower is the narrower of two visibilities.
+func narrower(a, b storage.Visibility) storage.Visibility {
+	if narrowness(b) > narrowness(a) {
+		return b
+	}
+	return a
+}
+
+// visibilityOptions are the choices of the compose box's select, from
+// widest down to the narrowest, none wider than widest.
+func visibilityOptions(widest storage.Visibility) []views.Option {
+	var out []views.Option
+	for _, v := range visibilityOrder {
+		if narrowness(v) >= narrowness(widest) {
+			out = append(out, views.Option{Value: string(v), Label: visibilityLabels[v]})
+		}
+	}
+	return out
 }
 
 // timelineView turns a storage page into a view; base is the page's path,

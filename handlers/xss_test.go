@@ -594,7 +594,8 @@ var pageElements = map[string]bool{
 	"section": true, "article": true, "div": true, "span": true, "bdi": true, "time": true,
 	"h1": true, "h2": true, "p": true, "ul": true, "ol": true, "li": true,
 	"dl": true, "dt": true, "dd": true, "form": true, "label": true, "input": true,
-	"textarea": true, "button": true, "output": true,
+	"textarea": true, "button": true, "output": true, "select": true, "option": true,
+	"details": true, "summary": true, "fieldset": true, "legend": true,
 	"br": true, "hr": true, "em": true, "strong": true, "del": true, "code": true,
 	"pre": true, "blockquote": true,
 }
@@ -608,6 +609,8 @@ var pageAttrs = map[string]bool{
 	"title": true, "role": true, "value": true, "start": true, "target": true,
 	"hx-get": true, "hx-post": true, "hx-target": true, "hx-swap": true,
 	"hx-trigger": true, "hx-confirm": true, "hx-swap-oob": true,
+	"selected": true, "maxlength": true, "disabled": true, "checked": true,
+	"inputmode": true, "novalidate": true,
 }
 
 // postBodyAttrs is what the markup may produce inside a post body: element

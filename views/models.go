@@ -9,8 +9,9 @@ type Page struct {
 	Title string
 	// Site is the instance name shown in the header.
 	Site string
-	// Nav names the current navigation entry: "home", "local", "profile",
-	// "settings", "login", "register".
+	// Nav names the current navigation entry: "home", "local",
+	// "notifications", "bookmarks", "profile", "settings", "login",
+	// "register".
 	Nav    string
 	Viewer *Viewer
 	// Flash is a one-time message from the previous action.
@@ -32,6 +33,9 @@ type Viewer struct {
 	Username string
 	Name     string
 	Admin    bool
+	// Unread is the number of unread notifications the badge in the
+	// navigation shows (see Badge).
+	Unread int
 }
 
 // Avatar is a generated picture: an initial on a colour chosen from the
@@ -43,7 +47,11 @@ type Avatar struct {
 
 // Post is one post as a timeline or a permalink page shows it.
 type Post struct {
-	ID          string
+	// ID is the post's own ID (the original's, for a repost): actions use it.
+	ID string
+	// DOMID is the card's element id, unique on the page: "post-ID", for a
+	// repost "post-REPOSTID", for a pinned copy "pinned-post-ID".
+	DOMID       string
 	URL         string
 	AuthorName  string
 	AuthorURL   string
@@ -54,6 +62,23 @@ type Post struct {
 	CanDelete   bool
 	DeleteURL   string
 	AuthorAdmin bool
+	// RepostedBy is set on a card that came through someone's repost.
+	RepostedBy *UserRef
+	// ReplyTo is the author of the post this one answers.
+	ReplyTo *UserRef
+	// ContentWarning, when set, hides the body behind it.
+	ContentWarning string
+	// Visibility is "" for a public post, else "unlisted", "followers" or
+	// "direct", with a label for people.
+	Visibility      string
+	VisibilityLabel string
+	// Edited is when the post was last edited, nil if never.
+	Edited *Time
+	// Pinned marks a card in a profile's pinned list.
+	Pinned bool
+	// Edits are the earlier versions, newest first (permalink only).
+	Edits   []Edit
+	Actions Actions
 }
 
 // Time is a moment with its machine-readable form, a short human label
@@ -73,13 +98,30 @@ type Timeline struct {
 	MoreURL string
 	// Empty is the message shown when there are no posts at all.
 	Empty string
+	// Pinned are the posts a profile pins, shown above its timeline.
+	Pinned []Post
+	// Tabs switch between a profile's timelines (Posts, Posts and replies).
+	Tabs []Tab
 }
 
-// Compose is the state of the compose box.
+// Compose is the state of the compose box, or of the reply box on a
+// permalink page.
 type Compose struct {
 	Body  string
 	Error string
 	Count Counter
+	// FormID is the form's element id: "compose", or "reply" for the reply
+	// box (the target of every card's Reply link).
+	FormID string
+	// InReplyTo is the ID of the post answered; ReplyingTo its author's
+	// handle ("@amal").
+	InReplyTo  string
+	ReplyingTo string
+	// ContentWarning is the optional warning the body hides behind.
+	ContentWarning string
+	// Visibility is the selected value among Visibilities.
+	Visibility   string
+	Visibilities []Option
 }
 
 // Counter shows how much of the character limit a draft uses.
@@ -93,20 +135,42 @@ func (c Counter) Over() bool { return c.Used > c.Limit }
 
 // Profile is the header of a user's page.
 type Profile struct {
-	Username   string
-	Name       string
-	Handle     string
-	URL        string
-	Avatar     Avatar
-	Admin      bool
-	Posts      int
-	Following  int
-	Followers  int
-	Joined     Time
-	IsSelf     bool
+	Username  string
+	Name      string
+	Handle    string
+	URL       string
+	Avatar    Avatar
+	Admin     bool
+	Posts     int
+	Following int
+	Followers int
+	Joined    Time
+	IsSelf    bool
+	// CanFollow: a signed-in viewer looking at someone else's profile, no
+	// block standing between them.
 	CanFollow  bool
 	IsFollowed bool
+	// Locked accounts approve each follower; Requested is the viewer's
+	// pending request to follow this one.
+	Locked    bool
+	Requested bool
+	// FollowsYou: the profile's owner follows the viewer.
+	FollowsYou bool
+	// BioHTML is the rendered, sanitized bio.
+	BioHTML string
+	Links   []ProfileLink
+	// Signed in on someone else's profile: the viewer may block and mute.
+	CanBlock bool
+	// Blocking: the viewer blocks this account; BlockedBy: this account
+	// blocks the viewer; Muting: the viewer muted it.
+	Blocking  bool
+	BlockedBy bool
+	Muting    bool
 }
+
+// HidesPosts tells whether a block stands between the viewer and the
+// profile, so its posts are not shown.
+func (p Profile) HidesPosts() bool { return p.Blocking || p.BlockedBy }
 
 // UserItem is one line of a follower or following list.
 type UserItem struct {
@@ -137,7 +201,7 @@ func (f Form) Value(name string) string { return f.Values[name] }
 // FieldError returns the error of one field, if any.
 func (f Form) FieldError(name string) string { return f.Errors[name] }
 
-// Settings is the account settings page.
+// Settings is the account settings page (sessions).
 type Settings struct {
 	Sessions int
 }

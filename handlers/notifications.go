@@ -1,0 +1,141 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"majlis/storage"
+	"majlis/views"
+)
+
+// badgeMax is how far the unread badge counts: 100 shows as "99+".
+const badgeMax = 100
+
+// unread counts the user's unread notifications for the navigation badge.
+// A failure only costs the badge.
+func (h *Handler) unread(userID storage.ID) int {
+	n, err := h.db.UnreadNotifications(userID, badgeMax)
+	if err != nil {
+		h.cfg.Logger.Warn("unread notifications", "err", err)
+		return 0
+	}
+	return n
+}
+
+// notifications lists the signed-in user's notifications, newest first,
+// likes, reposts and follows grouped within the page. Opening the first
+// page marks everything read, after the list is rendered, so this view
+// still highlights what is new.
+func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
+	me := viewer(r).user
+	page, err := pageParam(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	np, err := h.db.Notifications(me.ID, page)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	nv := h.notificationsView(np, me.NotesReadTo)
+	if isHTMX(r) {
+		h.render(w, r, http.StatusOK, views.NotificationItems(nv))
+		return
+	}
+	p := h.page(r, "Notifications", "notifications")
+	if page.Before == 0 && p.Viewer != nil {
+		p.Viewer.Unread = 0
+	}
+	h.render(w, r, http.StatusOK, views.NotificationsPage(p, nv))
+	if page.Before == 0 && len(np.Notes) > 0 {
+		if err := h.db.MarkNotificationsRead(me.ID, np.Notes[0].ID); err != nil {
+			h.cfg.Logger.Error("mark notifications read", "err", err)
+		}
+	}
+}
+
+// notificationBadge answers the badge's polling with the badge alone. A
+// visitor (whose session ended) gets htmx's "stop polling" status with
+// nothing, which removes the badge.
+func (h *Handler) notificationBadge(w http.ResponseWriter, r *http.Request) {
+	v := viewer(r)
+	if v == nil {
+		if !isHTMX(r) {
+			h.requireUser(nil)(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(286)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.NotificationBadge(views.Badge{Count: h.unread(v.user.ID)}))
+}
+
+// groupable kinds become one line per post (likes, reposts) or one line
+// (follows) within a page.
+func groupable(k storage.NoteKind) bool {
+	return k == storage.NoteLike || k == storage.NoteRepost || k == storage.NoteFollow
+}
+
+// notificationsView turns a page of notifications into lines, grouping
+// likes and reposts of the same post, and follows, at the place of the
+// newest; readTo is the newest notification seen before this visit.
+func (h *Handler) notificationsView(np storage.NotePage, readTo storage.ID) views.Notifications {
+	type groupKey struct {
+		kind storage.NoteKind
+		post storage.ID
+	}
+	nv := views.Notifications{Empty: "Nothing yet. When someone follows you, mentions you, replies to you, likes or reposts your posts, you'll see it here."}
+	groups := map[groupKey]int{}
+	actors := map[int]map[storage.ID]bool{}
+	now := h.cfg.Now()
+	for _, ne := range np.Notes {
+		unread := ne.ID > readTo
+		key := groupKey{ne.Kind, ne.PostID}
+		if i, ok := groups[key]; ok && groupable(ne.Kind) {
+			if !actors[i][ne.ActorID] {
+				actors[i][ne.ActorID] = true
+				nv.Items[i].Actors = append(nv.Items[i].Actors, h.userItem(ne.Actor))
+			}
+			nv.Items[i].Unread = nv.Items[i].Unread || unread
+			continue
+		}
+		n := views.Note{
+			Key:    ne.ID.String(),
+			Kind:   string(ne.Kind),
+			Unread: unread,
+			Actors: []views.UserItem{h.userItem(ne.Actor)},
+			Time:   timeOf(ne.ID.Time(), now),
+		}
+		if ne.Post != nil {
+			n.Post = notePost(*ne.Post, now)
+		}
+		if ne.Kind == storage.NoteFollowRequest {
+			n.Request = requestActions(ne.Actor, "/notifications")
+		}
+		if groupable(ne.Kind) {
+			groups[key] = len(nv.Items)
+			actors[len(nv.Items)] = map[storage.ID]bool{ne.ActorID: true}
+		}
+		nv.Items = append(nv.Items, n)
+	}
+	if np.Next != 0 {
+		nv.MoreURL = withBefore("/notifications", np.Next)
+	}
+	return nv
+}
+
+// notePost is the compact card of a notification's post.
+func notePost(e storage.Entry, now time.Time) *views.NotePost {
+	return &views.NotePost{
+		URL:        postPath(e.Author, e.Post.ID),
+		AuthorName: e.Author.Name(),
+		AuthorURL:  userPath(e.Author),
+		Handle:     "@" + e.Author.Username,
+		Avatar:     avatarOf(e.Author),
+		HTML:       e.Post.HTML,
+		CW:         e.Post.ContentWarning,
+		Time:       timeOf(e.Post.CreatedAt, now),
+	}
+}

@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"majlis/storage"
+	"majlis/views"
+)
+
+// blockForm asks before blocking: the path without JavaScript (with it,
+// the Block button posts at once after hx-confirm).
+func (h *Handler) blockForm(w http.ResponseWriter, r *http.Request) {
+	u, err := h.profileUser(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if u.ID == viewer(r).user.ID {
+		h.error(w, r, errBadRequest("You cannot block yourself."))
+		return
+	}
+	pr, err := h.profileView(r, u)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.BlockConfirmPage(h.page(r, "Block @"+u.Username, ""), views.BlockConfirm{Profile: pr, Already: pr.Blocking}))
+}
+
+// relationAction is one of block, unblock, mute and unmute.
+type relationAction struct {
+	do func(db *storage.DB, me, other storage.ID) error
+	// stale is the error that means it was done already (a stale button).
+	stale error
+	// message is the flash and row message for @name.
+	message func(name string) string
+	// reload: under HTMX the whole profile changes (its posts come or go),
+	// so the page reloads instead of swapping the header.
+	reload bool
+}
+
+var (
+	blockAction = relationAction{
+		do:    func(db *storage.DB, me, other storage.ID) error { return db.Block(me, other) },
+		stale: storage.ErrExists,
+		message: func(name string) string {
+			return "You have blocked @" + name + ". Neither of you follows or sees the other any more."
+		},
+		reload: true,
+	}
+	unblockAction = relationAction{
+		do:    func(db *storage.DB, me, other storage.ID) error { return db.Unblock(me, other) },
+		stale: storage.ErrNotFound,
+		message: func(name string) string {
+			return "You have unblocked @" + name + ". Follows that the block ended stay ended."
+		},
+		reload: true,
+	}
+	muteAction = relationAction{
+		do:    func(db *storage.DB, me, other storage.ID) error { return db.Mute(me, other) },
+		stale: storage.ErrExists,
+		message: func(name string) string {
+			return "You have muted @" + name + ". Their posts stay out of your timelines and notifications."
+		},
+	}
+	unmuteAction = relationAction{
+		do:      func(db *storage.DB, me, other storage.ID) error { return db.Unmute(me, other) },
+		stale:   storage.ErrNotFound,
+		message: func(name string) string { return "You have unmuted @" + name + "." },
+	}
+)
+
+func (h *Handler) block(w http.ResponseWriter, r *http.Request) {
+	h.changeRelation(w, r, blockAction)
+}
+
+func (h *Handler) unblock(w http.ResponseWriter, r *http.Request) {
+	h.changeRelation(w, r, unblockAction)
+}
+
+func (h *Handler) mute(w http.ResponseWriter, r *http.Request) {
+	h.changeRelation(w, r, muteAction)
+}
+
+func (h *Handler) unmute(w http.ResponseWriter, r *http.Request) {
+	h.changeRelation(w, r, unmuteAction)
+}
+
+// changeRelation blocks, unblocks, mutes or unmutes the profile's user, in
+// one transaction. A form from a settings list sends "next", the list to
+// return to; under HTMX that list's row is replaced by the outcome. From
+// the profile, HTMX swaps the header (mute, unmute) or reloads the page
+// (block, unblock: the posts come or go).
+func (h *Handler) changeRelation(w http.ResponseWriter, r *http.Request, a relationAction) {
+	if err := parseForm(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	u, err := h.profileUser(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	if u.ID == me.ID {
+		h.error(w, r, errBadRequest("You cannot do that to your own account."))
+		return
+	}
+	if err := a.do(h.db, me.ID, u.ID); err != nil && !errors.Is(err, a.stale) {
+		h.error(w, r, err)
+		return
+	}
+	msg := a.message(u.Username)
+	next := r.PostForm.Get("next")
+	switch {
+	case next != "" && isHTMX(r):
+		h.render(w, r, http.StatusOK, views.PersonDoneRow(views.PersonDone{User: h.userItem(u), Message: msg}))
+	case next != "":
+		h.setFlash(w, r, views.Flash{Message: msg})
+		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	case isHTMX(r) && a.reload:
+		h.setFlash(w, r, views.Flash{Message: msg})
+		w.Header().Set("HX-Redirect", userPath(u))
+		w.WriteHeader(http.StatusOK)
+	case isHTMX(r):
+		h.renderHeader(w, r, u.ID)
+	default:
+		h.setFlash(w, r, views.Flash{Message: msg})
+		http.Redirect(w, r, userPath(u), http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,346 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"majlis/markup"
+	"majlis/storage"
+	"majlis/views"
+)
+
+const (
+	// MaxBioChars is the longest bio source, in Unicode characters.
+	MaxBioChars = 500
+	// MaxProfileLinks is how many links a profile shows.
+	MaxProfileLinks = 4
+	maxLinkLabel    = 30
+	maxLinkURL      = 500
+)
+
+// settings is the profile form.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
+	me := viewer(r).user
+	f := views.ProfileForm{
+		DisplayName: me.DisplayName,
+		Bio:         me.Bio,
+		Visibility:  string(me.PostVisibility()),
+		Locked:      me.Locked,
+		BioLimit:    MaxBioChars,
+	}
+	for _, l := range me.Links {
+		f.Links = append(f.Links, views.LinkField{Label: l.Label, URL: l.URL})
+	}
+	f.Links = padLinks(f.Links)
+	h.render(w, r, http.StatusOK, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+}
+
+// padLinks gives the form its empty rows, up to MaxProfileLinks.
+func padLinks(rows []views.LinkField) []views.LinkField {
+	for len(rows) < MaxProfileLinks {
+		rows = append(rows, views.LinkField{})
+	}
+	return rows
+}
+
+// saveSettings validates and saves the profile form in one transaction;
+// a form with errors comes back (400) with the typed values and nothing is
+// saved.
+func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	f, up := parseProfileForm(r.PostForm)
+	if len(f.Errors) == 0 {
+		res, err := markup.RenderPost(up.Bio, markup.Options{Mention: h.bioMention})
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		up.BioHTML = res.HTML
+		if _, err := h.db.UpdateProfile(me.ID, up); err != nil {
+			if !errors.Is(err, storage.ErrInvalid) {
+				h.error(w, r, err)
+				return
+			}
+			f.Errors["visibility"] = "Choose one of the listed visibilities."
+		}
+	}
+	if len(f.Errors) > 0 {
+		f.Error = "Please correct the marked fields. Nothing was saved."
+		h.render(w, r, http.StatusBadRequest, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+		return
+	}
+	h.setFlash(w, r, views.Flash{Message: "Your profile is saved."})
+	http.Redirect(w, r, "/settings", http.StatusSeeOther)
+}
+
+// bioMention links @names in a bio to the accounts that exist.
+func (h *Handler) bioMention(name string) (string, string, bool) {
+	if !validUsername(name) {
+		return "", "", false
+	}
+	u, err := h.db.LocalUser(name)
+	if err != nil {
+		return "", "", false
+	}
+	return userPath(u), u.Username, true
+}
+
+// parseProfileForm validates every field of the profile form. It returns
+// the form to show again (typed values, errors) and, when there are no
+// errors, the update to save (BioHTML still to render).
+func parseProfileForm(v url.Values) (views.ProfileForm, storage.ProfileUpdate) {
+	f := views.ProfileForm{
+		DisplayName: strings.TrimSpace(v.Get("display_name")),
+		Bio:         strings.TrimRightFunc(strings.ReplaceAll(v.Get("bio"), "\r\n", "\n"), unicode.IsSpace),
+		Visibility:  v.Get("visibility"),
+		BioLimit:    MaxBioChars,
+		Errors:      map[string]string{},
+	}
+	up := storage.ProfileUpdate{DisplayName: f.DisplayName, Bio: f.Bio}
+
+	if e := displayNameError(f.DisplayName); e != "" {
+		f.Errors["display_name"] = e
+	}
+	switch n := markup.Length(f.Bio); {
+	case !utf8.ValidString(f.Bio):
+		f.Errors["bio"] = "The bio contains characters that cannot be shown."
+	case n > MaxBioChars:
+		f.Errors["bio"] = "Your bio is " + itoa(n) + " characters long; the limit is " + itoa(MaxBioChars) + "."
+	}
+
+	labels, urls := v["link_label"], v["link_url"]
+	used := 0
+	for i := range max(len(labels), len(urls)) {
+		var row views.LinkField
+		if i < len(labels) {
+			row.Label = strings.TrimSpace(labels[i])
+		}
+		if i < len(urls) {
+			row.URL = strings.TrimSpace(urls[i])
+		}
+		if row.Label == "" && row.URL == "" {
+			continue
+		}
+		used++
+		link := storage.ProfileLink{Label: row.Label}
+		row.LabelError = linkLabelError(row.Label)
+		link.URL, row.URLError = checkLinkURL(row.URL)
+		if row.LabelError != "" || row.URLError != "" {
+			f.Errors["links"] = "Please correct the marked links."
+		}
+		f.Links = append(f.Links, row)
+		up.Links = append(up.Links, link)
+	}
+	if used > MaxProfileLinks {
+		f.Errors["links"] = "Use at most " + itoa(MaxProfileLinks) + " links; you entered " + itoa(used) + "."
+	}
+	f.Links = padLinks(f.Links)
+
+	up.DefaultVisibility = storage.Visibility(f.Visibility)
+	if !up.DefaultVisibility.Valid() {
+		f.Errors["visibility"] = "Choose one of the listed visibilities."
+	}
+	switch v.Get("locked") {
+	case "":
+	case "on", "true", "1":
+		f.Locked, up.Locked = true, true
+	default:
+		f.Errors["locked"] = "Tick the box or leave it empty."
+	}
+	return f, up
+}
+
+func linkLabelError(label string) string {
+	switch {
+	case label == "":
+		return "Give this link a label."
+	case !utf8.ValidString(label) || strings.ContainsFunc(label, isControl):
+		return "The label contains characters that cannot be shown."
+	case utf8.RuneCountInString(label) > maxLinkLabel:
+		return "Use at most " + itoa(maxLinkLabel) + " characters."
+	}
+	return ""
+}
+
+// checkLinkURL accepts an absolute http or https address with a host and
+// no user name or password (which could disguise the host), returning it
+// in its canonical form or the message to show.
+func checkLinkURL(raw string) (string, string) {
+	if raw == "" {
+		return "", "Enter the address of this link."
+	}
+	if len(raw) > maxLinkURL {
+		return "", "This address is too long."
+	}
+	if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || isControl(r) }) {
+		return "", "An address cannot contain spaces or invisible characters."
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "This is not a valid web address."
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme == "":
+		return "", "Start the address with https:// (or http://)."
+	case scheme != "http" && scheme != "https":
+		return "", "Only http and https addresses are allowed."
+	case u.Opaque != "" || u.Hostname() == "":
+		return "", "This address has no host name."
+	case u.User != nil:
+		return "", "Addresses with a user name or password are not allowed."
+	}
+	u.Scheme = scheme
+	return u.String(), ""
+}
+
+// account is the account settings page: sessions.
+func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
+	n, err := h.db.CountUserSessions(viewer(r).user.ID)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.AccountSettingsPage(h.page(r, "Account settings", "settings"), views.Settings{Sessions: n}))
+}
+
+func (h *Handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	n, err := h.db.DeleteUserSessions(viewer(r).user.ID)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if err := h.endSession(w, r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	msg := "You have logged out everywhere."
+	if n > 1 {
+		msg = "You have logged out of all your sessions."
+	}
+	h.setFlash(w, r, views.Flash{Message: msg})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// peopleSettings lists follow requests, blocked or muted accounts (the
+// three settings lists), with infinite scroll under HTMX.
+func (h *Handler) peopleSettings(w http.ResponseWriter, r *http.Request, kind, title, empty string, list func(storage.ID, storage.Page) (storage.UserList, error)) {
+	page, err := pageParam(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	page.Limit = 40
+	l, err := list(viewer(r).user.ID, page)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	self := "/settings/" + kind
+	lv := views.PeopleList{Kind: kind, Empty: empty}
+	for _, u := range l.Users {
+		pe := views.Person{User: h.userItem(u), Username: u.Username, Next: self}
+		switch kind {
+		case "requests":
+			pe.Request = requestActions(u, self)
+		case "blocks":
+			pe.UndoURL, pe.UndoLabel = userPath(u)+"/unblock", "Unblock"
+		case "mutes":
+			pe.UndoURL, pe.UndoLabel = userPath(u)+"/unmute", "Unmute"
+		}
+		lv.People = append(lv.People, pe)
+	}
+	if l.Next != 0 {
+		lv.MoreURL = withBefore(self, l.Next)
+	}
+	if isHTMX(r) {
+		h.render(w, r, http.StatusOK, views.PeopleItems(lv))
+		return
+	}
+	h.render(w, r, http.StatusOK, views.PeopleSettingsPage(h.page(r, title, "settings"), lv))
+}
+
+func requestActions(u storage.User, next string) *views.RequestActions {
+	base := "/settings/requests/" + u.Username
+	return &views.RequestActions{AcceptURL: base + "/accept", RejectURL: base + "/reject", Next: next}
+}
+
+func (h *Handler) followRequests(w http.ResponseWriter, r *http.Request) {
+	empty := "No one is waiting for your approval."
+	if !viewer(r).user.Locked {
+		empty += " Your account is open: anyone can follow you. Tick \"Require approval for new followers\" under Profile to choose your followers."
+	}
+	h.peopleSettings(w, r, "requests", "Follow requests", empty, h.db.FollowRequests)
+}
+
+func (h *Handler) blockedList(w http.ResponseWriter, r *http.Request) {
+	h.peopleSettings(w, r, "blocks", "Blocked accounts", "You have not blocked anyone.", h.db.Blocked)
+}
+
+func (h *Handler) mutedList(w http.ResponseWriter, r *http.Request) {
+	h.peopleSettings(w, r, "mutes", "Muted accounts", "You have not muted anyone.", h.db.Muted)
+}
+
+func (h *Handler) acceptRequest(w http.ResponseWriter, r *http.Request) {
+	h.answerRequest(w, r, true)
+}
+
+func (h *Handler) rejectRequest(w http.ResponseWriter, r *http.Request) {
+	h.answerRequest(w, r, false)
+}
+
+// answerRequest accepts or rejects a follow request. Under HTMX the
+// request's row (in the settings list or the notifications) becomes the
+// outcome; without it the browser returns to "next".
+func (h *Handler) answerRequest(w http.ResponseWriter, r *http.Request, accept bool) {
+	if err := parseForm(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	u, err := h.profileUser(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	var msg string
+	if accept {
+		err = h.db.AcceptFollowRequest(me.ID, u.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			// Accepted already (a stale button) is fine; a withdrawn
+			// request is not there to accept.
+			if ok, ferr := h.db.IsFollowing(u.ID, me.ID); ferr == nil && ok {
+				err = nil
+			}
+		}
+		msg = "@" + u.Username + " follows you now."
+	} else {
+		err = h.db.RejectFollowRequest(me.ID, u.ID)
+		msg = "You rejected the request from @" + u.Username + "."
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		err = errNotFound("@" + u.Username + " has no pending request to follow you. They may have withdrawn it.")
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if isHTMX(r) {
+		h.render(w, r, http.StatusOK, views.PersonDoneRow(views.PersonDone{User: h.userItem(u), Message: msg}))
+		return
+	}
+	next := r.PostForm.Get("next")
+	if next == "" {
+		next = "/settings/requests"
+	}
+	h.setFlash(w, r, views.Flash{Message: msg})
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}

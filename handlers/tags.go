@@ -1,0 +1,39 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+
+	"majlis/markup"
+	"majlis/views"
+)
+
+// tag is the timeline of the public posts with a hashtag. Tags are
+// case-insensitive (markup.NormalizeTag): /tags/Go and /tags/go show the
+// same posts.
+func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
+	tag := markup.NormalizeTag(r.PathValue("tag"))
+	if tag == "" {
+		h.error(w, r, errNotFound("This is not a hashtag: a hashtag is made of letters, digits and underscores, with at least one letter."))
+		return
+	}
+	page, err := pageParam(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	t, err := h.db.TagTimeline(viewerID(r), tag, page)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	base := "/tags/" + url.PathEscape(tag)
+	tv := h.timelineView(r, t, base, "No public posts with #"+tag+" yet.")
+	if isHTMX(r) {
+		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
+		return
+	}
+	p := h.page(r, "#"+tag, "")
+	p.Canonical = h.cfg.BaseURL + base
+	h.render(w, r, http.StatusOK, views.TagPage(p, tag, tv))
+}
