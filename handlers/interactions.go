@@ -16,14 +16,16 @@ import (
 // action bar alone, its counts and buttons up to date. Doing what is
 // already done is not an error: the button may be stale in another tab.
 
-func (h *Handler) like(w http.ResponseWriter, r *http.Request)       { h.act(w, r, actLike, false) }
-func (h *Handler) unlike(w http.ResponseWriter, r *http.Request)     { h.act(w, r, actUnlike, false) }
-func (h *Handler) repost(w http.ResponseWriter, r *http.Request)     { h.act(w, r, actRepost, false) }
-func (h *Handler) unrepost(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actUnrepost, false) }
-func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actBookmark, false) }
-func (h *Handler) unbookmark(w http.ResponseWriter, r *http.Request) { h.act(w, r, actUnbookmark, false) }
-func (h *Handler) pin(w http.ResponseWriter, r *http.Request)        { h.act(w, r, actPin, true) }
-func (h *Handler) unpin(w http.ResponseWriter, r *http.Request)      { h.act(w, r, actUnpin, true) }
+func (h *Handler) like(w http.ResponseWriter, r *http.Request)     { h.act(w, r, actLike, false) }
+func (h *Handler) unlike(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actUnlike, false) }
+func (h *Handler) repost(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actRepost, false) }
+func (h *Handler) unrepost(w http.ResponseWriter, r *http.Request) { h.act(w, r, actUnrepost, false) }
+func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request) { h.act(w, r, actBookmark, false) }
+func (h *Handler) unbookmark(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, actUnbookmark, false)
+}
+func (h *Handler) pin(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actPin, true) }
+func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) { h.act(w, r, actUnpin, true) }
 
 // action does one thing to a post for the viewer me, updating the entry
 // (counts and the viewer's marks) for the answer, and returns the message
