@@ -27,7 +27,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "majlis:", err)
 		os.Exit(1)
 	}
@@ -95,20 +95,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 type command struct {
 	name string
 	help string
-	run  func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	run  func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
 // commands lists every subcommand.
 var commands = []command{
-	{"check", "check the database file for consistency (with the server stopped)", runCheck},
+	{"user", "manage accounts: create, password, role, suspend, unsuspend, list", runUser},
+	{"backup", "write a consistent copy of the database to a file, also while the server runs", runBackup},
+	{"restore", "replace the database with a backup (with the server stopped)", runRestore},
+	{"check", "check the database for consistency, also while the server runs", runCheck},
+	{"seed", "fill a data folder with generated users and posts, for measuring", runSeed},
 }
 
 // run dispatches to a subcommand or serves.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		for _, c := range commands {
 			if c.name == args[0] {
-				return c.run(ctx, args[1:], stdout, stderr)
+				return c.run(ctx, args[1:], stdin, stdout, stderr)
 			}
 		}
 		return fmt.Errorf("unknown command %q (run majlis -h)", args[0])
@@ -148,6 +152,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopAdmin, err := startAdmin(db, c, logger)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -183,6 +192,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopAdmin()
 	logger.Info("stopped")
 	return nil
 }

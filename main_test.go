@@ -42,7 +42,7 @@ func startServer(t *testing.T, ctx context.Context, args ...string) (string, <-c
 	t.Helper()
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, out, io.Discard) }()
+	go func() { done <- run(ctx, args, nil, out, io.Discard) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := addrRE.FindStringSubmatch(out.String()); m != nil {
@@ -102,7 +102,7 @@ func TestSecondProcessFailsFast(t *testing.T) {
 	}
 	defer db.Close()
 	start := time.Now()
-	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-data", dir}, io.Discard, io.Discard)
+	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-data", dir}, nil, io.Discard, io.Discard)
 	if err == nil {
 		t.Fatal("a second server on a held data folder started; want an error")
 	}
@@ -158,7 +158,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
-	err := run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard)
+	err := run(context.Background(), []string{"frobnicate"}, nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("got %v, want an unknown command error", err)
 	}

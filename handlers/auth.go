@@ -9,32 +9,23 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"majlis/admin"
 	"majlis/storage"
 	"majlis/views"
 )
 
+// The account rules live in package admin, shared with the command line.
 const (
-	maxUsername    = 30
-	minPassword    = 8
-	maxPassword    = 72 // bcrypt reads at most 72 bytes
-	maxDisplayName = 50
+	maxUsername    = admin.MaxUsername
+	minPassword    = admin.MinPassword
+	maxPassword    = admin.MaxPassword // bcrypt reads at most 72 bytes
+	maxDisplayName = admin.MaxDisplayName
 	// DefaultPasswordCost is the bcrypt work factor for password hashes.
-	DefaultPasswordCost = 11
+	DefaultPasswordCost = admin.DefaultPasswordCost
 )
 
 // validUsername: 1-30 ASCII letters, digits and underscores.
-func validUsername(s string) bool {
-	if s == "" || len(s) > maxUsername {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func validUsername(s string) bool { return admin.ValidUsername(s) }
 
 // registration is a validated sign-up form.
 type registration struct {
@@ -84,10 +75,7 @@ func displayNameError(name string) string {
 // and isolate controls, which could make a name display reversed or leak
 // its direction into the text around it. Marks (LRM, RLM) and the
 // zero-width joiners that Arabic, Persian and emoji need stay allowed.
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
-		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
+func isControl(r rune) bool { return admin.IsControl(r) }
 
 func (h *Handler) registerForm(w http.ResponseWriter, r *http.Request) {
 	if viewer(r) != nil {

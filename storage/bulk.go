@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -15,11 +14,15 @@ import (
 const bulkFillPercent = 0.95
 
 // BulkWriter writes generated records straight into the buckets, with every
-// index entry the normal write paths (CreateUser, CreatePost, Follow) write.
-// It exists for the seeder only: a server never calls it. It checks nothing
-// the caller is trusted to get right (unique IDs, existing authors), except
-// what would leave the file inconsistent in a way the normal paths prevent
-// (a taken username, a post or follow twice).
+// index entry the normal write paths (CreateUser, CreatePost, Follow) write,
+// but none of the notifications they send: nobody was there to be told of
+// generated follows and mentions. It exists for the seeder only: a server
+// never calls it. It checks nothing the caller is trusted to get right
+// (unique IDs, sensible times), except what would leave the file
+// inconsistent in a way the normal paths prevent (a taken username, a post
+// or follow twice, an author or mentioned account that does not exist). It
+// writes top-level posts only: replies and reposts are refused until the
+// seeder generates them.
 //
 // Counts: PutUser stores the counts of the User it is given (normally zero)
 // as a starting point; every PutPost adds one to its author's PostsCount and
@@ -60,7 +63,7 @@ func (db *DB) Bulk(fn func(b *BulkWriter) error) error {
 			deltas:      map[ID]*countDelta{},
 		}
 		// Not users: their records grow when the counts are written.
-		for _, bk := range []*bolt.Bucket{b.posts, b.authorPosts, b.localPosts, b.follows, b.followers} {
+		for _, bk := range []*bolt.Bucket{b.posts, b.authorPosts, b.localPosts, b.follows, b.followers, tx.Bucket(bucketTags)} {
 			bk.FillPercent = bulkFillPercent
 		}
 		if err := fn(b); err != nil {
@@ -122,11 +125,7 @@ func (b *BulkWriter) PutUser(u User) error {
 	if b.users.Get(idKey(u.ID)) != nil {
 		return fmt.Errorf("put user %d: %w", u.ID, ErrExists)
 	}
-	v, err := json.Marshal(&u)
-	if err != nil {
-		return fmt.Errorf("put user: %w", err)
-	}
-	if err := b.users.Put(idKey(u.ID), v); err != nil {
+	if err := putUser(b.tx, &u); err != nil {
 		return fmt.Errorf("put user: %w", err)
 	}
 	if err := b.usernames.Put(key, idKey(u.ID)); err != nil {
@@ -147,45 +146,67 @@ func validBulkUsername(s string) bool {
 	return s != ""
 }
 
-// PutPost stores a post with its author_posts entry and, for a local public
-// post, its local_posts entry, and counts it for its author (who must
-// exist, in this transaction or an earlier one). ID, AuthorID and URI are
-// required; Visibility defaults to Public and CreatedAt to the ID's time.
+// PutPost stores a top-level post with its index entries (author_posts;
+// local_posts for a local public post; tags for a public one with Tags)
+// and counts the post for its author; the accounts in Mentions are not
+// notified. The author and the mentioned accounts must exist, in this
+// transaction or an earlier one. ID, AuthorID and URI are required;
+// Visibility defaults to Public and CreatedAt to the ID's time.
 func (b *BulkWriter) PutPost(p Post) error {
 	if p.ID == 0 || p.AuthorID == 0 || p.URI == "" {
 		return fmt.Errorf("put post: id, author and uri are required: %w", ErrInvalid)
 	}
+	if p.InReplyTo != 0 || p.RepostOf != 0 {
+		return fmt.Errorf("put post %d: replies and reposts are not supported by the bulk loader yet: %w", p.ID, ErrInvalid)
+	}
 	if p.Visibility == "" {
 		p.Visibility = Public
+	}
+	if !p.Visibility.Valid() {
+		return fmt.Errorf("put post %d: visibility %q: %w", p.ID, p.Visibility, ErrInvalid)
 	}
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = p.ID.Time()
 	}
-	p.V = postVersion
-	key := idKey(p.ID)
-	if b.posts.Get(key) != nil {
+	if b.posts.Get(idKey(p.ID)) != nil {
 		return fmt.Errorf("put post %d: %w", p.ID, ErrExists)
 	}
-	if _, ok := b.deltas[p.AuthorID]; !ok && b.users.Get(idKey(p.AuthorID)) == nil {
+	if !b.exists(p.AuthorID) {
 		return fmt.Errorf("put post %d: author %d: %w", p.ID, p.AuthorID, ErrNotFound)
 	}
-	v, err := json.Marshal(&p)
-	if err != nil {
-		return fmt.Errorf("put post: %w", err)
+	for _, m := range p.Mentions {
+		if !b.exists(m) {
+			return fmt.Errorf("put post %d: mentioned user %d: %w", p.ID, m, ErrNotFound)
+		}
 	}
-	if err := b.posts.Put(key, v); err != nil {
+	if err := putPost(b.tx, &p); err != nil {
 		return fmt.Errorf("put post: %w", err)
 	}
 	if err := indexPost(b.tx, &p); err != nil {
 		return fmt.Errorf("put post: %w", err)
 	}
 	b.delta(p.AuthorID).posts++
-	b.n += 2
+	b.n += 2 + len(p.Tags)
 	return nil
 }
 
+// exists tells whether the user was stored, looking it up once per
+// transaction.
+func (b *BulkWriter) exists(id ID) bool {
+	if _, ok := b.deltas[id]; ok {
+		return true
+	}
+	if b.users.Get(idKey(id)) == nil {
+		return false
+	}
+	b.delta(id)
+	return true
+}
+
 // PutFollow records that follower follows followee since at, in both
-// indexes, and counts it for both accounts (which must exist).
+// indexes, and counts it for both accounts (which must exist). The
+// followee is not notified, and a locked followee gets a follow, not a
+// request.
 func (b *BulkWriter) PutFollow(follower, followee ID, at time.Time) error {
 	if follower == followee {
 		return fmt.Errorf("put follow: cannot follow yourself: %w", ErrInvalid)
@@ -195,11 +216,11 @@ func (b *BulkWriter) PutFollow(follower, followee ID, at time.Time) error {
 		return fmt.Errorf("put follow %d -> %d: %w", follower, followee, ErrExists)
 	}
 	for _, id := range []ID{follower, followee} {
-		if _, ok := b.deltas[id]; !ok && b.users.Get(idKey(id)) == nil {
+		if !b.exists(id) {
 			return fmt.Errorf("put follow: user %d: %w", id, ErrNotFound)
 		}
 	}
-	ts := u64(uint64(at.UnixNano()))
+	ts := stamp(at)
 	if err := b.follows.Put(key, ts); err != nil {
 		return fmt.Errorf("put follow: %w", err)
 	}

@@ -46,6 +46,12 @@ type User struct {
 	Pinned []ID `json:"pinned,omitempty"`
 	// NotesReadTo is the newest notification the user has seen.
 	NotesReadTo ID `json:"notes_read_to,omitempty"`
+	// Status is where the account stands with the instance (admin.go);
+	// empty means StatusActive.
+	Status Status `json:"status,omitempty"`
+	// MustChangePassword asks the user to choose a new password at the
+	// next login (set with a password an operator handed out).
+	MustChangePassword bool `json:"must_change_password,omitempty"`
 }
 
 // ProfileLink is a labelled link on a profile.
