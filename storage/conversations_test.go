@@ -984,3 +984,33 @@ func TestPins(t *testing.T) {
 		must(t, db.Pin(amal.ID, posts[MaxPinned].ID), "Pin after room was made")
 	})
 }
+
+// TestReplyCountHidesPrivateReplies checks that a post's reply count, which
+// everyone who sees the post sees, counts only public and unlisted replies:
+// it must not reveal that followers-only or direct replies exist.
+func TestReplyCountHidesPrivateReplies(t *testing.T) {
+	db := openTestDB(t)
+	amal, bilal := createUser(t, db, "amal"), createUser(t, db, "bilal")
+	parent := write(t, db, amal)
+	tests := []struct {
+		vis  Visibility
+		want int
+	}{
+		{Public, 1}, {Unlisted, 2}, {FollowersOnly, 2}, {Direct, 2},
+	}
+	var replies []Post
+	for _, tt := range tests {
+		replies = append(replies, write(t, db, bilal, replyingTo(parent), withVis(tt.vis)))
+		e, err := db.Post(amal.ID, parent.ID)
+		must(t, err, "Post")
+		if e.Post.Replies != tt.want {
+			t.Errorf("after a %s reply: got %d replies, want %d", tt.vis, e.Post.Replies, tt.want)
+		}
+	}
+	for i := len(replies) - 1; i >= 0; i-- {
+		must(t, db.DeletePost(replies[i].ID), "DeletePost")
+	}
+	if e, err := db.Post(amal.ID, parent.ID); err != nil || e.Post.Replies != 0 {
+		t.Errorf("after deleting every reply: got %d replies (err %v), want 0", e.Post.Replies, err)
+	}
+}

@@ -216,7 +216,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 			return fmt.Errorf("reply to post %d: %w", parent.ID, ErrForbidden)
 		}
 		p.InReplyToAuthor = parent.AuthorID
-		parent.Replies++
+		if countsAsReply(p) {
+			parent.Replies++
+		}
 		if err := putPost(tx, &parent); err != nil {
 			return err
 		}
@@ -234,6 +236,12 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	// after anything committed before it.
 	return notifyPost(tx, p, nil, db.ids.Next(db.now()))
 }
+
+// countsAsReply tells whether a reply counts in its parent's reply count,
+// which everyone who sees the parent sees: only public and unlisted
+// replies, so the count never reveals that followers-only or direct
+// replies exist.
+func countsAsReply(p *Post) bool { return p.Visibility == Public || p.Visibility == Unlisted }
 
 // notifyPost tells the replied-to author and the newly mentioned accounts;
 // already lists accounts mentioned before an edit, who heard already.
@@ -353,7 +361,7 @@ func deletePost(tx *bolt.Tx, id ID) error {
 		if err := tx.Bucket(bucketReplies).Delete(pairKey(p.InReplyTo, id)); err != nil {
 			return err
 		}
-		if parent, err := getPost(tx, p.InReplyTo); err == nil {
+		if parent, err := getPost(tx, p.InReplyTo); err == nil && countsAsReply(&p) {
 			parent.Replies = max(parent.Replies-1, 0)
 			if err := putPost(tx, &parent); err != nil {
 				return err
