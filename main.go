@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -42,6 +43,8 @@ type config struct {
 	name       string
 	trustProxy bool
 	logFormat  string
+	// maxUpload is the largest image file accepted, in bytes.
+	maxUpload int64
 }
 
 // env returns the MAJLIS_ twin of a flag, or def.
@@ -64,6 +67,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.trustProxy, "trust-proxy", trust == "1" || strings.EqualFold(trust, "true"), "trust X-Forwarded-Proto and X-Forwarded-For from a reverse proxy (MAJLIS_TRUST_PROXY)")
 	fs.StringVar(&c.logFormat, "log", env("log", "text"), "log format: text or json (MAJLIS_LOG)")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("debug-addr", ""), "if set, serve pprof profiles and expvar memory statistics on this address; keep it on loopback (MAJLIS_DEBUG_ADDR)")
+	maxUpload := env("max-upload", "10")
+	fs.StringVar(&maxUpload, "max-upload", maxUpload, "largest image file accepted, in megabytes; a post may carry 4 (MAJLIS_MAX_UPLOAD)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: majlis [flags]\n       majlis COMMAND [flags]\n\nWith no command, serves a majlis instance. Commands:\n")
 		for _, c := range commands {
@@ -78,6 +83,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unknown command %q (run majlis -h)", fs.Arg(0))
 	}
+	mb, err := strconv.Atoi(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(maxUpload)), "MB"))
+	if err != nil || mb < 1 || mb > 1024 {
+		return c, fmt.Errorf("-max-upload %q: want a number of megabytes from 1 to 1024", maxUpload)
+	}
+	c.maxUpload = int64(mb) << 20
 	if c.url == "" {
 		_, port, err := net.SplitHostPort(c.addr)
 		if err != nil {
@@ -147,7 +157,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		BaseURL:    c.url,
 		SiteName:   c.name,
 		TrustProxy: c.trustProxy,
-		Logger:     logger,
+		// Images may be this large; requests that carry them get their
+		// own body cap (see handlers' bodyLimit).
+		MaxUploadBytes: c.maxUpload,
+		Logger:         logger,
 	})
 	if err != nil {
 		return err
@@ -171,6 +184,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go pruneSessions(ctx, db, logger)
+	go pruneMedia(ctx, db, logger)
 	if c.debugAddr != "" {
 		if err := serveDebug(ctx, c.debugAddr, logger); err != nil {
 			return err
@@ -206,6 +220,30 @@ func pruneSessions(ctx context.Context, db *storage.DB, logger *slog.Logger) {
 			logger.Error("prune sessions", "err", err)
 		} else if n > 0 {
 			logger.Info("pruned expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// uploadGrace is how long an uploaded image waits for the post that
+// uses it before pruneMedia deletes it.
+const uploadGrace = 24 * time.Hour
+
+// pruneMedia deletes, every hour, the images uploaded more than
+// uploadGrace ago that no post or profile uses (storage.PruneMedia:
+// abandoned uploads, with PruneUnreferencedMedia).
+func pruneMedia(ctx context.Context, db *storage.DB, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.PruneMedia(time.Now().Add(-uploadGrace)); err != nil {
+			logger.Error("prune media", "err", err)
+		} else if n > 0 {
+			logger.Info("pruned abandoned uploads", "files", n)
 		}
 		select {
 		case <-ctx.Done():

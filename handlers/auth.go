@@ -82,14 +82,74 @@ func (h *Handler) registerForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	h.showRegister(w, r, http.StatusOK, views.Form{})
+	h.showRegister(w, r, http.StatusOK, views.Form{}, "")
 }
 
-func (h *Handler) showRegister(w http.ResponseWriter, r *http.Request, code int, f views.Form) {
+// showRegister renders the sign-up page as the registration mode has it;
+// invite is the code of the invitation the form carries ("" for none).
+func (h *Handler) showRegister(w http.ResponseWriter, r *http.Request, code int, f views.Form, invite string) {
 	hasUsers, _ := h.db.HasUsers()
-	h.render(w, r, code, views.RegisterPage(h.page(r, "Sign up", "register"), f, !hasUsers))
+	s := h.instanceTexts() // the rules show above the form
+	su := views.Signup{
+		First:       !hasUsers,
+		Mode:        string(s.Registrations),
+		Invite:      invite,
+		Site:        s.Name,
+		RulesHTML:   s.RulesHTML,
+		ReasonLimit: storage.MaxApplication,
+	}
+	title := "Sign up"
+	if invite != "" {
+		title = "Invitation"
+	}
+	h.render(w, r, code, views.RegisterPage(h.page(r, title, "register"), f, su))
 }
 
+// inviteLanding is the page an invitation link opens: the sign-up form
+// with the code in a hidden field, or why the link does not work (403 for
+// an unknown code or a closed instance, 410 for one expired or used up).
+func (h *Handler) inviteLanding(w http.ResponseWriter, r *http.Request) {
+	if viewer(r) != nil {
+		h.setFlash(w, r, views.Flash{Message: "You are a member already: invitations are for newcomers."})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	code := r.PathValue("code")
+	if hasUsers, _ := h.db.HasUsers(); hasUsers && h.instance().Registrations == storage.RegistrationClosed {
+		h.error(w, r, errRegistrationClosed)
+		return
+	}
+	inv, err := h.db.InviteByCode(code)
+	if err == nil {
+		err = inv.Usable(h.cfg.Now())
+	}
+	if err != nil {
+		h.error(w, r, inviteError(err))
+		return
+	}
+	h.showRegister(w, r, http.StatusOK, views.Form{}, inv.Code)
+}
+
+var errRegistrationClosed = errForbidden("Registration is closed on this instance: new accounts cannot be created at the moment.")
+
+// inviteError turns why an invitation cannot be used into the answer.
+func inviteError(err error) error {
+	switch {
+	case errors.Is(err, storage.ErrInviteExpired):
+		return &httpError{status: http.StatusGone, message: "This invitation link has expired. Ask the person who sent it for a new one."}
+	case errors.Is(err, storage.ErrInviteUsedUp):
+		return &httpError{status: http.StatusGone, message: "This invitation link has been used as many times as it allows. Ask the person who sent it for a new one."}
+	case errors.Is(err, storage.ErrNotFound):
+		return errForbidden("This invitation link is not valid: it may have been mistyped or withdrawn.")
+	}
+	return err
+}
+
+// register creates an account as the registration mode allows: at once
+// (open, or with an invitation), as an application waiting for approval,
+// or not at all (closed; invite-only without an invitation: 403). The
+// instance's first account always registers, as its admin. Sign-ups are
+// limited per client address.
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
@@ -100,11 +160,48 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, errTooMany("Too many accounts were created from your network recently.", wait))
 		return
 	}
+	hasUsers, err := h.db.HasUsers()
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	s := h.instance()
+	invite := strings.TrimSpace(r.PostForm.Get("invite"))
+	mode := s.Registrations
+	if !hasUsers {
+		mode, invite = storage.RegistrationOpen, ""
+	}
 	reg, errs := parseRegistration(r.PostForm.Get)
-	form := views.Form{Values: map[string]string{"username": reg.username, "display_name": reg.displayName}, Errors: errs}
+	reason := strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("reason"), "\r\n", "\n"))
+	form := views.Form{Values: map[string]string{"username": reg.username, "display_name": reg.displayName, "reason": reason}, Errors: errs}
+	switch mode {
+	case storage.RegistrationClosed:
+		form.Error = "Registration is closed: no account was created."
+		h.showRegister(w, r, http.StatusForbidden, form, "")
+		return
+	case storage.RegistrationInvite:
+		if invite == "" {
+			form.Error = "You need an invitation link to sign up here."
+			h.showRegister(w, r, http.StatusForbidden, form, "")
+			return
+		}
+	case storage.RegistrationOpen:
+		invite = "" // not needed: no use of it is spent
+	}
+	approval := mode == storage.RegistrationApproval
+	if approval && invite == "" {
+		switch n := utf8.RuneCountInString(reason); {
+		case !utf8.ValidString(reason):
+			errs["reason"] = "The text contains characters that cannot be shown."
+		case strings.TrimSpace(reason) == "":
+			errs["reason"] = "Tell the moderators why you want to join."
+		case n > storage.MaxApplication:
+			errs["reason"] = "Use at most " + itoa(storage.MaxApplication) + " characters; you wrote " + itoa(n) + "."
+		}
+	}
 	if len(errs) > 0 {
 		form.Error = "Please correct the marked fields."
-		h.showRegister(w, r, http.StatusBadRequest, form)
+		h.showRegister(w, r, http.StatusBadRequest, form, invite)
 		return
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(reg.password), h.cfg.PasswordCost)
@@ -119,22 +216,31 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		PasswordHash: string(hash),
 		URI:          h.userURI(reg.username),
 	}
-	if err := h.db.CreateUser(&u); err != nil {
-		if errors.Is(err, storage.ErrExists) {
-			form.Errors = map[string]string{"username": "This username is taken."}
-			form.Error = "Please correct the marked fields."
-			h.showRegister(w, r, http.StatusConflict, form)
-			return
-		}
+	err = h.db.Register(&u, storage.Registration{Invite: invite, Approval: approval, Reason: reason, Now: h.cfg.Now()})
+	switch {
+	case errors.Is(err, storage.ErrExists):
+		form.Errors = map[string]string{"username": "This username is taken."}
+		form.Error = "Please correct the marked fields."
+		h.showRegister(w, r, http.StatusConflict, form, invite)
+		return
+	case invite != "" && (errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrForbidden)):
+		h.error(w, r, inviteError(err))
+		return
+	case err != nil:
 		h.error(w, r, err)
 		return
 	}
 	h.limits.register.Add(ip)
+	if u.AccountStatus() == storage.StatusPending {
+		h.setFlash(w, r, views.Flash{Message: "Thank you! Your application is waiting for approval by the moderators of " + s.Name + ". You can log in once it is approved."})
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
 	if err := h.startSession(w, r, u.ID); err != nil {
 		h.error(w, r, err)
 		return
 	}
-	msg := "Welcome to " + h.cfg.SiteName + ", " + u.Name() + "!"
+	msg := "Welcome to " + s.Name + ", " + u.Name() + "!"
 	if u.IsAdmin() {
 		msg += " As the first member you administer this instance."
 	}
@@ -194,11 +300,35 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.limits.loginAccount.Reset(account)
+	// The right password: now the account's state may be told.
+	if msg := loginRefusal(u); msg != "" {
+		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: msg}
+		h.render(w, r, http.StatusForbidden, views.LoginPage(h.page(r, "Log in", "login"), f))
+		return
+	}
 	if err := h.startSession(w, r, u.ID); err != nil {
 		h.error(w, r, err)
 		return
 	}
+	if u.MustChangePassword {
+		http.Redirect(w, r, passwordPath, http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
+}
+
+// loginRefusal says why an account may not log in, "" when it may.
+func loginRefusal(u storage.User) string {
+	switch u.AccountStatus() {
+	case storage.StatusPending:
+		return "Your application is waiting for approval. You can log in once a moderator has approved it."
+	case storage.StatusSuspended:
+		return "This account is suspended: it cannot log in. Contact the administrators of this instance (see About) if you think this is a mistake."
+	}
+	if !u.CanLogIn() {
+		return "This account cannot log in."
+	}
+	return ""
 }
 
 // safeNext keeps a post-login redirect on this site: only a local path,
@@ -235,5 +365,66 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setFlash(w, r, views.Flash{Message: "You have logged out."})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// passwordForm is the page that changes one's password; after an admin
+// reset it, the page every other one leads to.
+func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request) {
+	f := views.PasswordForm{Must: viewer(r).user.MustChangePassword}
+	h.render(w, r, http.StatusOK, views.PasswordPage(h.page(r, "Change your password", "settings"), f))
+}
+
+// changePassword sets a new password: it checks the current one (unless
+// an admin reset it and the user must choose a new one), ends every
+// session of the account and signs this browser in again. Wrong current
+// passwords count against the login limit of the account.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	account := "account:" + strings.ToLower(me.Username)
+	if wait := h.limits.loginAccount.RetryAfter(account); wait > 0 {
+		h.error(w, r, errTooMany("Too many wrong passwords.", wait))
+		return
+	}
+	f := views.PasswordForm{Must: me.MustChangePassword, Errors: map[string]string{}}
+	current, next, confirm := r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
+	if !f.Must && (len(current) > maxPassword || bcrypt.CompareHashAndPassword([]byte(me.PasswordHash), []byte(current)) != nil) {
+		h.limits.loginAccount.Add(account)
+		f.Errors["current_password"] = "This is not your current password."
+	}
+	switch {
+	case utf8.RuneCountInString(next) < minPassword:
+		f.Errors["new_password"] = "Use at least 8 characters."
+	case len(next) > maxPassword:
+		f.Errors["new_password"] = "Use at most 72 bytes."
+	case f.Must && bcrypt.CompareHashAndPassword([]byte(me.PasswordHash), []byte(next)) == nil:
+		f.Errors["new_password"] = "Choose a password other than the temporary one."
+	case next != confirm:
+		f.Errors["confirm_password"] = "The two new passwords are not the same."
+	}
+	if len(f.Errors) > 0 {
+		f.Error = "Please correct the marked fields. Your password did not change."
+		h.render(w, r, http.StatusBadRequest, views.PasswordPage(h.page(r, "Change your password", "settings"), f))
+		return
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(next), h.cfg.PasswordCost)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if err := h.db.SetPassword(me.ID, string(hash), false); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	// SetPassword ended every session, this one too: sign in again here.
+	if err := h.startSession(w, r, me.ID); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	h.setFlash(w, r, views.Flash{Message: "Your password is changed. Your other sessions were logged out."})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

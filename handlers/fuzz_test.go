@@ -130,7 +130,7 @@ func FuzzDraft(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		got, problem := draft(body)
+		got, problem := draft(body, MaxPostChars)
 		if want := strings.ReplaceAll(body, "\r\n", "\n"); got != want {
 			t.Errorf("draft(%q) body = %q, want %q", body, got, want)
 		}
@@ -139,7 +139,7 @@ func FuzzDraft(f *testing.F) {
 		if accepted := problem == ""; accepted != (!blank && n <= MaxPostChars) {
 			t.Errorf("draft(%q): problem %q with length %d, blank %v", body, problem, n, blank)
 		}
-		c := counter(got)
+		c := counter(got, MaxPostChars)
 		if c.Used != n || c.Limit != MaxPostChars || c.Over() != (n > MaxPostChars) {
 			t.Errorf("counter(%q) = %+v, want %d used of %d", got, c, n, MaxPostChars)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"golang.org/x/crypto/bcrypt"
 
+	"majlis/media"
 	"majlis/storage"
 )
 
@@ -27,8 +28,12 @@ type Config struct {
 	// TrustProxy trusts X-Forwarded-Proto and X-Forwarded-For from a reverse
 	// proxy in front of majlis.
 	TrustProxy bool
-	// MaxBodyBytes caps request bodies; larger ones get 413.
+	// MaxBodyBytes caps request bodies; larger ones get 413. Uploads
+	// have their own cap (see bodyLimit).
 	MaxBodyBytes int64
+	// MaxUploadBytes is the largest image file accepted (413 beyond);
+	// media.DefaultMaxBytes (10 MB) when 0.
+	MaxUploadBytes int64
 	// Logger receives one line per request.
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
@@ -47,13 +52,18 @@ type Handler struct {
 	flash    *securecookie.SecureCookie
 	limits   *limiters
 	root     http.Handler
+	// imageSlots lets at most cap(imageSlots) images be decoded and
+	// encoded at once (see withImageSlot): each can take hundreds of MB.
+	imageSlots chan struct{}
 	// dummyHash makes a login for an unknown account cost as much as one
 	// with a wrong password, so timing does not reveal who exists.
 	dummyHash []byte
 }
 
-// MaxPostChars is the longest post source, in Unicode characters.
-const MaxPostChars = 500
+// MaxPostChars is the longest post source, in Unicode characters, of an
+// instance whose admins did not choose another limit in the instance
+// settings (storage.DefaultPostChars; see Handler.postLimit).
+const MaxPostChars = storage.DefaultPostChars
 
 // New builds the handler for db.
 func New(db *storage.DB, cfg Config) (*Handler, error) {
@@ -68,6 +78,9 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 64 << 10
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = media.DefaultMaxBytes
 	}
 	if cfg.PasswordCost == 0 {
 		cfg.PasswordCost = DefaultPasswordCost
@@ -84,6 +97,8 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 		sessions: newSessionStore(db, hashKey, blockKey, cfg.Now),
 		flash:    securecookie.New(hashKey, blockKey),
 		limits:   newLimiters(cfg.Now),
+		// Two at once: see the memory note of package media.
+		imageSlots: make(chan struct{}, 2),
 	}
 	h.dummyHash, err = bcrypt.GenerateFromPassword([]byte(randomToken()), cfg.PasswordCost)
 	if err != nil {

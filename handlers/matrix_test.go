@@ -61,6 +61,8 @@ var matrixRoutes = []matrixRoute{
 	// shows the reposts to whoever may see the originals.
 	{name: "reposter's profile", path: mxAt("/@stranger"), expect: mxReposted},
 	{name: "reposter's profile htmx", path: mxAt("/@stranger"), htmx: true, expect: mxReposted},
+	// The member's feed (feeds.go) is anonymous: only public posts, the same to everyone, the blocked user too.
+	{name: "member feed", path: mxAt("/@author.rss"), expect: func(vis storage.Visibility, _ matrixViewer) mxOutcome { return mxShow(vis == storage.Public) }},
 	{name: "tag", path: mxTag, expect: mxLocal},
 	{name: "tag htmx", path: mxTag, htmx: true, expect: mxLocal},
 	{name: "tag htmx before", path: mxTagBefore, htmx: true, expect: mxLocal},
@@ -93,6 +95,13 @@ var matrixRoutes = []matrixRoute{
 	{name: "likes htmx", path: mxPostAt("/likes"), htmx: true, expect: mxUsers},
 	{name: "reposts", path: mxPostAt("/reposts"), expect: mxUsers},
 	{name: "reposts htmx", path: mxPostAt("/reposts"), htmx: true, expect: mxUsers},
+	// Its image, the display version and the thumbnail (media.go): the
+	// file (whose bytes hold the post's word) to whoever may see the post,
+	// else 404 as for no file at all.
+	{name: "media", path: mxMedia(false), expect: mxPage},
+	{name: "media thumbnail", path: mxMedia(true), expect: mxPage},
+	{name: "media, reply", reply: true, path: mxMedia(false), expect: mxPage},
+	{name: "media thumbnail, reply", reply: true, path: mxMedia(true), expect: mxPage},
 	{name: "edit", path: mxPostAt("/edit"), expect: mxSignedIn(mxToLogin, mxOwn)},
 	{name: "edit htmx", path: mxPostAt("/edit"), htmx: true, expect: mxSignedIn(mxStatus(403), mxOwn)},
 	{name: "delete confirmation", path: mxPostAt("/delete"), expect: mxSignedIn(mxToLogin, mxOwn)},
@@ -368,6 +377,17 @@ func mxTagBefore(fx *matrixFixture, p matrixPost) string {
 
 func mxParent(fx *matrixFixture, _ matrixPost) string { return fx.parent }
 
+// mxMedia is the address of the post's image: its display version or its
+// thumbnail.
+func mxMedia(thumb bool) func(*matrixFixture, matrixPost) string {
+	return func(_ *matrixFixture, p matrixPost) string {
+		if thumb {
+			return p.thumb
+		}
+		return p.media
+	}
+}
+
 func mxSameText(_ *matrixFixture, p matrixPost) url.Values {
 	return url.Values{"body": {p.source}}
 }
@@ -386,6 +406,8 @@ type matrixPost struct {
 	// source is its Markdown.
 	source string
 	tag    string // its hashtag, its own
+	// media and thumb are the addresses of its image ("/media/HASH.EXT").
+	media, thumb string
 }
 
 type matrixFixture struct {
@@ -491,6 +513,17 @@ func (fx *matrixFixture) publish(t *testing.T, users map[matrixViewer]storage.Us
 	t.Helper()
 	word, tag := kind+string(vis), kind+"tag"+string(vis)
 	form := url.Values{"body": {fmt.Sprintf("%s #%s for @mentioned", word, tag)}, "visibility": {string(vis)}}
+	// Each post carries an image of its own, uploaded beforehand as the
+	// compose box does. Its bytes hold the post's word (storage does not
+	// need them to be a picture), so serving the file shows the post.
+	up, err := fx.srv.db.PutUpload(users[mxAuthor].ID,
+		storage.File{Data: []byte("image of " + word), ContentType: "image/jpeg", Width: 8, Height: 6},
+		storage.File{Data: []byte("thumbnail of " + word), ContentType: "image/png", Width: 4, Height: 3}, false)
+	if err != nil {
+		t.Fatalf("upload the image of %s: %v", word, err)
+	}
+	form.Set("media", up.Display)
+	form.Set("media_alt", "")
 	if inReplyTo != "" {
 		form.Set("in_reply_to", inReplyTo)
 	}
@@ -506,10 +539,13 @@ func (fx *matrixFixture) publish(t *testing.T, users map[matrixViewer]storage.Us
 	p := tl.Entries[0].Post
 	replyOK := (inReplyTo == "" && p.InReplyTo == 0) || (inReplyTo != "" && p.InReplyTo.String() == inReplyTo)
 	if !strings.Contains(p.Source, word) || p.Visibility != vis || !replyOK ||
-		!slices.Contains(p.Mentions, users[mxMentioned].ID) || !slices.Contains(p.Tags, tag) {
-		t.Fatalf("stored %s: source %q visibility %q reply to %v mentions %v tags %v", word, p.Source, p.Visibility, p.InReplyTo, p.Mentions, p.Tags)
+		!slices.Contains(p.Mentions, users[mxMentioned].ID) || !slices.Contains(p.Tags, tag) ||
+		len(p.Attachments) != 1 || p.Attachments[0].Display != up.Display {
+		t.Fatalf("stored %s: source %q visibility %q reply to %v mentions %v tags %v attachments %v",
+			word, p.Source, p.Visibility, p.InReplyTo, p.Mentions, p.Tags, p.Attachments)
 	}
-	return matrixPost{link: "/@author/" + p.ID.String(), id: p.ID.String(), word: word, tag: tag, source: p.Source}
+	return matrixPost{link: "/@author/" + p.ID.String(), id: p.ID.String(), word: word, tag: tag, source: p.Source,
+		media: "/media/" + up.Display + ".jpg", thumb: "/media/" + up.Thumb + ".png"}
 }
 
 func mxID(t *testing.T, s string) storage.ID {

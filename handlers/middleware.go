@@ -47,7 +47,7 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 		// also tells the server to close the connection instead of
 		// draining the rest of the body.
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, h.bodyLimit(r))
 		}
 		logged.ServeHTTP(w, r)
 	})
@@ -58,7 +58,7 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 // handler reads past it (see parseForm).
 func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > h.cfg.MaxBodyBytes {
+		if r.ContentLength > h.bodyLimit(r) {
 			h.error(w, r, errTooLarge)
 			return
 		}
@@ -133,6 +133,10 @@ type signedIn struct {
 }
 
 // withViewer loads the signed-in user, if any, into the request context.
+// An account that may not log in (suspended, pending) counts as a visitor
+// at once, even if a session of it survived. A user whose password an
+// admin reset goes nowhere but the password page (and log out) until they
+// choose a new one.
 func (h *Handler) withViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") {
@@ -140,16 +144,32 @@ func (h *Handler) withViewer(next http.Handler) http.Handler {
 			return
 		}
 		if id, ok := h.sessions.sessionID(r); ok {
-			if _, u, err := h.db.SessionUser(id); err == nil {
+			if _, u, err := h.db.SessionUser(id); err == nil && u.CanLogIn() {
 				r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, &signedIn{user: u, session: id}))
 			}
 		}
 		if r.Method == http.MethodGet && !isHTMX(r) {
 			r = h.withFlash(w, r)
 		}
+		if v := viewer(r); v != nil && v.user.MustChangePassword && !whileChangingPassword[r.URL.Path] {
+			if r.Method == http.MethodGet && !isHTMX(r) {
+				http.Redirect(w, r, passwordPath, http.StatusSeeOther)
+				return
+			}
+			h.error(w, r, errForbidden("Choose a new password first: an administrator reset yours."))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// passwordPath is the page that changes one's password (auth.go).
+const passwordPath = "/settings/password"
+
+// whileChangingPassword are the paths a user who must choose a new
+// password may still reach: the password page, logging out, and the
+// badge the page's navigation polls.
+var whileChangingPassword = map[string]bool{passwordPath: true, "/logout": true, "/notifications/badge": true}
 
 // viewerID is the signed-in user's ID, 0 for a visitor.
 func viewerID(r *http.Request) storage.ID {
@@ -179,6 +199,32 @@ func (h *Handler) requireUser(next http.HandlerFunc) http.HandlerFunc {
 		}
 		h.error(w, r, errForbidden("You need to log in to do that."))
 	}
+}
+
+// requireModerator lets admins and moderators through; others get 403
+// (visitors are sent to log in first, as by requireUser). Every
+// administration route is behind it or requireAdmin, its HTMX fragments
+// included.
+func (h *Handler) requireModerator(next http.HandlerFunc) http.HandlerFunc {
+	return h.requireUser(func(w http.ResponseWriter, r *http.Request) {
+		if !viewer(r).user.CanModerate() {
+			h.error(w, r, errForbidden("Only the moderators and admins of this instance may see this."))
+			return
+		}
+		next(w, r)
+	})
+}
+
+// requireAdmin lets admins through; others get 403 (visitors are sent to
+// log in first).
+func (h *Handler) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
+	return h.requireUser(func(w http.ResponseWriter, r *http.Request) {
+		if !viewer(r).user.IsAdmin() {
+			h.error(w, r, errForbidden("Only the admins of this instance may do this."))
+			return
+		}
+		next(w, r)
+	})
 }
 
 // requestURI is the path and query the browser asked for: the public

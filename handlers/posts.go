@@ -17,16 +17,16 @@ import (
 // MaxWarningChars is the longest content warning, in Unicode characters.
 const MaxWarningChars = 100
 
-// draft validates a post body, returning the error to show in the compose
-// box.
-func draft(body string) (string, string) {
+// draft validates a post body of at most limit characters, returning the
+// error to show in the compose box.
+func draft(body string, limit int) (string, string) {
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	n := markup.Length(body)
 	switch {
 	case strings.TrimSpace(body) == "":
 		return body, "Write something first."
-	case n > MaxPostChars:
-		return body, "This post is too long: " + itoa(n) + " characters, the limit is " + itoa(MaxPostChars) + "."
+	case n > limit:
+		return body, "This post is too long: " + itoa(n) + " characters, the limit is " + itoa(limit) + "."
 	}
 	return body, ""
 }
@@ -63,8 +63,8 @@ func postVisibility(raw string, me storage.User, parent *storage.Entry) (storage
 	return v, ""
 }
 
-func counter(body string) views.Counter {
-	return views.Counter{Used: markup.Length(body), Limit: MaxPostChars}
+func counter(body string, limit int) views.Counter {
+	return views.Counter{Used: markup.Length(body), Limit: limit}
 }
 
 // newCompose is an empty compose box for the viewer, or for a reply the
@@ -75,20 +75,22 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 	me := viewer(r).user
 	c := views.Compose{
 		FormID:       "compose",
-		Count:        counter(""),
+		Count:        counter("", h.postLimit()),
 		Visibility:   string(me.PostVisibility()),
 		Visibilities: visibilityOptions(storage.Public),
+		Images:       h.emptyImages("compose"),
 	}
 	if parent == nil {
 		return c
 	}
 	c.FormID = "reply"
+	c.Images = h.emptyImages("reply")
 	c.InReplyTo = parent.Post.ID.String()
 	c.ReplyingTo = "@" + parent.Author.Username
 	c.Visibility = string(narrower(me.PostVisibility(), parent.Post.Visibility))
 	c.Visibilities = visibilityOptions(parent.Post.Visibility)
 	c.Body = h.replyMentions(me, *parent)
-	c.Count = counter(c.Body)
+	c.Count = counter(c.Body, c.Count.Limit)
 	return c
 }
 
@@ -180,35 +182,32 @@ func (h *Handler) refusal(me storage.User, mentioned []storage.User, parent *sto
 	return "This post cannot be published."
 }
 
-// createPost publishes a post or a reply (in_reply_to). Without
-// JavaScript it redirects home, or for a reply to the thread; under HTMX
-// it answers with the new post and an empty compose box.
-func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(r); err != nil {
-		h.error(w, r, err)
-		return
+// replyParent is the post a compose form answers (in_reply_to), nil for
+// a new post.
+func (h *Handler) replyParent(r *http.Request, me storage.User) (*storage.Entry, error) {
+	s := r.PostForm.Get("in_reply_to")
+	if s == "" {
+		return nil, nil
 	}
-	me := viewer(r).user
-	var parent *storage.Entry
-	if s := r.PostForm.Get("in_reply_to"); s != "" {
-		id, err := storage.ParseID(s)
-		if err != nil {
-			h.error(w, r, errBadRequest("The post to reply to is not valid."))
-			return
-		}
-		e, err := h.db.Post(me.ID, id)
-		if errors.Is(err, storage.ErrNotFound) {
-			err = errNotFound("The post you are replying to was deleted or is not available.")
-		}
-		if err != nil {
-			h.error(w, r, err)
-			return
-		}
-		parent = &e
+	id, err := storage.ParseID(s)
+	if err != nil {
+		return nil, errBadRequest("The post to reply to is not valid.")
 	}
-	c := h.newCompose(r, parent)
-	body, problem := draft(r.PostForm.Get("body"))
-	c.Body, c.Count = body, counter(body)
+	e, err := h.db.Post(me.ID, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		err = errNotFound("The post you are replying to was deleted or is not available.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// readCompose reads the text of a compose form (body, content warning,
+// visibility) into the box c and returns the first problem with it.
+func readCompose(r *http.Request, me storage.User, parent *storage.Entry, c *views.Compose) string {
+	body, problem := draft(r.PostForm.Get("body"), c.Count.Limit)
+	c.Body, c.Count = body, counter(body, c.Count.Limit)
 	cw, cwProblem := contentWarning(r.PostForm.Get("cw"))
 	c.ContentWarning = cw
 	vis, visProblem := postVisibility(r.PostForm.Get("visibility"), me, parent)
@@ -218,10 +217,48 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 			problem = p
 		}
 	}
+	return problem
+}
+
+// createPost publishes a post or a reply (in_reply_to), with its images:
+// files sent with the form (without JavaScript) and uploads made before
+// (see composeImages). Without JavaScript it redirects home, or for a
+// reply to the thread; under HTMX it answers with the new post and an
+// empty compose box.
+func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
+	cleanup, err := h.parseUploadForm(r)
+	defer cleanup()
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	parent, err := h.replyParent(r, me)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	c := h.newCompose(r, parent)
+	problem := readCompose(r, me, parent, &c)
+	// Images first: files sent with a form that has another problem are
+	// stored all the same, and come back as previews.
+	images, atts, imgErr := h.composeImages(r, c.FormID)
+	c.Images = images
+	if imgErr != nil {
+		code, msg := status(imgErr)
+		if code >= 500 {
+			h.error(w, r, imgErr)
+			return
+		}
+		c.Images.Error = msg
+		h.composeError(w, r, c, parent, code, problem)
+		return
+	}
 	if problem != "" {
 		h.composeError(w, r, c, parent, http.StatusBadRequest, problem)
 		return
 	}
+	body, cw, vis := c.Body, c.ContentWarning, storage.Visibility(c.Visibility)
 	res, mentioned, err := h.renderPost(body)
 	if err != nil {
 		h.error(w, r, err)
@@ -240,12 +277,18 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		Tags:           res.Tags,
 		Local:          true,
 		CreatedAt:      h.cfg.Now().UTC(),
+		Attachments:    atts,
 	}
 	if parent != nil {
 		post.InReplyTo = parent.Post.ID
 	}
 	if err := h.db.CreatePost(&post); err != nil {
 		switch {
+		case errors.Is(err, storage.ErrUploadGone):
+			// Posted already (a second click) or waited too long.
+			c.Images = h.emptyImages(c.FormID)
+			c.Images.Error = "Your images were posted already or waited too long for their post. Add them again."
+			h.composeError(w, r, c, parent, http.StatusBadRequest, "")
 		case errors.Is(err, storage.ErrForbidden):
 			h.composeError(w, r, c, parent, http.StatusForbidden, h.refusal(me, mentioned, parent))
 		case parent != nil && errors.Is(err, storage.ErrNotFound):
@@ -267,12 +310,32 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if parent != nil {
-		h.setFlash(w, r, views.Flash{Message: "Your reply is published."})
+		h.setFlash(w, r, views.Flash{Message: "Your reply is published." + missingAlts(post.Attachments)})
 		http.Redirect(w, r, postPath(parent.Author, parent.Post.ID)+"#post-"+post.ID.String(), http.StatusSeeOther)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "Your post is published."})
+	h.setFlash(w, r, views.Flash{Message: "Your post is published." + missingAlts(post.Attachments)})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// missingAlts reminds, after publishing without JavaScript (which shows
+// no previews), of the images left without a description.
+func missingAlts(atts []storage.Attachment) string {
+	n := 0
+	for _, a := range atts {
+		if a.Alt == "" {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return ""
+	case n == 1 && len(atts) == 1:
+		return " Your image has no description: people who cannot see it will not know what it shows."
+	case n == 1:
+		return " One of your images has no description."
+	}
+	return " " + itoa(n) + " of your images have no description."
 }
 
 // composeError shows the compose box again with the draft and the
@@ -286,6 +349,12 @@ func (h *Handler) composeError(w http.ResponseWriter, r *http.Request, c views.C
 		h.render(w, r, code, views.ComposeForm(c, false))
 		return
 	}
+	h.composePage(w, r, c, parent, code)
+}
+
+// composePage shows the page of a compose box in its state c: home, or
+// the thread of the post it answers.
+func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, c views.Compose, parent *storage.Entry, code int) {
 	if parent != nil {
 		h.threadPage(w, r, parent.Post.ID, parent.Author.Username, &c, code)
 		return
@@ -305,7 +374,7 @@ func (h *Handler) countChars(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.CharCounter(counter(strings.ReplaceAll(r.PostForm.Get("body"), "\r\n", "\n"))))
+	h.render(w, r, http.StatusOK, views.CharCounter(counter(strings.ReplaceAll(r.PostForm.Get("body"), "\r\n", "\n"), h.postLimit())))
 }
 
 // postFromPath finds the post of a "/@name/ID" address; the name must be
@@ -411,7 +480,7 @@ func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
 		Action:         v.URL + "/edit",
 		Body:           e.Post.Source,
 		ContentWarning: e.Post.ContentWarning,
-		Count:          counter(e.Post.Source),
+		Count:          counter(e.Post.Source, h.postLimit()),
 	}
 	if isHTMX(r) {
 		inCard(&f.Post, cardParam(r, v.DOMID))
@@ -438,12 +507,12 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 	me := viewer(r).user
 	v := h.postView(r, e)
 	card := cardParam(r, v.DOMID)
-	body, problem := draft(r.PostForm.Get("body"))
+	body, problem := draft(r.PostForm.Get("body"), h.postLimit())
 	cw, cwProblem := contentWarning(r.PostForm.Get("cw"))
 	if problem == "" {
 		problem = cwProblem
 	}
-	f := views.EditForm{Post: v, Action: v.URL + "/edit", Body: body, ContentWarning: cw, Count: counter(body), Inline: isHTMX(r)}
+	f := views.EditForm{Post: v, Action: v.URL + "/edit", Body: body, ContentWarning: cw, Count: counter(body, h.postLimit()), Inline: isHTMX(r)}
 	fail := func(code int, msg string) {
 		f.Error = msg
 		if isHTMX(r) {

@@ -19,6 +19,9 @@ func (h *Handler) profileUser(r *http.Request) (storage.User, error) {
 	if errors.Is(err, storage.ErrNotFound) {
 		return u, errNotFound("There is no one called @" + name + " here.")
 	}
+	if err == nil && r.Method == http.MethodGet {
+		err = hiddenByModeration(r, u) // moderation.go
+	}
 	return u, err
 }
 
@@ -39,6 +42,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		Locked:    u.Locked,
 		BioHTML:   u.BioHTML,
 		Links:     linksView(u.Links),
+		Header:    bannerOf(u),
 	}
 	v := viewer(r)
 	if v == nil {
@@ -78,6 +82,10 @@ func linksView(links []storage.ProfileLink) []views.ProfileLink {
 // profile is a user's page: the header and their posts, or, when a block
 // stands between the viewer and the owner, the header and a notice.
 func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
+	if name, kind, ok := feedSuffix(r.PathValue("username")); ok { // "/@name.rss", "/@name.atom" (feeds.go)
+		h.memberFeed(w, r, name, kind)
+		return
+	}
 	u, err := h.profileUser(r)
 	if err != nil {
 		h.error(w, r, err)
@@ -119,6 +127,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.page(r, u.Name()+" (@"+u.Username+")", nav)
 	p.Canonical = h.cfg.BaseURL + userPath(u)
+	p.Feeds = memberFeedLinks(u)
 	h.render(w, r, http.StatusOK, views.ProfilePage(p, pr, tv))
 }
 

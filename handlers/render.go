@@ -46,6 +46,7 @@ func (h *Handler) page(r *http.Request, title, nav string) views.Page {
 	if f, ok := r.Context().Value(flashKey{}).(views.Flash); ok {
 		p.Flash = f
 	}
+	h.frame(r, &p) // the instance's name, description and language (about.go)
 	return p
 }
 
@@ -68,7 +69,12 @@ func avatarOf(u storage.User) views.Avatar {
 	}
 	f := fnv.New32a()
 	f.Write([]byte(strings.ToLower(u.Username)))
-	return views.Avatar{Initial: strings.ToUpper(string(r)), Hue: int(f.Sum32() % 12)}
+	a := views.Avatar{Initial: strings.ToUpper(string(r)), Hue: int(f.Sum32() % 12)}
+	if av := u.Avatar; !av.IsZero() {
+		a.URL, a.Size = mediaURL(av.Thumb, av.ThumbType), av.ThumbWidth
+		a.LargeURL, a.LargeSize = mediaURL(av.Display, av.ContentType), av.Width
+	}
+	return a
 }
 
 // timeOf labels a moment relative to now, as timelines show it.
@@ -115,6 +121,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		AuthorAdmin:    e.Author.IsAdmin(),
 		ContentWarning: e.Post.ContentWarning,
 		Pinned:         e.Pinned,
+		Images:         imagesOf(e.Post.Attachments),
 	}
 	if e.Pinned {
 		p.DOMID = "pinned-post-" + p.ID

@@ -70,5 +70,53 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /users/{username}/mute", h.requireUser(h.mute))
 	m.HandleFunc("POST /users/{username}/unmute", h.requireUser(h.unmute))
 
+	// Images: uploads for the compose box, stored files, profile
+	// pictures (media.go, settings.go). Multipart bodies of POST
+	// /media/upload, /settings/images and /posts have their own cap
+	// (bodyLimit).
+	m.HandleFunc("POST /media/upload", h.requireUser(h.uploadMedia))
+	m.HandleFunc("GET /media/{file}", h.serveMedia)
+	m.HandleFunc("POST /settings/images", h.requireUser(h.saveProfileImages))
+
+	// Administration: the About page and instance settings, registration
+	// modes and invitations, password changes, reports and moderation,
+	// user management and backups (about.go, auth.go, invites.go,
+	// reports.go, moderation.go, admin.go). Every /admin route is behind
+	// requireModerator or requireAdmin; storage.CheckModeration decides
+	// each action.
+	m.HandleFunc("GET /about", h.about)
+	m.HandleFunc("GET /invite/{code}", h.inviteLanding)
+	m.HandleFunc("GET /invites", h.requireUser(h.invites))
+	m.HandleFunc("POST /invites", h.requireUser(h.createInvite))
+	m.HandleFunc("POST /invites/{code}/delete", h.requireUser(h.deleteInvite))
+	m.HandleFunc("GET /settings/password", h.requireUser(h.passwordForm))
+	m.HandleFunc("POST /settings/password", h.requireUser(h.changePassword))
+	m.HandleFunc("GET /reports", h.requireUser(h.myReports))
+	m.HandleFunc("GET /users/{username}/report", h.requireUser(h.reportForm))
+	m.HandleFunc("POST /users/{username}/report", h.requireUser(h.report))
+	m.HandleFunc("GET /users/{username}/{id}/report", h.requireUser(h.reportForm))
+	m.HandleFunc("POST /users/{username}/{id}/report", h.requireUser(h.report))
+	m.HandleFunc("GET /admin", h.requireModerator(h.adminHome))
+	m.HandleFunc("GET /admin/reports", h.requireModerator(h.reportQueue))
+	m.HandleFunc("GET /admin/reports/{id}", h.requireModerator(h.reportDetail))
+	m.HandleFunc("POST /admin/reports/{id}/resolve", h.requireModerator(h.resolveReport))
+	m.HandleFunc("GET /admin/applications", h.requireModerator(h.applications))
+	m.HandleFunc("POST /admin/applications/{username}/approve", h.requireModerator(h.approve))
+	m.HandleFunc("POST /admin/applications/{username}/reject", h.requireModerator(h.reject))
+	m.HandleFunc("GET /admin/log", h.requireModerator(h.modLog))
+	m.HandleFunc("GET /admin/users", h.requireModerator(h.adminUsers))
+	m.HandleFunc("GET /admin/users/{username}", h.requireModerator(h.adminUser))
+	m.HandleFunc("POST /admin/users/{username}/silence", h.requireModerator(h.silenceUser))
+	m.HandleFunc("POST /admin/users/{username}/unsilence", h.requireModerator(h.unsilenceUser))
+	m.HandleFunc("POST /admin/users/{username}/suspend", h.requireModerator(h.suspendUser))
+	m.HandleFunc("POST /admin/users/{username}/unsuspend", h.requireModerator(h.unsuspendUser))
+	m.HandleFunc("POST /admin/users/{username}/role", h.requireAdmin(h.setUserRole))
+	m.HandleFunc("POST /admin/users/{username}/password", h.requireAdmin(h.resetPassword))
+	m.HandleFunc("GET /admin/users/{username}/delete", h.requireAdmin(h.deleteAccountForm))
+	m.HandleFunc("POST /admin/users/{username}/delete", h.requireAdmin(h.deleteAccount))
+	m.HandleFunc("GET /admin/settings", h.requireAdmin(h.instanceForm))
+	m.HandleFunc("POST /admin/settings", h.requireAdmin(h.saveInstance))
+	m.HandleFunc("GET /admin/backup", h.requireAdmin(h.backup))
+
 	m.HandleFunc("/", h.notFound)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"majlis/markup"
+	"majlis/media"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -24,19 +26,25 @@ const (
 
 // settings is the profile form.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
-	me := viewer(r).user
+	f := h.profileForm(viewer(r).user)
+	h.render(w, r, http.StatusOK, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+}
+
+// profileForm is the profile form filled with what u has saved.
+func (h *Handler) profileForm(me storage.User) views.ProfileForm {
 	f := views.ProfileForm{
 		DisplayName: me.DisplayName,
 		Bio:         me.Bio,
 		Visibility:  string(me.PostVisibility()),
 		Locked:      me.Locked,
 		BioLimit:    MaxBioChars,
+		Pictures:    h.picturesForm(me),
 	}
 	for _, l := range me.Links {
 		f.Links = append(f.Links, views.LinkField{Label: l.Label, URL: l.URL})
 	}
 	f.Links = padLinks(f.Links)
-	h.render(w, r, http.StatusOK, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+	return f
 }
 
 // padLinks gives the form its empty rows, up to MaxProfileLinks.
@@ -74,11 +82,87 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(f.Errors) > 0 {
 		f.Error = "Please correct the marked fields. Nothing was saved."
+		f.Pictures = h.picturesForm(me)
 		h.render(w, r, http.StatusBadRequest, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
 		return
 	}
 	h.setFlash(w, r, views.Flash{Message: "Your profile is saved."})
 	http.Redirect(w, r, "/settings", http.StatusSeeOther)
+}
+
+// picturesForm is the avatar and header form for u.
+func (h *Handler) picturesForm(u storage.User) views.ProfilePictures {
+	return views.ProfilePictures{
+		Avatar:    avatarOf(u),
+		HasAvatar: !u.Avatar.IsZero(),
+		Header:    bannerOf(u),
+		MaxSize:   sizeText(h.cfg.MaxUploadBytes),
+	}
+}
+
+// profilePicture is one picture of the pictures form.
+type profilePicture struct {
+	field, remove string
+	slot          storage.ProfileSlot
+	convert       func(io.Reader, media.Limits) (media.Image, error)
+	saved         string
+	removed       string
+}
+
+var profilePictures = []profilePicture{
+	{"avatar", "remove_avatar", storage.AvatarSlot, media.Avatar, "Your new avatar is saved.", "Your avatar is removed."},
+	{"header", "remove_header", storage.HeaderSlot, media.Header, "Your new header picture is saved.", "Your header picture is removed."},
+}
+
+// saveProfileImages uploads or removes the avatar and the header picture
+// (a plain multipart form, with or without JavaScript). A new picture
+// replaces the old, whose files go when nothing else uses them. A refused
+// file (413, 415, 400) shows the settings page again with the reason; a
+// picture saved before it in the same form stays saved.
+func (h *Handler) saveProfileImages(w http.ResponseWriter, r *http.Request) {
+	cleanup, err := h.parseUploadForm(r)
+	defer cleanup()
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	var done []string
+	for _, p := range profilePictures {
+		files := uploadedFiles(r, p.field)
+		switch {
+		case len(files) > 0:
+			img, err := h.processUpload(r.Context(), files[0], p.convert)
+			if err == nil {
+				me, err = h.db.SetProfileImage(me.ID, p.slot, fileOf(img.Display), fileOf(img.Thumb))
+			}
+			if err != nil {
+				code, msg := status(err)
+				if code >= 500 {
+					h.error(w, r, err)
+					return
+				}
+				f := h.profileForm(me)
+				f.Pictures.Error = strings.Join(append(done, msg), " ")
+				h.render(w, r, code, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+				return
+			}
+			done = append(done, p.saved)
+		case r.PostForm.Get(p.remove) != "":
+			me, err = h.db.RemoveProfileImage(me.ID, p.slot)
+			if err != nil {
+				h.error(w, r, err)
+				return
+			}
+			done = append(done, p.removed)
+		}
+	}
+	msg := strings.Join(done, " ")
+	if msg == "" {
+		msg = "Nothing changed: choose a picture first, or tick Remove."
+	}
+	h.setFlash(w, r, views.Flash{Message: msg})
+	http.Redirect(w, r, "/settings#pictures", http.StatusSeeOther)
 }
 
 // bioMention links @names in a bio to the accounts that exist.

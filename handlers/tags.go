@@ -12,6 +12,10 @@ import (
 // case-insensitive (markup.NormalizeTag): /tags/Go and /tags/go show the
 // same posts.
 func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
+	if tag, kind, ok := feedSuffix(r.PathValue("tag")); ok { // "/tags/TAG.rss", "/tags/TAG.atom" (feeds.go)
+		h.tagFeed(w, r, tag, kind)
+		return
+	}
 	tag := markup.NormalizeTag(r.PathValue("tag"))
 	if tag == "" {
 		h.error(w, r, errNotFound("This is not a hashtag: a hashtag is made of letters, digits and underscores, with at least one letter."))
@@ -35,5 +39,6 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.page(r, "#"+tag, "")
 	p.Canonical = h.cfg.BaseURL + base
+	p.Feeds = tagFeedLinks(tag, t)
 	h.render(w, r, http.StatusOK, views.TagPage(p, tag, tv))
 }

@@ -598,6 +598,8 @@ var pageElements = map[string]bool{
 	"details": true, "summary": true, "fieldset": true, "legend": true,
 	"br": true, "hr": true, "em": true, "strong": true, "del": true, "code": true,
 	"pre": true, "blockquote": true,
+	// Images (media.go): attachments, previews, avatars, headers.
+	"img": true,
 }
 
 // pageAttrs are the attributes the views produce, besides aria-*.
@@ -611,6 +613,11 @@ var pageAttrs = map[string]bool{
 	"hx-trigger": true, "hx-confirm": true, "hx-swap-oob": true,
 	"selected": true, "maxlength": true, "disabled": true, "checked": true,
 	"inputmode": true, "novalidate": true,
+	// Images (media.go): uploads and how pictures show.
+	"enctype": true, "accept": true, "multiple": true, "formaction": true, "formnovalidate": true,
+	"hx-encoding": true, "hx-indicator": true, "hx-disabled-elt": true, "hx-params": true,
+	"alt": true, "width": true, "height": true, "loading": true, "decoding": true,
+	"srcset": true, "sizes": true,
 }
 
 // postBodyAttrs is what the markup may produce inside a post body: element
@@ -683,6 +690,19 @@ func checkPageSafe(t testing.TB, what string, resp *response) {
 				}
 			case "base":
 				fail("<base> element")
+			case "img":
+				// Pictures are stored files only (media.go).
+				srcs := []string{attr(n, "src")}
+				for _, part := range strings.Split(attr(n, "srcset"), ",") {
+					if f := strings.Fields(part); len(f) > 0 {
+						srcs = append(srcs, f[0])
+					}
+				}
+				for _, src := range srcs {
+					if !strings.HasPrefix(src, "/media/") {
+						fail("<img src=%q>, want a stored file under /media/", src)
+					}
+				}
 			case "meta":
 				if hasAttr(n, "http-equiv") {
 					fail("<meta http-equiv=%q>", attr(n, "http-equiv"))
@@ -697,6 +717,13 @@ func checkPageSafe(t testing.TB, what string, resp *response) {
 			case "link":
 				switch rel := attr(n, "rel"); rel {
 				case "canonical":
+				case "alternate":
+					// Feed autodiscovery (feeds.go): a feed of this site.
+					href, typ := attr(n, "href"), attr(n, "type")
+					if (typ != "application/rss+xml" && typ != "application/atom+xml") || !strings.HasPrefix(href, "/") ||
+						strings.HasPrefix(href, "//") || !(strings.HasSuffix(href, ".rss") || strings.HasSuffix(href, ".atom")) {
+						fail("<link rel=alternate type=%q href=%q> not to a feed of this site", typ, href)
+					}
 				case "icon", "stylesheet":
 					if !strings.HasPrefix(attr(n, "href"), static.Prefix) {
 						fail("<link rel=%s href=%q> not to a static asset", rel, attr(n, "href"))
@@ -1017,6 +1044,7 @@ func TestCheckPageSafeRejects(t *testing.T) {
 		"no htmx":               `<!DOCTYPE html><html><body><p>x</p></body></html>`,
 		"script in fragment":    htmx + `<p>x</p>`,
 		"img":                   page(`<img src="/x.png">`),
+		"img srcset elsewhere":  page(`<img src="/media/x.jpg" srcset="https://evil.example/x.jpg 2x">`),
 		"svg":                   page(`<svg><a xlink:href="https://ok.example">x</a></svg>`),
 		"math":                  page(`<math><mi>x</mi></math>`),
 		"iframe":                page(`<iframe src="/x"></iframe>`),

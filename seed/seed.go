@@ -63,6 +63,9 @@ func Fixed() []Account {
 // MinUsers is the smallest instance Run makes: the fixed accounts.
 const MinUsers = 10
 
+// ErrNotEmpty means the database to seed already has users.
+var ErrNotEmpty = errors.New("database is not empty")
+
 // Options say what to generate. Users and Posts are required.
 type Options struct {
 	Users int
@@ -580,6 +583,3 @@ func (g *gen) writePosts(ctx context.Context, db *storage.DB, bodies []body) (Su
 	sum.SamplePosts = samples
 	return sum, nil
 }
-
-// ErrNotEmpty is returned when the database already has users.
-var ErrNotEmpty = errors.New("database is not empty")

@@ -74,6 +74,32 @@ func (v *viewer) hides(id ID) bool {
 	return id != v.id && (v.blocked[id] || v.muted[id])
 }
 
+// hidesAuthor is the instance's moderation of an author's posts, the one
+// rule every page of posts follows (builder.entry applies it to each post,
+// and to the original of a repost):
+//   - a suspended account's posts and reposts are hidden everywhere, from
+//     everyone (its profile says it is suspended instead);
+//   - a silenced account's posts stay out of the public listings (listing:
+//     the local timeline and tag pages), except for its own eyes; its
+//     followers still see them at home, and anyone on its profile and
+//     permalinks.
+func (v *viewer) hidesAuthor(author *User, listing bool) bool {
+	switch author.AccountStatus() {
+	case StatusSuspended:
+		return true
+	case StatusSilenced:
+		return listing && author.ID != v.id
+	}
+	return false
+}
+
+// moderated tells whether moderation hides the posts of account id on the
+// page being built (see viewer.hidesAuthor).
+func (b *builder) moderated(id ID) bool {
+	u, err := b.user(id)
+	return err == nil && b.v.hidesAuthor(u, b.listing)
+}
+
 // blockedEitherWay tells whether a blocks b or b blocks a.
 func blockedEitherWay(tx *bolt.Tx, a, b ID) bool {
 	return tx.Bucket(bucketBlocks).Get(pairKey(a, b)) != nil || tx.Bucket(bucketBlocks).Get(pairKey(b, a)) != nil

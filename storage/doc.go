@@ -21,6 +21,35 @@
 //	              same transaction as its media entry. Refs 0 means an upload not yet
 //	              used: PruneUnreferencedMedia removes those after a while. When the
 //	              last reference goes, both entries are deleted in that transaction.
+//	media_posts:  sha256 hex | postID => nil (the posts whose attachments use a file;
+//	              written and deleted with the post's reference, so serving a file
+//	              can check that the viewer may see one of them)
+//	media_profiles: sha256 hex | userID | slot ('a' avatar, 'h' header) => nil (the
+//	              profiles that show a file: avatars and headers are public)
+//	media_uploads: sha256 hex | ownerID => upload (JSON: the Attachment without its
+//	              alt text, and when it was uploaded), one entry for each variant: an
+//	              image uploaded for a post not sent yet. Only its owner may see it
+//	              or attach it; the post that attaches it deletes the entries, and
+//	              PruneMedia deletes those older than a day.
+//
+// Administration (instance.go, invites.go, reports.go, modlog.go, deletion.go):
+//
+//	meta:         "instance"       => InstanceSettings (JSON) without the long texts,
+//	              once an admin saved them: every page reads it
+//	              "instance_texts" => the About text and rules, Markdown and HTML (JSON)
+//	usernames:    lower(username)  => 8 zero bytes | "reserved" for the name of a
+//	              deleted account, kept so nobody else can take it (LocalUser finds
+//	              no one; CreateUser says the name is taken)
+//	invites:      code => Invite (JSON: creator, expiry, uses allowed and made)
+//	user_invites: creatorID | code => nil (the invitations a member made)
+//	applications: userID => Application (JSON: why a pending account wants to join);
+//	              deleted when the account is approved or rejected
+//	reports:      reportID => Report (JSON, with a snapshot of the reported account
+//	              and post as they were when reported, and its resolution)
+//	open_reports: reportID => nil (the moderators' queue; deleted on resolution)
+//	user_reports: reporterID | reportID => nil (a member's own reports)
+//	modlog:       entryID => LogEntry (JSON: who did what to whom, when and why;
+//	              names are copied in, so the log outlives deleted accounts)
 //
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the

@@ -30,6 +30,18 @@ var (
 	bucketEdits        = []byte("edits")
 	bucketMedia        = []byte("media")
 	bucketMediaMeta    = []byte("media_meta")
+	// Who may see a stored file (attachments.go).
+	bucketMediaPosts    = []byte("media_posts")
+	bucketMediaProfiles = []byte("media_profiles")
+	bucketMediaUploads  = []byte("media_uploads")
+	// Administration (instance.go, invites.go, reports.go, modlog.go).
+	bucketInvites      = []byte("invites")
+	bucketUserInvites  = []byte("user_invites")
+	bucketApplications = []byte("applications")
+	bucketReports      = []byte("reports")
+	bucketOpenReports  = []byte("open_reports")
+	bucketUserReports  = []byte("user_reports")
+	bucketModLog       = []byte("modlog")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -42,6 +54,9 @@ var allBuckets = [][]byte{
 	bucketReplies, bucketTags, bucketLikes, bucketUserLikes, bucketReposts, bucketUserReposts,
 	bucketBookmarks, bucketPostMarks, bucketNotes, bucketBlocks, bucketBlockedBy, bucketMutes,
 	bucketRequests, bucketSentRequests, bucketEdits, bucketMedia, bucketMediaMeta,
+	bucketMediaPosts, bucketMediaProfiles, bucketMediaUploads,
+	bucketInvites, bucketUserInvites, bucketApplications, bucketReports, bucketOpenReports,
+	bucketUserReports, bucketModLog,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

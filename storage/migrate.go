@@ -24,6 +24,9 @@ var migrations = []migration{
 		bucketNotes, bucketBlocks, bucketBlockedBy, bucketMutes, bucketRequests,
 		bucketSentRequests, bucketEdits)},
 	{"create media buckets", createBuckets(bucketMedia, bucketMediaMeta)},
+	{"create media index buckets", createBuckets(bucketMediaPosts, bucketMediaProfiles, bucketMediaUploads)},
+	{"create administration buckets", createBuckets(bucketInvites, bucketUserInvites,
+		bucketApplications, bucketReports, bucketOpenReports, bucketUserReports, bucketModLog)},
 }
 
 // createBuckets is a migration step that adds buckets.

@@ -68,6 +68,31 @@ type Post struct {
 	Replies  int       `json:"replies,omitempty"`
 	Likes    int       `json:"likes,omitempty"`
 	Reposts  int       `json:"reposts,omitempty"`
+	// Attachments are the post's images, in order (at most
+	// MaxAttachments). CreatePost takes a reference to both files of
+	// each, DeletePost drops them; EditPost changes only the text and
+	// keeps the attachments as they are (to change a picture, delete the
+	// post and write it again).
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is an image of a post: a display variant and a thumbnail,
+// each a stored file named by the SHA-256 of its bytes (see PutMedia).
+type Attachment struct {
+	Display     string `json:"display"`
+	Thumb       string `json:"thumb"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	ThumbWidth  int    `json:"thumb_width"`
+	ThumbHeight int    `json:"thumb_height"`
+	// Alt describes the image for people who cannot see it (at most
+	// MaxAltChars characters; empty when the author gave none).
+	Alt string `json:"alt,omitempty"`
+	// ContentType is the display variant's; ThumbType the thumbnail's,
+	// which differs for an animated GIF (its thumbnail is a still).
+	ContentType string `json:"content_type"`
+	ThumbType   string `json:"thumb_type"`
+	Animated    bool   `json:"animated,omitempty"`
 }
 
 const postVersion = 2
@@ -148,7 +173,10 @@ func putPost(tx *bolt.Tx, p *Post) error {
 }
 
 // CreatePost stores a post with its index entries, counts and
-// notifications in one transaction. The caller sets ID (from NewID), URI,
+// notifications in one transaction. Each attachment names, by Display,
+// an upload of the author's (PutUpload) and carries its Alt; the rest of
+// it is filled in from the upload, which the post then takes a reference
+// to (ErrUploadGone when it is not, or no longer, there). The caller sets ID (from NewID), URI,
 // and for a reply InReplyTo (the parent must exist, else ErrNotFound, and
 // be visible to the author, else ErrForbidden; InReplyToAuthor is filled
 // in). Mentions of accounts that block
@@ -175,6 +203,7 @@ func (db *DB) CreatePost(p *Post) error {
 		// starts from the caller's post each time and reads counts afresh.
 		post := in
 		post.Mentions = append([]ID(nil), in.Mentions...)
+		post.Attachments = append([]Attachment(nil), in.Attachments...)
 		if err := db.createPost(tx, &post); err != nil {
 			return err
 		}
@@ -225,6 +254,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 		if err := tx.Bucket(bucketReplies).Put(pairKey(parent.ID, p.ID), nil); err != nil {
 			return err
 		}
+	}
+	if err := attachMedia(tx, p); err != nil {
+		return err
 	}
 	if err := putPost(tx, p); err != nil {
 		return err
@@ -350,6 +382,9 @@ func deletePost(tx *bolt.Tx, id ID) error {
 		return err
 	}
 	if err := unindexTags(tx, &p); err != nil {
+		return err
+	}
+	if err := detachMedia(tx, &p); err != nil {
 		return err
 	}
 	if p.RepostOf != 0 {

@@ -156,3 +156,142 @@ func (db *DB) PinnedPosts(viewerID, userID ID) ([]Entry, error) {
 	})
 	return out, err
 }
+
+// ProfileSlot names one of a profile's pictures.
+type ProfileSlot byte
+
+// Profile pictures.
+const (
+	AvatarSlot ProfileSlot = 'a'
+	HeaderSlot ProfileSlot = 'h'
+)
+
+// image is the field of u that holds the picture of this slot, nil for an
+// unknown slot.
+func (s ProfileSlot) image(u *User) *ProfileImage {
+	switch s {
+	case AvatarSlot:
+		return &u.Avatar
+	case HeaderSlot:
+		return &u.Header
+	}
+	return nil
+}
+
+// mediaProfileKey is the key of a media_profiles entry: hash | userID | slot.
+func mediaProfileKey(hash string, userID ID, s ProfileSlot) []byte {
+	return append(mediaIDKey(hash, userID), byte(s))
+}
+
+// SetProfileImage stores the two files of a new avatar or header (made by
+// media.Avatar or media.Header) and shows them on the user's profile.
+// The picture it replaces loses its references: its files are deleted
+// when nothing else uses them.
+func (db *DB) SetProfileImage(userID ID, slot ProfileSlot, display, thumb File) (User, error) {
+	if slot.image(&User{}) == nil {
+		return User{}, fmt.Errorf("set profile image: slot %q: %w", slot, ErrInvalid)
+	}
+	d, err := db.PutMedia(display.Data, display.ContentType, display.Width, display.Height)
+	if err != nil {
+		return User{}, fmt.Errorf("set profile image: %w", err)
+	}
+	t, err := db.PutMedia(thumb.Data, thumb.ContentType, thumb.Width, thumb.Height)
+	if err != nil {
+		return User{}, fmt.Errorf("set profile image: %w", err)
+	}
+	img := ProfileImage{
+		Display: d.Hash, Thumb: t.Hash,
+		Width: d.Width, Height: d.Height, ThumbWidth: t.Width, ThumbHeight: t.Height,
+		ContentType: d.ContentType, ThumbType: t.ContentType,
+	}
+	u, err := db.swapProfileImage(userID, slot, img)
+	if err != nil {
+		return User{}, fmt.Errorf("set profile image: %w", err)
+	}
+	return u, nil
+}
+
+// RemoveProfileImage takes the avatar or header off the profile (the
+// generated avatar shows again) and drops its references.
+func (db *DB) RemoveProfileImage(userID ID, slot ProfileSlot) (User, error) {
+	if slot.image(&User{}) == nil {
+		return User{}, fmt.Errorf("remove profile image: slot %q: %w", slot, ErrInvalid)
+	}
+	u, err := db.swapProfileImage(userID, slot, ProfileImage{})
+	if err != nil {
+		return User{}, fmt.Errorf("remove profile image: %w", err)
+	}
+	return u, nil
+}
+
+// swapProfileImage puts img (zero: none) in the slot, in one transaction.
+func (db *DB) swapProfileImage(userID ID, slot ProfileSlot, img ProfileImage) (User, error) {
+	var out User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := setProfileImage(tx, &u, slot, img); err != nil {
+			return err
+		}
+		if err := putUser(tx, &u); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// setProfileImage puts img (zero: none) in u's slot, in tx; the caller
+// saves u. References and media_profiles entries for the new files come
+// first, so that a file both pictures use is never deleted in between,
+// then the old ones are dropped.
+func setProfileImage(tx *bolt.Tx, u *User, slot ProfileSlot, img ProfileImage) error {
+	field := slot.image(u)
+	if field == nil {
+		return fmt.Errorf("slot %q: %w", slot, ErrInvalid)
+	}
+	old := *field
+	profiles := tx.Bucket(bucketMediaProfiles)
+	if !img.IsZero() {
+		for _, h := range []string{img.Display, img.Thumb} {
+			if err := refMedia(tx, h); err != nil {
+				return err
+			}
+			if err := profiles.Put(mediaProfileKey(h, u.ID, slot), nil); err != nil {
+				return err
+			}
+		}
+	}
+	if !old.IsZero() {
+		for _, h := range []string{old.Display, old.Thumb} {
+			if !validHash(h) {
+				continue
+			}
+			if h != img.Display && h != img.Thumb {
+				if err := profiles.Delete(mediaProfileKey(h, u.ID, slot)); err != nil {
+					return err
+				}
+			}
+			if err := unrefMedia(tx, h); err != nil {
+				return err
+			}
+		}
+	}
+	*field = img
+	return nil
+}
+
+// dropProfileImages takes the avatar and the header off u, in tx, and
+// drops their references (for an account being deleted); the caller saves
+// or deletes u.
+func dropProfileImages(tx *bolt.Tx, u *User) error {
+	for _, s := range []ProfileSlot{AvatarSlot, HeaderSlot} {
+		if err := setProfileImage(tx, u, s, ProfileImage{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -53,6 +53,9 @@ type builder struct {
 	tx    *bolt.Tx
 	v     *viewer
 	users map[ID]*User
+	// listing is set for the public listings (local timeline, tag pages),
+	// which silenced accounts stay out of (see viewer.hidesAuthor).
+	listing bool
 }
 
 func newBuilder(tx *bolt.Tx, viewerID ID) *builder {
@@ -75,7 +78,7 @@ func (b *builder) user(id ID) (*User, error) {
 // not see it or it hangs on something gone (a repost of a deleted post).
 // hide also applies the viewer's mutes (timelines); a permalink does not.
 func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
-	if !b.v.canSee(b.tx, &p) || (hide && b.v.hides(p.AuthorID)) {
+	if !b.v.canSee(b.tx, &p) || (hide && b.v.hides(p.AuthorID)) || b.moderated(p.AuthorID) {
 		return Entry{}, false, nil
 	}
 	var e Entry
@@ -84,7 +87,7 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 		if err != nil {
 			return Entry{}, false, nil
 		}
-		if !b.v.canSee(b.tx, &orig) || (hide && b.v.hides(orig.AuthorID)) {
+		if !b.v.canSee(b.tx, &orig) || (hide && b.v.hides(orig.AuthorID)) || b.moderated(orig.AuthorID) {
 			return Entry{}, false, nil
 		}
 		by, err := b.user(p.AuthorID)
@@ -177,11 +180,13 @@ func (b *builder) keepPost(id ID) (Entry, bool, error) {
 }
 
 // LocalTimeline is every public post written on this instance that is not
-// a reply or a repost, less what the viewer (0: a visitor) blocked or muted.
+// a reply or a repost, less what the viewer (0: a visitor) blocked or muted
+// and what moderation keeps out (silenced and suspended accounts).
 func (db *DB) LocalTimeline(viewerID ID, page Page) (Timeline, error) {
 	var t Timeline
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		b := newBuilder(tx, viewerID)
+		b.listing = true
 		t, err = collect(page.limit(), walker(tx.Bucket(bucketLocalPosts).Cursor(), nil, page.Before, 0), b.keepPost)
 		return err
 	})
@@ -189,7 +194,8 @@ func (db *DB) LocalTimeline(viewerID ID, page Page) (Timeline, error) {
 }
 
 // TagTimeline is the public posts with a hashtag (normalised by the
-// caller), less what the viewer blocked or muted.
+// caller), less what the viewer blocked or muted and what moderation keeps
+// out (silenced and suspended accounts).
 func (db *DB) TagTimeline(viewerID ID, tag string, page Page) (Timeline, error) {
 	var t Timeline
 	if tag == "" {
@@ -198,6 +204,7 @@ func (db *DB) TagTimeline(viewerID ID, tag string, page Page) (Timeline, error) 
 	prefix := tagPrefix(tag)
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		b := newBuilder(tx, viewerID)
+		b.listing = true
 		t, err = collect(page.limit(), walker(tx.Bucket(bucketTags).Cursor(), prefix, page.Before, len(prefix)), b.keepPost)
 		return err
 	})

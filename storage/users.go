@@ -52,7 +52,27 @@ type User struct {
 	// MustChangePassword asks the user to choose a new password at the
 	// next login (set with a password an operator handed out).
 	MustChangePassword bool `json:"must_change_password,omitempty"`
+	// Avatar and Header are the profile's pictures, zero when none is
+	// set (see SetProfileImage). Both are public.
+	Avatar ProfileImage `json:"avatar,omitzero"`
+	Header ProfileImage `json:"header,omitzero"`
 }
+
+// ProfileImage is an avatar or a profile header: two stored files named by
+// the SHA-256 of their bytes, the picture and its small version.
+type ProfileImage struct {
+	Display     string `json:"display"`
+	Thumb       string `json:"thumb"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	ThumbWidth  int    `json:"thumb_width"`
+	ThumbHeight int    `json:"thumb_height"`
+	ContentType string `json:"content_type"`
+	ThumbType   string `json:"thumb_type"`
+}
+
+// IsZero tells whether no picture is set.
+func (i ProfileImage) IsZero() bool { return i.Display == "" }
 
 // ProfileLink is a labelled link on a profile.
 type ProfileLink struct {

@@ -20,6 +20,19 @@ type Page struct {
 	Canonical string
 	// Description is a short summary for link previews.
 	Description string
+	// Tagline is the instance's short description, shown under its name;
+	// Lang its interface language ("en", "ar"; see LangTag and Dir).
+	Tagline string
+	Lang    string
+	// Feeds are the page's RSS and Atom feeds, announced in its <head>
+	// for feed readers (autodiscovery).
+	Feeds []FeedLink
+}
+
+// FeedLink is a feed of a page: its title, address and media type
+// ("application/rss+xml", "application/atom+xml").
+type FeedLink struct {
+	Title, Href, Type string
 }
 
 // Flash is a one-time message; Error marks it as a failure.
@@ -33,6 +46,8 @@ type Viewer struct {
 	Username string
 	Name     string
 	Admin    bool
+	// Moderator: an admin or a moderator (the navigation links to /admin).
+	Moderator bool
 	// Unread is the number of unread notifications the badge in the
 	// navigation shows (see Badge).
 	Unread int
@@ -43,6 +58,13 @@ type Viewer struct {
 type Avatar struct {
 	Initial string
 	Hue     int
+	// URL is the small version of an uploaded avatar (Size pixels
+	// square), LargeURL the full one (LargeSize) for the profile header;
+	// both empty when the member has none and the initial shows.
+	URL       string
+	Size      int
+	LargeURL  string
+	LargeSize int
 }
 
 // Post is one post as a timeline or a permalink page shows it.
@@ -79,6 +101,8 @@ type Post struct {
 	// Edits are the earlier versions, newest first (permalink only).
 	Edits   []Edit
 	Actions Actions
+	// Images are the post's attachments, in order (see models_media.go).
+	Images []Image
 }
 
 // Time is a moment with its machine-readable form, a short human label
@@ -122,6 +146,8 @@ type Compose struct {
 	// Visibility is the selected value among Visibilities.
 	Visibility   string
 	Visibilities []Option
+	// Images is the images part of the box (see models_media.go).
+	Images ComposeImages
 }
 
 // Counter shows how much of the character limit a draft uses.
@@ -166,6 +192,8 @@ type Profile struct {
 	Blocking  bool
 	BlockedBy bool
 	Muting    bool
+	// Header is the profile's header picture, nil when none is set.
+	Header *Banner
 }
 
 // HidesPosts tells whether a block stands between the viewer and the

@@ -141,6 +141,8 @@ type ProfileForm struct {
 	Error string
 	// BioLimit is the longest bio, in characters.
 	BioLimit int
+	// Pictures is the avatar and header form beside it.
+	Pictures ProfilePictures
 }
 
 // FieldError returns the error of one field, if any.

@@ -1,0 +1,442 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"majlis/media"
+	"majlis/storage"
+	"majlis/views"
+)
+
+// Images: the body cap of uploads, processing an uploaded file, the
+// images part of the compose box (POST /media/upload), serving stored
+// files (GET /media/{file}), and turning stored images into view models.
+
+// uploadPaths are the routes that take images in a multipart body (all
+// POST): the compose form, its uploads, and the profile pictures.
+var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/settings/images": true}
+
+// bodyLimit is the cap on a request's body, the one place that decides
+// it (middleware applies it): MaxBodyBytes, except for a multipart POST
+// to an upload route, which may carry MaxAttachments files of
+// MaxUploadBytes each and the rest of its form (1 MB).
+func (h *Handler) bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost && uploadPaths[r.URL.Path] && isMultipart(r) {
+		return h.uploadBodyLimit()
+	}
+	return h.cfg.MaxBodyBytes
+}
+
+func (h *Handler) uploadBodyLimit() int64 {
+	return storage.MaxAttachments*h.cfg.MaxUploadBytes + 1<<20
+}
+
+func isMultipart(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "multipart/form-data"
+}
+
+// multipartMemory is how much of a multipart form is kept in memory; the
+// rest of its files waits in temporary files until the request ends.
+const multipartMemory = 1 << 20
+
+// parseUploadForm reads a form that may carry files (multipart) or not
+// (urlencoded, as htmx sends forms without files). The caller must call
+// the cleanup it returns, which deletes the temporary files: the server
+// only cleans up after its own request value, and handlers get a copy.
+func (h *Handler) parseUploadForm(r *http.Request) (func(), error) {
+	if !isMultipart(r) {
+		return func() {}, parseForm(r)
+	}
+	err := r.ParseMultipartForm(multipartMemory)
+	cleanup := func() {
+		if r.MultipartForm != nil {
+			r.MultipartForm.RemoveAll()
+		}
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return cleanup, nil
+	case errors.As(err, &mbe), errors.Is(err, multipart.ErrMessageTooLarge):
+		return cleanup, &httpError{status: http.StatusRequestEntityTooLarge, message: "That upload is too large: send at most " +
+			itoa(storage.MaxAttachments) + " images of at most " + sizeText(h.cfg.MaxUploadBytes) + " each."}
+	}
+	return cleanup, errBadRequest("The form could not be read.")
+}
+
+// uploadedFiles lists the files sent under name, leaving out the empty
+// part a browser sends for a file input left empty.
+func uploadedFiles(r *http.Request, name string) []*multipart.FileHeader {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	var out []*multipart.FileHeader
+	for _, fh := range r.MultipartForm.File[name] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue
+		}
+		out = append(out, fh)
+	}
+	return out
+}
+
+// sizeText is a number of bytes for people: "10 MB", "512 KB".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// imageError turns a refusal of package media into the answer to give:
+// 413 for a file too large in bytes or in pixels, 415 for what is not a
+// picture, 400 for a damaged one. name is the file's name, to say which
+// file; errors of other kinds pass through.
+func (h *Handler) imageError(err error, name string) error {
+	var he *httpError
+	switch {
+	case errors.Is(err, media.ErrTooLarge):
+		he = &httpError{status: http.StatusRequestEntityTooLarge, message: "That picture is larger than " + sizeText(h.cfg.MaxUploadBytes) + ", the most this server accepts for one image."}
+	case errors.Is(err, media.ErrTooManyPixels):
+		he = &httpError{status: http.StatusRequestEntityTooLarge, message: "That picture has too many pixels: at most " +
+			strconv.Itoa(media.DefaultMaxPixels/1_000_000) + " megapixels, and " + strconv.Itoa(media.DefaultMaxSide) + " pixels on its longest side."}
+	case errors.Is(err, media.ErrNotImage):
+		he = &httpError{status: http.StatusUnsupportedMediaType, message: "That file is not a picture we can show (JPEG, PNG, GIF or WebP)."}
+	case errors.Is(err, media.ErrCorrupt):
+		he = &httpError{status: http.StatusBadRequest, message: "That picture is damaged or incomplete, so it cannot be shown. Try saving it again, or choose another."}
+	default:
+		return err
+	}
+	if name = fileLabel(name); name != "" {
+		he.message = "“" + name + "”: " + he.message
+	}
+	return he
+}
+
+// fileLabel is an uploaded file's name as a message may quote it: its
+// base name, valid UTF-8, at most 60 characters.
+func fileLabel(name string) string {
+	name = strings.ToValidUTF8(filepath.Base(strings.ReplaceAll(name, `\`, "/")), "\uFFFD")
+	name = strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "." || name == "/" {
+		return ""
+	}
+	if r := []rune(name); len(r) > 60 {
+		name = string(r[:59]) + "…"
+	}
+	return name
+}
+
+// withImageSlot runs fn when one of the image slots is free (at most
+// cap(imageSlots) images are decoded at once, each possibly hundreds of
+// MB); others wait as long as their request lasts.
+func withImageSlot(ctx context.Context, h *Handler, fn func() (media.Image, error)) (media.Image, error) {
+	select {
+	case h.imageSlots <- struct{}{}:
+	case <-ctx.Done():
+		return media.Image{}, ctx.Err()
+	}
+	defer func() { <-h.imageSlots }()
+	return fn()
+}
+
+// processUpload turns an uploaded file into pictures with convert
+// (media.Process, media.Avatar or media.Header).
+func (h *Handler) processUpload(ctx context.Context, fh *multipart.FileHeader, convert func(io.Reader, media.Limits) (media.Image, error)) (media.Image, error) {
+	if fh.Size > h.cfg.MaxUploadBytes {
+		return media.Image{}, h.imageError(media.ErrTooLarge, fh.Filename)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return media.Image{}, err
+	}
+	defer f.Close()
+	img, err := withImageSlot(ctx, h, func() (media.Image, error) {
+		return convert(f, media.Limits{MaxBytes: h.cfg.MaxUploadBytes})
+	})
+	if err != nil {
+		return media.Image{}, h.imageError(err, fh.Filename)
+	}
+	return img, nil
+}
+
+func fileOf(v media.Variant) storage.File {
+	return storage.File{Data: v.Data, ContentType: v.ContentType, Width: v.Width, Height: v.Height}
+}
+
+// emptyImages is the images part of an empty compose box.
+func (h *Handler) emptyImages(formID string) views.ComposeImages {
+	im := views.ComposeImages{
+		FormID:  formID,
+		Max:     storage.MaxAttachments,
+		MaxAlt:  storage.MaxAltChars,
+		MaxSize: sizeText(h.cfg.MaxUploadBytes),
+	}
+	im.Alts = make([]string, im.Free())
+	return im
+}
+
+// cleanAlt is an alt text as typed, with Windows line ends and the white
+// space around it gone, and the message to show when it is too long.
+func cleanAlt(s string, n int) (string, string) {
+	s = strings.TrimSpace(strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\r\n", "\n"))
+	if c := utf8.RuneCountInString(s); c > storage.MaxAltChars {
+		return s, "The description of image " + itoa(n) + " is " + itoa(c) + " characters long; the limit is " + itoa(storage.MaxAltChars) + "."
+	}
+	return s, ""
+}
+
+// composeImages reads the images part of a compose form: the viewer's
+// uploads named by "media" with their descriptions "media_alt" (less
+// those named by "remove_image": not "remove", which would hide the
+// form's own remove method from htmx), then the files sent as "image" (without
+// JavaScript, or the upload of the HTMX file input), each stored as an
+// upload with the description typed for it beforehand ("alt"). It returns
+// the part to show again and the attachments to send. err refuses the
+// images (a file that is not a picture, too many images, a description
+// too long, an upload gone); the part then holds everything that was
+// stored, so that nothing has to be chosen twice.
+func (h *Handler) composeImages(r *http.Request, formID string) (views.ComposeImages, []storage.Attachment, error) {
+	me := viewer(r).user
+	im := h.emptyImages(formID)
+	var atts []storage.Attachment
+	var problem error
+	fail := func(err error) {
+		if problem == nil {
+			problem = err
+		}
+	}
+	add := func(a storage.Attachment, alt string) {
+		n := len(atts) + 1
+		alt, msg := cleanAlt(alt, n)
+		if msg != "" {
+			fail(errBadRequest(msg))
+		}
+		a.Alt = alt
+		atts = append(atts, a)
+		im.Previews = append(im.Previews, views.ImagePreview{
+			N: n, Hash: a.Display, ThumbURL: mediaURL(a.Thumb, a.ThumbType),
+			ThumbWidth: a.ThumbWidth, ThumbHeight: a.ThumbHeight, Alt: alt,
+		})
+	}
+
+	remove := map[string]bool{}
+	for _, hash := range r.PostForm["remove_image"] {
+		remove[hash] = true
+	}
+	hashes, alts := r.PostForm["media"], r.PostForm["media_alt"]
+	gone := 0
+	for i, hash := range hashes {
+		if remove[hash] || slices.ContainsFunc(atts, func(a storage.Attachment) bool { return a.Display == hash }) {
+			continue
+		}
+		a, err := h.db.Upload(me.ID, hash)
+		if errors.Is(err, storage.ErrUploadGone) {
+			gone++
+			continue
+		}
+		if err != nil {
+			return im, nil, err
+		}
+		if len(atts) == storage.MaxAttachments {
+			fail(errBadRequest("A post can carry at most " + itoa(storage.MaxAttachments) + " images."))
+			break
+		}
+		alt := ""
+		if i < len(alts) {
+			alt = alts[i]
+		}
+		add(a, alt)
+	}
+	if gone > 0 {
+		fail(errBadRequest("An image you added earlier is no longer there (uploads wait a day for their post). Add it again."))
+	}
+
+	newAlts := r.PostForm["alt"]
+	files := uploadedFiles(r, "image")
+	if free := storage.MaxAttachments - len(atts); len(files) > free {
+		fail(errBadRequest("A post can carry at most " + itoa(storage.MaxAttachments) + " images: you chose " +
+			itoa(len(files)) + ", and there is room for " + itoa(free) + " more."))
+		files = nil
+	}
+	for j, fh := range files {
+		img, err := h.processUpload(r.Context(), fh, media.Process)
+		if err == nil {
+			var a storage.Attachment
+			a, err = h.db.PutUpload(me.ID, fileOf(img.Display), fileOf(img.Thumb), img.Animated)
+			if err == nil {
+				alt := ""
+				if j < len(newAlts) {
+					alt = newAlts[j]
+				}
+				add(a, alt)
+				continue
+			}
+		}
+		var he *httpError
+		if !errors.As(err, &he) {
+			return im, nil, err
+		}
+		fail(err)
+	}
+
+	// The descriptions typed for images still to choose stay in their
+	// places.
+	rest := newAlts[min(len(files), len(newAlts)):]
+	im.Alts = make([]string, im.Free())
+	copy(im.Alts, rest)
+	return im, atts, problem
+}
+
+// uploadMedia answers the images part of a compose box after files were
+// chosen or an image removed. Under HTMX it is that part alone, swapped in
+// place, with the previews of every upload so far. Without JavaScript
+// (the Remove button) it is the page of the compose box again, with what
+// was typed.
+func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request) {
+	cleanup, err := h.parseUploadForm(r)
+	defer cleanup()
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	parent, err := h.replyParent(r, me)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	c := h.newCompose(r, parent)
+	readCompose(r, me, parent, &c)
+	im, _, err := h.composeImages(r, c.FormID)
+	c.Images = im
+	code := http.StatusOK
+	if err != nil {
+		code, c.Images.Error = status(err)
+		if code >= 500 {
+			h.error(w, r, err)
+			return
+		}
+	}
+	if isHTMX(r) {
+		h.render(w, r, code, views.ComposeImagesField(c.Images))
+		return
+	}
+	h.composePage(w, r, c, parent, code)
+}
+
+// mediaExt is the extension of a stored file's address, by its type.
+func mediaExt(contentType string) string {
+	switch contentType {
+	case "image/jpeg":
+		return "jpg"
+	case "image/png":
+		return "png"
+	case "image/gif":
+		return "gif"
+	case "image/webp":
+		return "webp"
+	}
+	return "bin"
+}
+
+// mediaURL is the address of a stored file: /media/HASH.EXT.
+func mediaURL(hash, contentType string) string {
+	return "/media/" + hash + "." + mediaExt(contentType)
+}
+
+// Cache-Control of stored files. A file's name is the hash of its bytes,
+// so it never changes: everyone's caches may keep a public file for a
+// year. A file only some may see is kept by the viewer's browser alone,
+// for an hour (who may see it can change: an unfollow, a block).
+const (
+	publicMediaCache  = "public, max-age=31536000, immutable"
+	privateMediaCache = "private, max-age=3600"
+)
+
+// serveMedia serves a stored file, /media/HASH.EXT, to a viewer who may
+// see it (storage.ServeMediaTo); anyone else gets 404, as for a file that
+// does not exist. The bytes are written from inside the read transaction,
+// without a copy; Range and If-None-Match work (http.ServeContent).
+func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
+	hash, ext, ok := strings.Cut(r.PathValue("file"), ".")
+	notFound := errNotFound("There is no image at this address, or it is not yours to see.")
+	if !ok {
+		h.error(w, r, notFound)
+		return
+	}
+	err := h.db.ServeMediaTo(viewerID(r), hash, func(m storage.Media, public bool, data []byte) error {
+		if mediaExt(m.ContentType) != ext {
+			return notFound
+		}
+		hd := w.Header()
+		hd.Set("Content-Type", m.ContentType)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("ETag", `"`+m.Hash+`"`)
+		if public {
+			hd.Set("Cache-Control", publicMediaCache)
+		} else {
+			hd.Set("Cache-Control", privateMediaCache)
+			hd.Add("Vary", "Cookie")
+		}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+		return nil
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		err = notFound
+	}
+	if err != nil {
+		h.error(w, r, err)
+	}
+}
+
+// imagesOf is the attachments of a post as its card shows them.
+func imagesOf(as []storage.Attachment) []views.Image {
+	var out []views.Image
+	for i, a := range as {
+		out = append(out, views.Image{
+			N:          i + 1,
+			URL:        mediaURL(a.Display, a.ContentType),
+			ThumbURL:   mediaURL(a.Thumb, a.ThumbType),
+			ThumbWidth: a.ThumbWidth, ThumbHeight: a.ThumbHeight,
+			Alt:      a.Alt,
+			Animated: a.Animated,
+		})
+	}
+	return out
+}
+
+// bannerOf is a member's header picture, nil when none is set.
+func bannerOf(u storage.User) *views.Banner {
+	hd := u.Header
+	if hd.IsZero() {
+		return nil
+	}
+	return &views.Banner{
+		URL: mediaURL(hd.Display, hd.ContentType), ThumbURL: mediaURL(hd.Thumb, hd.ThumbType),
+		Width: hd.Width, Height: hd.Height, ThumbWidth: hd.ThumbWidth, ThumbHeight: hd.ThumbHeight,
+	}
+}

@@ -1,0 +1,339 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ReportCategory is what a report says is wrong.
+type ReportCategory string
+
+// Report categories.
+const (
+	ReportSpam       ReportCategory = "spam"
+	ReportHarassment ReportCategory = "harassment"
+	ReportIllegal    ReportCategory = "illegal"
+	ReportOther      ReportCategory = "other"
+)
+
+// Valid tells whether c is one of the categories.
+func (c ReportCategory) Valid() bool {
+	switch c {
+	case ReportSpam, ReportHarassment, ReportIllegal, ReportOther:
+		return true
+	}
+	return false
+}
+
+// ReportStatus is where a report stands.
+type ReportStatus string
+
+// Report statuses.
+const (
+	ReportOpen     ReportStatus = "open"
+	ReportResolved ReportStatus = "resolved"
+)
+
+// MaxReportComment is the longest comment of a report, in characters.
+const MaxReportComment = 1000
+
+// Report is a member's complaint about an account or one of its posts,
+// for the moderators. It keeps a snapshot of what was reported as it was
+// then, so an edit or a deletion cannot hide it from them.
+type Report struct {
+	V          int            `json:"v"`
+	ID         ID             `json:"id"`
+	ReporterID ID             `json:"reporter"`
+	TargetID   ID             `json:"target"`
+	PostID     ID             `json:"post,omitempty"`
+	Category   ReportCategory `json:"category"`
+	Comment    string         `json:"comment,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	Snapshot   Snapshot       `json:"snapshot"`
+	Status     ReportStatus   `json:"status"`
+	// Resolution is set once a moderator resolved the report.
+	Resolution *Resolution `json:"resolution,omitempty"`
+}
+
+// Snapshot is a copy of the reported account (and post) when reported.
+type Snapshot struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name,omitempty"`
+	Bio         string `json:"bio,omitempty"`
+	BioHTML     string `json:"bio_html,omitempty"`
+	// The post's text as written and as shown (sanitized HTML), its
+	// content warning, visibility and date.
+	PostSource     string     `json:"post_source,omitempty"`
+	PostHTML       string     `json:"post_html,omitempty"`
+	PostCW         string     `json:"post_cw,omitempty"`
+	PostVisibility Visibility `json:"post_visibility,omitempty"`
+	PostCreatedAt  time.Time  `json:"post_created_at,omitzero"`
+	// PostAttachments counts the post's images (their alt texts follow).
+	PostAttachments int      `json:"post_attachments,omitempty"`
+	PostAlts        []string `json:"post_alts,omitempty"`
+}
+
+// Resolution is how a report was closed.
+type Resolution struct {
+	Action ActionKind `json:"action"`
+	ByID   ID         `json:"by"`
+	ByName string     `json:"by_name"`
+	At     time.Time  `json:"at"`
+	Reason string     `json:"reason,omitempty"`
+}
+
+const reportVersion = 1
+
+// CreateReport files a report, giving it an ID and its snapshot in the
+// same transaction. The reporter must exist and may not report
+// themselves (ErrInvalid); a post must be by the target (ErrInvalid), and
+// one the reporter may see — leaving blocks aside, so a member can report
+// someone they blocked (ErrNotFound otherwise). A repost is reported as
+// its original. An open report of the reporter about the same account and
+// post is ErrExists.
+func (db *DB) CreateReport(r *Report) error {
+	if !r.Category.Valid() {
+		return fmt.Errorf("create report: category %q: %w", r.Category, ErrInvalid)
+	}
+	if utf8.RuneCountInString(r.Comment) > MaxReportComment {
+		return fmt.Errorf("create report: comment longer than %d characters: %w", MaxReportComment, ErrInvalid)
+	}
+	in := *r
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		rep := in
+		if _, err := getUser(tx, rep.ReporterID); err != nil {
+			return fmt.Errorf("reporter: %w", err)
+		}
+		if rep.PostID != 0 {
+			p, err := getPost(tx, rep.PostID)
+			if err != nil {
+				return err
+			}
+			if p.IsRepost() {
+				if p, err = getPost(tx, p.RepostOf); err != nil {
+					return err
+				}
+			}
+			if rep.TargetID == 0 {
+				rep.TargetID = p.AuthorID
+			}
+			if p.AuthorID != rep.TargetID {
+				return fmt.Errorf("post %d is not by user %d: %w", p.ID, rep.TargetID, ErrInvalid)
+			}
+			v := newViewer(tx, rep.ReporterID)
+			delete(v.blocked, p.AuthorID)
+			if !v.canSee(tx, &p) {
+				return fmt.Errorf("post %d: %w", p.ID, ErrNotFound)
+			}
+			rep.PostID = p.ID
+			rep.Snapshot.PostSource, rep.Snapshot.PostHTML, rep.Snapshot.PostCW = p.Source, p.HTML, p.ContentWarning
+			rep.Snapshot.PostVisibility, rep.Snapshot.PostCreatedAt = p.Visibility, p.CreatedAt
+			rep.Snapshot.PostAttachments = len(p.Attachments)
+			for _, a := range p.Attachments {
+				rep.Snapshot.PostAlts = append(rep.Snapshot.PostAlts, a.Alt)
+			}
+		}
+		if rep.TargetID == rep.ReporterID {
+			return fmt.Errorf("reporting yourself: %w", ErrInvalid)
+		}
+		target, err := getUser(tx, rep.TargetID)
+		if err != nil {
+			return fmt.Errorf("target: %w", err)
+		}
+		rep.Snapshot.Username, rep.Snapshot.DisplayName = target.Username, target.DisplayName
+		rep.Snapshot.Bio, rep.Snapshot.BioHTML = target.Bio, target.BioHTML
+		var dup bool
+		forPrefix(tx.Bucket(bucketUserReports), idKey(rep.ReporterID), func(k, _ []byte) {
+			if dup || tx.Bucket(bucketOpenReports).Get(k[8:]) == nil {
+				return
+			}
+			if old, err := getReport(tx, keyID(k, 8)); err == nil && old.TargetID == rep.TargetID && old.PostID == rep.PostID {
+				dup = true
+			}
+		})
+		if dup {
+			return fmt.Errorf("reported already: %w", ErrExists)
+		}
+		rep.V = reportVersion
+		rep.ID = db.ids.Next(db.now())
+		if rep.CreatedAt.IsZero() {
+			rep.CreatedAt = db.now()
+		}
+		rep.CreatedAt = rep.CreatedAt.UTC()
+		rep.Status = ReportOpen
+		if err := putReport(tx, &rep); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketOpenReports).Put(idKey(rep.ID), nil); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUserReports).Put(pairKey(rep.ReporterID, rep.ID), nil); err != nil {
+			return err
+		}
+		*r = rep
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create report: %w", err)
+	}
+	return nil
+}
+
+func putReport(tx *bolt.Tx, r *Report) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketReports).Put(idKey(r.ID), v)
+}
+
+func getReport(tx *bolt.Tx, id ID) (Report, error) {
+	var r Report
+	v := tx.Bucket(bucketReports).Get(idKey(id))
+	if v == nil {
+		return r, fmt.Errorf("report %d: %w", id, ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, fmt.Errorf("report %d: decode: %w", id, err)
+	}
+	return r, nil
+}
+
+// resolveReport closes a report with the log entry of the action that
+// resolved it (called by Moderate, in its transaction).
+func resolveReport(tx *bolt.Tx, r *Report, e LogEntry) error {
+	r.Status = ReportResolved
+	r.Resolution = &Resolution{Action: e.Kind, ByID: e.ActorID, ByName: e.ActorName, At: e.At, Reason: e.Reason}
+	if err := putReport(tx, r); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketOpenReports).Delete(idKey(r.ID))
+}
+
+// ReportEntry is a report with the accounts it names, as they are now
+// (nil when deleted since).
+type ReportEntry struct {
+	Report
+	Reporter *User
+	Target   *User
+}
+
+// ReportPage is one page of reports; Next is the cursor of the next page
+// (0: none).
+type ReportPage struct {
+	Reports []ReportEntry
+	Next    ID
+}
+
+// Report returns one report with its accounts.
+func (db *DB) Report(id ID) (ReportEntry, error) {
+	var e ReportEntry
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		r, err := getReport(tx, id)
+		if err != nil {
+			return err
+		}
+		e = reportEntry(tx, r)
+		return nil
+	})
+	return e, err
+}
+
+func reportEntry(tx *bolt.Tx, r Report) ReportEntry {
+	e := ReportEntry{Report: r}
+	if u, err := getUser(tx, r.ReporterID); err == nil {
+		e.Reporter = &u
+	}
+	if u, err := getUser(tx, r.TargetID); err == nil {
+		e.Target = &u
+	}
+	return e
+}
+
+// OpenReports is the moderators' queue: the open reports, oldest first,
+// from the one after the report after (0: from the first). Next is the
+// after of the next page.
+func (db *DB) OpenReports(after ID, limit int) (ReportPage, error) {
+	var rp ReportPage
+	limit = Page{Limit: limit}.limit()
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOpenReports).Cursor()
+		k, _ := c.Seek(idKey(after + 1))
+		for ; k != nil; k, _ = c.Next() {
+			if len(rp.Reports) == limit {
+				rp.Next = rp.Reports[limit-1].ID
+				break
+			}
+			r, err := getReport(tx, keyID(k, 0))
+			if err != nil {
+				return err
+			}
+			rp.Reports = append(rp.Reports, reportEntry(tx, r))
+		}
+		return nil
+	})
+	if err != nil {
+		return ReportPage{}, fmt.Errorf("open reports: %w", err)
+	}
+	return rp, nil
+}
+
+// ReportsBy lists a member's own reports, newest first.
+func (db *DB) ReportsBy(reporterID ID, page Page) (ReportPage, error) {
+	var rp ReportPage
+	limit := page.limit()
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		prefix := idKey(reporterID)
+		c := tx.Bucket(bucketUserReports).Cursor()
+		for k := seekBefore(c, prefix, page.Before); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			if len(rp.Reports) == limit {
+				rp.Next = rp.Reports[limit-1].ID
+				break
+			}
+			r, err := getReport(tx, keyID(k, 8))
+			if err != nil {
+				return err
+			}
+			rp.Reports = append(rp.Reports, reportEntry(tx, r))
+		}
+		return nil
+	})
+	if err != nil {
+		return ReportPage{}, fmt.Errorf("reports by %d: %w", reporterID, err)
+	}
+	return rp, nil
+}
+
+// CountOpenReports counts the moderators' queue, up to max.
+func (db *DB) CountOpenReports(max int) (int, error) {
+	return db.countKeys(bucketOpenReports, max)
+}
+
+// countKeys counts the keys of a bucket, stopping at max.
+func (db *DB) countKeys(bucket []byte, max int) (int, error) {
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, _ := c.First(); k != nil && n < max; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// PostExists tells whether a post is stored, whoever may see it (for
+// moderators, who act on reports of posts they may not see).
+func (db *DB) PostExists(id ID) (bool, error) {
+	var ok bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketPosts).Get(idKey(id)) != nil
+		return nil
+	})
+	return ok, err
+}
