@@ -5,15 +5,37 @@
 //
 //	meta:         "schema_version" => uint64 (big-endian)
 //	              "session_keys"   => 64 random bytes (hash key | block key)
+//	              "instance_url"   => the URL the server last started with
 //	users:        userID => User (JSON)
 //	usernames:    lower(username) ["@" domain] => userID
 //	posts:        postID => Post (JSON)
-//	author_posts: authorID | postID => nil (a user's posts in time order)
-//	local_posts:  postID => nil (the local timeline: public posts written here)
+//	author_posts: authorID | postID => [visibility code, kind (post, reply,
+//	              repost), replied-to authorID or reposted postID (8 bytes)]: a
+//	              user's posts and reposts in time order, filterable undecoded
+//	local_posts:  postID => nil (the local timeline: public top-level posts
+//	              written here, neither replies nor reposts)
 //	follows:      followerID | followeeID => created (unix nanoseconds)
 //	followers:    followeeID | followerID => created (unix nanoseconds)
 //	sessions:     sessionID => Session (JSON)
 //	user_sessions: userID | sessionID => nil (to revoke every session of a user)
+//
+// Conversations (posts.go, interactions.go, notifications.go, blocks.go,
+// follows.go, edits.go):
+//
+//	replies:      parentID | replyID => nil (a post's direct replies)
+//	tags:         tag | 0x00 | postID => nil (public posts by normalised hashtag)
+//	likes:        postID | userID => notificationID (of the like's notification)
+//	user_likes:   userID | postID => notificationID
+//	reposts:      originalID | repostID => reposterID
+//	user_reposts: userID | originalID => repostID
+//	bookmarks:    userID | postID => created (unix nanoseconds)
+//	post_bookmarks: postID | userID => created (to drop them with the post)
+//	notifications: userID | notificationID => Notification (JSON)
+//	blocks:       blockerID | blockedID => created; blocked_by: the reverse
+//	mutes:        muterID | mutedID => created
+//	follow_requests: targetID | requesterID => notificationID (pending requests)
+//	sent_requests: requesterID | targetID => created
+//	edits:        postID | editID => Edit (JSON: an earlier version of the post)
 //	media:        sha256 hex of the bytes => the bytes of one processed image file
 //	              (a media.Variant), stored as-is; equal files are stored once
 //	media_meta:   sha256 hex => mediaMeta (JSON: content type, width, height, size,
