@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/mail"
 	"strings"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -54,12 +56,19 @@ func (h *Handler) frame(r *http.Request, p *views.Page) {
 	}
 }
 
-// registrationLabels say how to join, per mode, on the About page.
-var registrationLabels = map[storage.RegistrationMode]string{
-	storage.RegistrationOpen:     "Open: anyone can sign up.",
-	storage.RegistrationApproval: "By application: the moderators approve new members.",
-	storage.RegistrationInvite:   "By invitation: members share invitation links.",
-	storage.RegistrationClosed:   "Closed: no new accounts at the moment.",
+// registrationLabel says how to join, per mode, on the About page.
+func registrationLabel(ctx context.Context, m storage.RegistrationMode) string {
+	switch m {
+	case storage.RegistrationOpen:
+		return i18n.T(ctx, "about.registrations.open")
+	case storage.RegistrationApproval:
+		return i18n.T(ctx, "about.registrations.approval")
+	case storage.RegistrationInvite:
+		return i18n.T(ctx, "about.registrations.invite")
+	case storage.RegistrationClosed:
+		return i18n.T(ctx, "about.registrations.closed")
+	}
+	return ""
 }
 
 // about is the public page about the instance: its text and rules, the
@@ -84,7 +93,7 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) {
 		Contact:       s.Contact,
 		ContactURL:    contactURL(s.Contact),
 		Users:         n,
-		Registrations: registrationLabels[s.Registrations],
+		Registrations: registrationLabel(r.Context(), s.Registrations),
 		PostChars:     s.PostChars,
 		Language:      views.OptionLabel(views.Languages, s.Language),
 	}
@@ -96,9 +105,9 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v := viewer(r); v != nil {
-		a.CanInvite = mayInvite(v.user, s) == nil
+		a.CanInvite = mayInvite(r.Context(), v.user, s) == nil
 	}
-	p := h.page(r, "About", "")
+	p := h.page(r, i18n.T(r.Context(), "title.about"), "")
 	p.Canonical = h.cfg.BaseURL + "/about"
 	h.render(w, r, http.StatusOK, views.AboutPage(p, a))
 }

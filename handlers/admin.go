@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"majlis/admin"
+	"majlis/i18n"
 	"majlis/markup"
 	"majlis/storage"
 	"majlis/views"
@@ -24,7 +26,7 @@ import (
 func (h *Handler) adminHome(w http.ResponseWriter, r *http.Request) {
 	s := h.instance()
 	home := views.AdminHome{Frame: h.adminFrame(r, "home"), Mode: views.OptionLabel(views.RegistrationModes, string(s.Registrations))}
-	h.render(w, r, http.StatusOK, views.AdminHomePage(h.adminPage(r, "Overview"), home))
+	h.render(w, r, http.StatusOK, views.AdminHomePage(h.adminPage(r, i18n.T(r.Context(), "title.admin_overview")), home))
 }
 
 // instanceForm shows the instance settings as saved.
@@ -38,8 +40,12 @@ func (h *Handler) instanceForm(w http.ResponseWriter, r *http.Request) {
 		Name: s.Name, Tagline: s.Tagline, About: s.About, Rules: s.Rules, Contact: s.Contact,
 		PostChars: itoa(s.PostChars), Registrations: string(s.Registrations), Invites: string(s.Invites),
 		Language: s.Language, DefaultName: h.cfg.SiteName,
+		RefuseAICrawlers: s.RefuseAICrawlers,
 	}
-	h.render(w, r, http.StatusOK, views.InstanceSettingsPage(h.adminPage(r, "Settings"), h.adminFrame(r, "settings"), f))
+	if s.AITrainingAllowed {
+		f.AITraining = "allowed"
+	}
+	h.render(w, r, http.StatusOK, views.InstanceSettingsPage(h.adminPage(r, i18n.T(r.Context(), "title.admin_settings")), h.adminFrame(r, "settings"), f))
 }
 
 // oneLine cleans a one-line setting: white space collapsed, invalid UTF-8
@@ -52,6 +58,12 @@ func oneLine(s string) string {
 // show again and, without errors, the settings to save (HTML still to
 // render).
 func parseInstanceForm(v url.Values, defaultName string) (views.InstanceForm, storage.InstanceSettings) {
+	return parseInstanceFormCtx(context.Background(), v, defaultName)
+}
+
+// parseInstanceFormCtx is parseInstanceForm with the messages in the
+// language of ctx.
+func parseInstanceFormCtx(ctx context.Context, v url.Values, defaultName string) (views.InstanceForm, storage.InstanceSettings) {
 	f := views.InstanceForm{
 		Name:          oneLine(v.Get("name")),
 		Tagline:       oneLine(v.Get("tagline")),
@@ -73,9 +85,9 @@ func parseInstanceForm(v url.Values, defaultName string) (views.InstanceForm, st
 	checkText := func(field, value string, limit int) {
 		switch n := utf8.RuneCountInString(value); {
 		case strings.ContainsFunc(value, func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }):
-			f.Errors[field] = "This contains characters that cannot be shown."
+			f.Errors[field] = i18n.T(ctx, "form.field_invalid")
 		case n > limit:
-			f.Errors[field] = "Use at most " + itoa(limit) + " characters; this has " + itoa(n) + "."
+			f.Errors[field] = i18n.N(ctx, "form.at_most_chars_has", limit, "has", n)
 		}
 	}
 	checkText("name", f.Name, storage.MaxInstanceName)
@@ -83,38 +95,48 @@ func parseInstanceForm(v url.Values, defaultName string) (views.InstanceForm, st
 	checkText("about", f.About, storage.MaxInstanceText)
 	checkText("rules", f.Rules, storage.MaxInstanceText)
 	if !utf8.ValidString(f.About) || !utf8.ValidString(f.Rules) {
-		f.Errors["about"] = "The text contains characters that cannot be shown."
+		f.Errors["about"] = i18n.T(ctx, "form.text_invalid")
 	}
 	switch {
 	case f.Contact == "":
 	case len(f.Contact) > storage.MaxInstanceContact:
-		f.Errors["contact"] = "This contact is too long."
+		f.Errors["contact"] = i18n.T(ctx, "form.contact_too_long")
 	case strings.HasPrefix(f.Contact, "http://") || strings.HasPrefix(f.Contact, "https://"):
-		if u, msg := checkLinkURL(f.Contact); msg != "" {
+		if u, msg := checkLinkURLCtx(ctx, f.Contact); msg != "" {
 			f.Errors["contact"] = msg
 		} else {
 			s.Contact = u
 		}
 	case contactURL(f.Contact) == "":
-		f.Errors["contact"] = "Enter an e-mail address (name@example.org) or a web address starting with https://."
+		f.Errors["contact"] = i18n.T(ctx, "form.contact_invalid")
 	}
 	n, err := strconv.Atoi(f.PostChars)
 	switch {
 	case err != nil:
-		f.Errors["post_chars"] = "Enter a number of characters, from " + itoa(storage.MinPostChars) + " to " + itoa(storage.MaxPostCharsLimit) + "."
+		f.Errors["post_chars"] = i18n.T(ctx, "form.post_chars_invalid", "min", storage.MinPostChars, "max", storage.MaxPostCharsLimit)
 	case n < storage.MinPostChars || n > storage.MaxPostCharsLimit:
-		f.Errors["post_chars"] = "Choose from " + itoa(storage.MinPostChars) + " to " + itoa(storage.MaxPostCharsLimit) + " characters."
+		f.Errors["post_chars"] = i18n.T(ctx, "form.post_chars_range", "min", storage.MinPostChars, "max", storage.MaxPostCharsLimit)
 	}
 	s.PostChars = n
 	if !s.Registrations.Valid() {
-		f.Errors["registrations"] = "Choose one of the listed modes."
+		f.Errors["registrations"] = i18n.T(ctx, "form.mode_invalid")
 	}
 	if !s.Invites.Valid() {
-		f.Errors["invites"] = "Choose one of the listed choices."
+		f.Errors["invites"] = i18n.T(ctx, "form.choose_listed_choice")
 	}
 	if !storage.ValidLanguage(s.Language) {
-		f.Errors["language"] = "Choose one of the listed languages."
+		f.Errors["language"] = i18n.T(ctx, "form.language_invalid")
 	}
+	f.AITraining = v.Get("ai_training")
+	switch f.AITraining {
+	case "":
+	case "allowed":
+		s.AITrainingAllowed = true
+	default:
+		f.Errors["ai_training"] = i18n.T(ctx, "form.choose_listed_choice")
+	}
+	f.RefuseAICrawlers = v.Get("refuse_ai_crawlers") != ""
+	s.RefuseAICrawlers = f.RefuseAICrawlers
 	return f, s
 }
 
@@ -125,7 +147,7 @@ func (h *Handler) saveInstance(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	f, s := parseInstanceForm(r.PostForm, h.cfg.SiteName)
+	f, s := parseInstanceFormCtx(r.Context(), r.PostForm, h.cfg.SiteName)
 	reason, err := modReason(r)
 	if err != nil {
 		f.Errors["reason"] = err.Error()
@@ -139,20 +161,20 @@ func (h *Handler) saveInstance(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case errors.Is(err, storage.ErrInvalid):
-			f.Error = "These settings cannot be saved: " + err.Error()
+			f.Error = i18n.T(r.Context(), "form.settings_invalid", "reason", err.Error())
 		case err != nil:
-			h.error(w, r, moderationError(err))
+			h.error(w, r, moderationError(r.Context(), err))
 			return
 		default:
-			h.setFlash(w, r, views.Flash{Message: "The instance settings are saved."})
+			h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.instance_saved")})
 			http.Redirect(w, r, "/admin/settings", http.StatusSeeOther)
 			return
 		}
 	}
 	if f.Error == "" {
-		f.Error = "Please correct the marked fields. Nothing was saved."
+		f.Error = i18n.T(r.Context(), "form.correct_fields_nothing_saved")
 	}
-	h.render(w, r, http.StatusBadRequest, views.InstanceSettingsPage(h.adminPage(r, "Settings"), h.adminFrame(r, "settings"), f))
+	h.render(w, r, http.StatusBadRequest, views.InstanceSettingsPage(h.adminPage(r, i18n.T(r.Context(), "title.admin_settings")), h.adminFrame(r, "settings"), f))
 }
 
 // adminRow is an account as user management lists it.
@@ -187,7 +209,7 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	lv := views.AdminUsers{Query: q, Empty: "No account matches."}
+	lv := views.AdminUsers{Query: q, Empty: i18n.T(r.Context(), "empty.admin_users")}
 	for _, u := range l.Users {
 		lv.Rows = append(lv.Rows, h.adminRow(u))
 	}
@@ -198,28 +220,43 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.AdminUserRows(lv))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.AdminUsersPage(h.adminPage(r, "Users"), h.adminFrame(r, "users"), lv))
+	h.render(w, r, http.StatusOK, views.AdminUsersPage(h.adminPage(r, i18n.T(r.Context(), "title.admin_users")), h.adminFrame(r, "users"), lv))
 }
 
 // userActions are the state changes of the user management page, by the
 // state they apply to.
 var userActions = []struct {
 	kind   storage.ActionKind
-	label  string
+	label  func(context.Context) string
 	from   []storage.Status
 	danger bool
 }{
-	{storage.ActSilence, "Silence", []storage.Status{storage.StatusActive}, false},
-	{storage.ActUnsilence, "Lift the silence", []storage.Status{storage.StatusSilenced}, false},
-	{storage.ActSuspend, "Suspend", []storage.Status{storage.StatusActive, storage.StatusSilenced}, true},
-	{storage.ActUnsuspend, "Unsuspend", []storage.Status{storage.StatusSuspended}, false},
+	{storage.ActSilence, func(ctx context.Context) string { return i18n.T(ctx, "admin.action.silence") }, []storage.Status{storage.StatusActive}, false},
+	{storage.ActUnsilence, func(ctx context.Context) string { return i18n.T(ctx, "admin.action.unsilence") }, []storage.Status{storage.StatusSilenced}, false},
+	{storage.ActSuspend, func(ctx context.Context) string { return i18n.T(ctx, "admin.action.suspend") }, []storage.Status{storage.StatusActive, storage.StatusSilenced}, true},
+	{storage.ActUnsuspend, func(ctx context.Context) string { return i18n.T(ctx, "admin.action.unsuspend") }, []storage.Status{storage.StatusSuspended}, false},
 }
 
 // roleOptions are the roles an admin may give.
-var roleOptions = []views.Option{
-	{Value: string(storage.RoleUser), Label: "user"},
-	{Value: string(storage.RoleModerator), Label: "moderator"},
-	{Value: string(storage.RoleAdmin), Label: "admin"},
+func roleOptions(ctx context.Context) []views.Option {
+	return []views.Option{
+		{Value: string(storage.RoleUser), Label: roleLabel(ctx, storage.RoleUser)},
+		{Value: string(storage.RoleModerator), Label: roleLabel(ctx, storage.RoleModerator)},
+		{Value: string(storage.RoleAdmin), Label: roleLabel(ctx, storage.RoleAdmin)},
+	}
+}
+
+// roleLabel names a role.
+func roleLabel(ctx context.Context, role storage.Role) string {
+	switch role {
+	case storage.RoleUser:
+		return i18n.T(ctx, "admin.role.user")
+	case storage.RoleModerator:
+		return i18n.T(ctx, "admin.role.moderator")
+	case storage.RoleAdmin:
+		return i18n.T(ctx, "admin.role.admin")
+	}
+	return string(role)
 }
 
 // adminUserView is an account's management card: what the viewer may do
@@ -243,12 +280,12 @@ func (h *Handler) adminUserView(r *http.Request, u storage.User) views.AdminUser
 		}
 		for _, from := range a.from {
 			if from == status {
-				v.Actions = append(v.Actions, views.UserAction{Kind: string(a.kind), Label: a.label, URL: base + "/" + string(a.kind), Danger: a.danger})
+				v.Actions = append(v.Actions, views.UserAction{Kind: string(a.kind), Label: a.label(r.Context()), URL: base + "/" + string(a.kind), Danger: a.danger})
 			}
 		}
 	}
 	if storage.CheckModeration(me, u, storage.ActRole) == nil && status != storage.StatusPending {
-		v.Roles, v.RoleURL = roleOptions, base+"/role"
+		v.Roles, v.RoleURL = roleOptions(r.Context()), base+"/role"
 	}
 	if storage.CheckModeration(me, u, storage.ActResetPassword) == nil && status != storage.StatusPending {
 		v.ResetURL = base + "/password"
@@ -258,6 +295,9 @@ func (h *Handler) adminUserView(r *http.Request, u storage.User) views.AdminUser
 	}
 	if len(v.Actions) == 0 && v.RoleURL == "" && v.DeleteURL == "" && refusal != nil {
 		v.Notice = refusal.Error()
+		if na := (*storage.NotAllowedError)(nil); errors.As(refusal, &na) {
+			v.Notice = notAllowedText(r.Context(), na)
+		}
 	}
 	return v
 }
@@ -278,19 +318,27 @@ func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) silenceUser(w http.ResponseWriter, r *http.Request) {
-	h.changeUser(w, r, storage.Action{Kind: storage.ActSilence}, "is silenced: their posts stay out of the local timeline and tag pages.")
+	h.changeUser(w, r, storage.Action{Kind: storage.ActSilence}, func(name string) string {
+		return i18n.T(r.Context(), "admin.user_silenced", "name", name)
+	})
 }
 
 func (h *Handler) unsilenceUser(w http.ResponseWriter, r *http.Request) {
-	h.changeUser(w, r, storage.Action{Kind: storage.ActUnsilence}, "is no longer silenced.")
+	h.changeUser(w, r, storage.Action{Kind: storage.ActUnsilence}, func(name string) string {
+		return i18n.T(r.Context(), "admin.user_unsilenced", "name", name)
+	})
 }
 
 func (h *Handler) suspendUser(w http.ResponseWriter, r *http.Request) {
-	h.changeUser(w, r, storage.Action{Kind: storage.ActSuspend}, "is suspended: logged out everywhere, profile and posts hidden.")
+	h.changeUser(w, r, storage.Action{Kind: storage.ActSuspend}, func(name string) string {
+		return i18n.T(r.Context(), "admin.user_suspended", "name", name)
+	})
 }
 
 func (h *Handler) unsuspendUser(w http.ResponseWriter, r *http.Request) {
-	h.changeUser(w, r, storage.Action{Kind: storage.ActUnsuspend}, "is unsuspended and can log in again.")
+	h.changeUser(w, r, storage.Action{Kind: storage.ActUnsuspend}, func(name string) string {
+		return i18n.T(r.Context(), "admin.user_unsuspended", "name", name)
+	})
 }
 
 func (h *Handler) setUserRole(w http.ResponseWriter, r *http.Request) {
@@ -300,17 +348,20 @@ func (h *Handler) setUserRole(w http.ResponseWriter, r *http.Request) {
 	}
 	role := storage.Role(r.PostForm.Get("role"))
 	if !role.Valid() {
-		h.error(w, r, errBadRequest("Choose one of the listed roles."))
+		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.role_invalid")))
 		return
 	}
-	h.changeUser(w, r, storage.Action{Kind: storage.ActRole, Role: role}, "is "+string(role)+" now.")
+	h.changeUser(w, r, storage.Action{Kind: storage.ActRole, Role: role}, func(name string) string {
+		return i18n.T(r.Context(), "admin.user_role", "name", name, "role", roleLabel(r.Context(), role))
+	})
 }
 
-// changeUser takes a moderation action on the account of the address.
+// changeUser takes a moderation action on the account of the address;
+// done says what became of the account, by its username.
 // Under HTMX it answers with the account's card as it is after; without,
 // it returns to the account's page. A refusal under HTMX is the card with
 // the reason.
-func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, a storage.Action, done string) {
+func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, a storage.Action, done func(name string) string) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
 		return
@@ -325,7 +376,7 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, a storage.A
 		h.error(w, r, err)
 		return
 	}
-	msg := "@" + u.Username + " " + done
+	msg := done(u.Username)
 	if isHTMX(r) {
 		u, err = h.db.UserByID(u.ID)
 		if err != nil {
@@ -354,7 +405,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := storage.CheckModeration(viewer(r).user, u, storage.ActResetPassword); err != nil {
-		h.error(w, r, moderationError(err))
+		h.error(w, r, moderationError(r.Context(), err))
 		return
 	}
 	password := admin.RandomPassword()
@@ -368,7 +419,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := views.TempPassword{Row: h.adminRow(u), Password: password}
-	h.render(w, r, http.StatusOK, views.TempPasswordPage(h.adminPage(r, "New password"), h.adminFrame(r, "users"), t))
+	h.render(w, r, http.StatusOK, views.TempPasswordPage(h.adminPage(r, i18n.T(r.Context(), "title.new_password")), h.adminFrame(r, "users"), t))
 }
 
 // deleteAccountForm asks before deleting an account.
@@ -379,10 +430,10 @@ func (h *Handler) deleteAccountForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := storage.CheckModeration(viewer(r).user, u, storage.ActDeleteAccount); err != nil {
-		h.error(w, r, moderationError(err))
+		h.error(w, r, moderationError(r.Context(), err))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.DeleteAccountPage(h.adminPage(r, "Delete @"+u.Username), h.adminFrame(r, "users"), h.adminRow(u)))
+	h.render(w, r, http.StatusOK, views.DeleteAccountPage(h.adminPage(r, i18n.T(r.Context(), "title.delete_account", "name", u.Username)), h.adminFrame(r, "users"), h.adminRow(u)))
 }
 
 // deleteAccount deletes an account with everything it made; its name
@@ -401,7 +452,7 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "@" + u.Username + " is deleted, with everything the account made. The name stays reserved."})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "admin.user_deleted", "name", u.Username)})
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"majlis/admin"
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -35,6 +37,12 @@ type registration struct {
 // parseRegistration validates the sign-up form, returning the field errors
 // to show.
 func parseRegistration(get func(string) string) (registration, map[string]string) {
+	return parseRegistrationCtx(context.Background(), get)
+}
+
+// parseRegistrationCtx is parseRegistration with the messages in the
+// language of ctx.
+func parseRegistrationCtx(ctx context.Context, get func(string) string) (registration, map[string]string) {
 	reg := registration{
 		username:    strings.TrimSpace(get("username")),
 		displayName: strings.TrimSpace(get("display_name")),
@@ -43,30 +51,33 @@ func parseRegistration(get func(string) string) (registration, map[string]string
 	errs := map[string]string{}
 	switch {
 	case reg.username == "":
-		errs["username"] = "Choose a username."
+		errs["username"] = i18n.T(ctx, "form.username_required")
 	case !validUsername(reg.username):
-		errs["username"] = "Use 1 to 30 letters, digits or underscores."
+		errs["username"] = i18n.T(ctx, "form.username_invalid")
 	}
-	if e := displayNameError(reg.displayName); e != "" {
+	if e := displayNameErrorCtx(ctx, reg.displayName); e != "" {
 		errs["display_name"] = e
 	}
 	switch {
 	case utf8.RuneCountInString(reg.password) < minPassword:
-		errs["password"] = "Use at least 8 characters."
+		errs["password"] = i18n.N(ctx, "form.password_too_short", minPassword)
 	case len(reg.password) > maxPassword:
-		errs["password"] = "Use at most 72 bytes."
+		errs["password"] = i18n.N(ctx, "form.password_too_long", maxPassword)
 	}
 	return reg, errs
 }
 
 // displayNameError checks a display name (already trimmed), returning
 // the message to show or "".
-func displayNameError(name string) string {
+func displayNameError(name string) string { return displayNameErrorCtx(context.Background(), name) }
+
+// displayNameErrorCtx is displayNameError in the language of ctx.
+func displayNameErrorCtx(ctx context.Context, name string) string {
 	switch {
 	case !utf8.ValidString(name) || strings.ContainsFunc(name, isControl):
-		return "The display name contains characters that cannot be shown."
+		return i18n.T(ctx, "form.display_name_invalid")
 	case utf8.RuneCountInString(name) > maxDisplayName:
-		return "Use at most 50 characters."
+		return i18n.N(ctx, "form.at_most_chars", maxDisplayName)
 	}
 	return ""
 }
@@ -98,9 +109,9 @@ func (h *Handler) showRegister(w http.ResponseWriter, r *http.Request, code int,
 		RulesHTML:   s.RulesHTML,
 		ReasonLimit: storage.MaxApplication,
 	}
-	title := "Sign up"
+	title := i18n.T(r.Context(), "title.sign_up")
 	if invite != "" {
-		title = "Invitation"
+		title = i18n.T(r.Context(), "title.invitation")
 	}
 	h.render(w, r, code, views.RegisterPage(h.page(r, title, "register"), f, su))
 }
@@ -110,13 +121,13 @@ func (h *Handler) showRegister(w http.ResponseWriter, r *http.Request, code int,
 // an unknown code or a closed instance, 410 for one expired or used up).
 func (h *Handler) inviteLanding(w http.ResponseWriter, r *http.Request) {
 	if viewer(r) != nil {
-		h.setFlash(w, r, views.Flash{Message: "You are a member already: invitations are for newcomers."})
+		h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.already_member")})
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	code := r.PathValue("code")
 	if hasUsers, _ := h.db.HasUsers(); hasUsers && h.instance().Registrations == storage.RegistrationClosed {
-		h.error(w, r, errRegistrationClosed)
+		h.error(w, r, errRegistrationClosed(r.Context()))
 		return
 	}
 	inv, err := h.db.InviteByCode(code)
@@ -124,23 +135,25 @@ func (h *Handler) inviteLanding(w http.ResponseWriter, r *http.Request) {
 		err = inv.Usable(h.cfg.Now())
 	}
 	if err != nil {
-		h.error(w, r, inviteError(err))
+		h.error(w, r, inviteError(r.Context(), err))
 		return
 	}
 	h.showRegister(w, r, http.StatusOK, views.Form{}, inv.Code)
 }
 
-var errRegistrationClosed = errForbidden("Registration is closed on this instance: new accounts cannot be created at the moment.")
+func errRegistrationClosed(ctx context.Context) error {
+	return errForbidden(i18n.T(ctx, "error.registration_closed"))
+}
 
 // inviteError turns why an invitation cannot be used into the answer.
-func inviteError(err error) error {
+func inviteError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, storage.ErrInviteExpired):
-		return &httpError{status: http.StatusGone, message: "This invitation link has expired. Ask the person who sent it for a new one."}
+		return &httpError{status: http.StatusGone, message: i18n.T(ctx, "error.invite_expired")}
 	case errors.Is(err, storage.ErrInviteUsedUp):
-		return &httpError{status: http.StatusGone, message: "This invitation link has been used as many times as it allows. Ask the person who sent it for a new one."}
+		return &httpError{status: http.StatusGone, message: i18n.T(ctx, "error.invite_used_up")}
 	case errors.Is(err, storage.ErrNotFound):
-		return errForbidden("This invitation link is not valid: it may have been mistyped or withdrawn.")
+		return errForbidden(i18n.T(ctx, "error.invite_invalid"))
 	}
 	return err
 }
@@ -157,7 +170,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := h.clientIP(r)
 	if wait := h.limits.register.RetryAfter(ip); wait > 0 {
-		h.error(w, r, errTooMany("Too many accounts were created from your network recently.", wait))
+		h.error(w, r, errTooMany(r.Context(), i18n.T(r.Context(), "error.too_many_signups"), wait))
 		return
 	}
 	hasUsers, err := h.db.HasUsers()
@@ -171,17 +184,17 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if !hasUsers {
 		mode, invite = storage.RegistrationOpen, ""
 	}
-	reg, errs := parseRegistration(r.PostForm.Get)
+	reg, errs := parseRegistrationCtx(r.Context(), r.PostForm.Get)
 	reason := strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("reason"), "\r\n", "\n"))
 	form := views.Form{Values: map[string]string{"username": reg.username, "display_name": reg.displayName, "reason": reason}, Errors: errs}
 	switch mode {
 	case storage.RegistrationClosed:
-		form.Error = "Registration is closed: no account was created."
+		form.Error = i18n.T(r.Context(), "form.registration_closed")
 		h.showRegister(w, r, http.StatusForbidden, form, "")
 		return
 	case storage.RegistrationInvite:
 		if invite == "" {
-			form.Error = "You need an invitation link to sign up here."
+			form.Error = i18n.T(r.Context(), "form.invite_required")
 			h.showRegister(w, r, http.StatusForbidden, form, "")
 			return
 		}
@@ -192,15 +205,15 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if approval && invite == "" {
 		switch n := utf8.RuneCountInString(reason); {
 		case !utf8.ValidString(reason):
-			errs["reason"] = "The text contains characters that cannot be shown."
+			errs["reason"] = i18n.T(r.Context(), "form.text_invalid")
 		case strings.TrimSpace(reason) == "":
-			errs["reason"] = "Tell the moderators why you want to join."
+			errs["reason"] = i18n.T(r.Context(), "form.reason_required")
 		case n > storage.MaxApplication:
-			errs["reason"] = "Use at most " + itoa(storage.MaxApplication) + " characters; you wrote " + itoa(n) + "."
+			errs["reason"] = i18n.N(r.Context(), "form.at_most_chars_wrote", storage.MaxApplication, "wrote", n)
 		}
 	}
 	if len(errs) > 0 {
-		form.Error = "Please correct the marked fields."
+		form.Error = i18n.T(r.Context(), "form.correct_fields")
 		h.showRegister(w, r, http.StatusBadRequest, form, invite)
 		return
 	}
@@ -219,12 +232,12 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	err = h.db.Register(&u, storage.Registration{Invite: invite, Approval: approval, Reason: reason, Now: h.cfg.Now()})
 	switch {
 	case errors.Is(err, storage.ErrExists):
-		form.Errors = map[string]string{"username": "This username is taken."}
-		form.Error = "Please correct the marked fields."
+		form.Errors = map[string]string{"username": i18n.T(r.Context(), "form.username_taken")}
+		form.Error = i18n.T(r.Context(), "form.correct_fields")
 		h.showRegister(w, r, http.StatusConflict, form, invite)
 		return
 	case invite != "" && (errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrForbidden)):
-		h.error(w, r, inviteError(err))
+		h.error(w, r, inviteError(r.Context(), err))
 		return
 	case err != nil:
 		h.error(w, r, err)
@@ -232,7 +245,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	}
 	h.limits.register.Add(ip)
 	if u.AccountStatus() == storage.StatusPending {
-		h.setFlash(w, r, views.Flash{Message: "Thank you! Your application is waiting for approval by the moderators of " + s.Name + ". You can log in once it is approved."})
+		h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.application_waiting", "site", s.Name)})
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
@@ -240,9 +253,9 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	msg := "Welcome to " + s.Name + ", " + u.Name() + "!"
+	msg := i18n.T(r.Context(), "flash.welcome", "site", s.Name, "name", u.Name())
 	if u.IsAdmin() {
-		msg += " As the first member you administer this instance."
+		msg += " " + i18n.T(r.Context(), "flash.welcome_admin")
 	}
 	h.setFlash(w, r, views.Flash{Message: msg})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -254,12 +267,8 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := views.Form{Values: map[string]string{"next": r.URL.Query().Get("next")}}
-	h.render(w, r, http.StatusOK, views.LoginPage(h.page(r, "Log in", "login"), f))
+	h.render(w, r, http.StatusOK, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f))
 }
-
-// errLoginFailed is the one message for every wrong credential, so the form
-// does not tell which usernames exist.
-const errLoginFailed = "The username or password is not right."
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
@@ -271,14 +280,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	account := "account:" + strings.ToLower(username)
 	ip := "ip:" + h.clientIP(r)
 	if wait := max(h.limits.loginAccount.RetryAfter(account), h.limits.loginClient.RetryAfter(ip)); wait > 0 {
-		h.error(w, r, errTooMany("Too many failed logins.", wait))
+		h.error(w, r, errTooMany(r.Context(), i18n.T(r.Context(), "error.too_many_logins"), wait))
 		return
 	}
 	fail := func() {
 		h.limits.loginAccount.Add(account)
 		h.limits.loginClient.Add(ip)
-		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: errLoginFailed}
-		h.render(w, r, http.StatusUnauthorized, views.LoginPage(h.page(r, "Log in", "login"), f))
+		// One message for every wrong credential, so the form does not
+		// tell which usernames exist.
+		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: i18n.T(r.Context(), "form.login_failed")}
+		h.render(w, r, http.StatusUnauthorized, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f))
 	}
 	if !validUsername(username) || len(password) > maxPassword {
 		bcrypt.CompareHashAndPassword(h.dummyHash, []byte(password))
@@ -301,9 +312,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.limits.loginAccount.Reset(account)
 	// The right password: now the account's state may be told.
-	if msg := loginRefusal(u); msg != "" {
+	if msg := loginRefusal(r.Context(), u); msg != "" {
 		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: msg}
-		h.render(w, r, http.StatusForbidden, views.LoginPage(h.page(r, "Log in", "login"), f))
+		h.render(w, r, http.StatusForbidden, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f))
 		return
 	}
 	if err := h.startSession(w, r, u.ID); err != nil {
@@ -318,15 +329,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // loginRefusal says why an account may not log in, "" when it may.
-func loginRefusal(u storage.User) string {
+func loginRefusal(ctx context.Context, u storage.User) string {
 	switch u.AccountStatus() {
 	case storage.StatusPending:
-		return "Your application is waiting for approval. You can log in once a moderator has approved it."
+		return i18n.T(ctx, "form.login_pending")
 	case storage.StatusSuspended:
-		return "This account is suspended: it cannot log in. Contact the administrators of this instance (see About) if you think this is a mistake."
+		return i18n.T(ctx, "form.login_suspended")
 	}
 	if !u.CanLogIn() {
-		return "This account cannot log in."
+		return i18n.T(ctx, "form.login_refused")
 	}
 	return ""
 }
@@ -364,7 +375,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "You have logged out."})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.logged_out")})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -372,7 +383,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 // reset it, the page every other one leads to.
 func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request) {
 	f := views.PasswordForm{Must: viewer(r).user.MustChangePassword}
-	h.render(w, r, http.StatusOK, views.PasswordPage(h.page(r, "Change your password", "settings"), f))
+	h.render(w, r, http.StatusOK, views.PasswordPage(h.page(r, i18n.T(r.Context(), "title.change_password"), "settings"), f))
 }
 
 // changePassword sets a new password: it checks the current one (unless
@@ -387,28 +398,28 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	me := viewer(r).user
 	account := "account:" + strings.ToLower(me.Username)
 	if wait := h.limits.loginAccount.RetryAfter(account); wait > 0 {
-		h.error(w, r, errTooMany("Too many wrong passwords.", wait))
+		h.error(w, r, errTooMany(r.Context(), i18n.T(r.Context(), "error.too_many_passwords"), wait))
 		return
 	}
 	f := views.PasswordForm{Must: me.MustChangePassword, Errors: map[string]string{}}
 	current, next, confirm := r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
 	if !f.Must && (len(current) > maxPassword || bcrypt.CompareHashAndPassword([]byte(me.PasswordHash), []byte(current)) != nil) {
 		h.limits.loginAccount.Add(account)
-		f.Errors["current_password"] = "This is not your current password."
+		f.Errors["current_password"] = i18n.T(r.Context(), "form.current_password_wrong")
 	}
 	switch {
 	case utf8.RuneCountInString(next) < minPassword:
-		f.Errors["new_password"] = "Use at least 8 characters."
+		f.Errors["new_password"] = i18n.N(r.Context(), "form.password_too_short", minPassword)
 	case len(next) > maxPassword:
-		f.Errors["new_password"] = "Use at most 72 bytes."
+		f.Errors["new_password"] = i18n.N(r.Context(), "form.password_too_long", maxPassword)
 	case f.Must && bcrypt.CompareHashAndPassword([]byte(me.PasswordHash), []byte(next)) == nil:
-		f.Errors["new_password"] = "Choose a password other than the temporary one."
+		f.Errors["new_password"] = i18n.T(r.Context(), "form.password_same_as_temporary")
 	case next != confirm:
-		f.Errors["confirm_password"] = "The two new passwords are not the same."
+		f.Errors["confirm_password"] = i18n.T(r.Context(), "form.passwords_differ")
 	}
 	if len(f.Errors) > 0 {
-		f.Error = "Please correct the marked fields. Your password did not change."
-		h.render(w, r, http.StatusBadRequest, views.PasswordPage(h.page(r, "Change your password", "settings"), f))
+		f.Error = i18n.T(r.Context(), "form.correct_fields_password")
+		h.render(w, r, http.StatusBadRequest, views.PasswordPage(h.page(r, i18n.T(r.Context(), "title.change_password"), "settings"), f))
 		return
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(next), h.cfg.PasswordCost)
@@ -425,6 +436,6 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "Your password is changed. Your other sessions were logged out."})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.password_changed")})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -27,59 +29,80 @@ func errNotFound(msg string) error   { return &httpError{status: http.StatusNotF
 
 // errTooMany refuses a request over a rate limit; wait is how long until it
 // would be accepted, and the message ends with it.
-func errTooMany(msg string, wait time.Duration) error {
-	return &httpError{status: http.StatusTooManyRequests, message: msg + " Try again in " + waitText(wait) + ".", retryAfter: wait}
+func errTooMany(ctx context.Context, msg string, wait time.Duration) error {
+	return &httpError{status: http.StatusTooManyRequests, message: msg + " " + waitText(ctx, wait), retryAfter: wait}
 }
 
-// waitText is a wait in whole minutes, rounded up, for people.
-func waitText(d time.Duration) string {
-	m := int((d + time.Minute - 1) / time.Minute)
-	if m <= 1 {
-		return "a minute"
+// waitText says to try again after a wait in whole minutes, rounded up.
+func waitText(ctx context.Context, d time.Duration) string {
+	m := max(int((d+time.Minute-1)/time.Minute), 1)
+	return i18n.N(ctx, "error.try_again_minutes", m)
+}
+
+// errTooLarge refuses a body over the cap.
+func errTooLarge(ctx context.Context) *httpError {
+	return &httpError{status: http.StatusRequestEntityTooLarge, message: i18n.T(ctx, "error.too_large")}
+}
+
+// statusTitle is the heading of an error page with the status code, ""
+// for a code without one of its own.
+func statusTitle(ctx context.Context, code int) string {
+	switch code {
+	case http.StatusBadRequest:
+		return i18n.T(ctx, "error.title.bad_request")
+	case http.StatusForbidden, http.StatusMethodNotAllowed:
+		return i18n.T(ctx, "error.title.forbidden")
+	case http.StatusNotFound:
+		return i18n.T(ctx, "error.title.not_found")
+	case http.StatusConflict:
+		return i18n.T(ctx, "error.title.conflict")
+	case http.StatusGone:
+		return i18n.T(ctx, "error.title.gone")
+	case http.StatusUnsupportedMediaType:
+		return i18n.T(ctx, "error.title.unsupported_media")
+	case http.StatusRequestEntityTooLarge:
+		return i18n.T(ctx, "error.title.too_large")
+	case http.StatusTooManyRequests:
+		return i18n.T(ctx, "error.title.too_many")
+	case http.StatusInternalServerError:
+		return i18n.T(ctx, "error.title.internal")
 	}
-	return strconv.Itoa(m) + " minutes"
+	return ""
 }
 
-var errTooLarge = &httpError{status: http.StatusRequestEntityTooLarge, message: "That was more than this server accepts in one request."}
+// status maps an error to its HTTP status and a message for people, in
+// English (statusCtx speaks the request's language).
+func status(err error) (int, string) { return statusCtx(context.Background(), err) }
 
-var statusTitles = map[int]string{
-	http.StatusBadRequest:            "That request did not make sense",
-	http.StatusForbidden:             "Not allowed",
-	http.StatusNotFound:              "Not found",
-	http.StatusMethodNotAllowed:      "Not allowed",
-	http.StatusConflict:              "Already done",
-	http.StatusRequestEntityTooLarge: "Too large",
-	http.StatusTooManyRequests:       "Slow down",
-	http.StatusInternalServerError:   "Something went wrong",
-}
-
-// status maps an error to its HTTP status and a message for people. It is
-// the one place where storage errors become HTTP statuses.
-func status(err error) (int, string) {
+// statusCtx maps an error to its HTTP status and a message for people in
+// the language of ctx. It is the one place where storage errors become
+// HTTP statuses.
+func statusCtx(ctx context.Context, err error) (int, string) {
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
 		return he.status, he.message
 	case errors.Is(err, storage.ErrNotFound):
-		return http.StatusNotFound, "There is nothing here. It may have been deleted, or the address may be mistyped."
+		return http.StatusNotFound, i18n.T(ctx, "error.not_found")
 	case errors.Is(err, storage.ErrForbidden):
-		return http.StatusForbidden, "That is not allowed between these accounts or on this post."
+		return http.StatusForbidden, i18n.T(ctx, "error.forbidden")
 	case errors.Is(err, storage.ErrExists):
-		return http.StatusConflict, "That has already been done."
+		return http.StatusConflict, i18n.T(ctx, "error.exists")
 	case errors.Is(err, storage.ErrInvalid):
-		return http.StatusBadRequest, "That request did not make sense."
+		return http.StatusBadRequest, i18n.T(ctx, "error.invalid")
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return errTooLarge.status, errTooLarge.message
+		tl := errTooLarge(ctx)
+		return tl.status, tl.message
 	}
-	return http.StatusInternalServerError, "The server could not finish this request. Please try again in a moment."
+	return http.StatusInternalServerError, i18n.T(ctx, "error.internal")
 }
 
 // error answers with a readable error page, or under HTMX with the error
 // alone, swapped into the page's flash region.
 func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
-	code, msg := status(err)
+	code, msg := statusCtx(r.Context(), err)
 	if code >= 500 {
 		h.cfg.Logger.Error("request failed", "path", r.URL.Path, "err", err)
 	}
@@ -92,7 +115,7 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}
-	info := views.ErrorInfo{Status: code, Title: statusTitles[code], Message: msg}
+	info := views.ErrorInfo{Status: code, Title: statusTitle(r.Context(), code), Message: msg}
 	if info.Title == "" {
 		info.Title = http.StatusText(code)
 	}
@@ -106,5 +129,5 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	h.error(w, r, errNotFound("There is no page at this address."))
+	h.error(w, r, errNotFound(i18n.T(r.Context(), "error.no_page")))
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"majlis/i18n"
 	"majlis/markup"
 	"majlis/storage"
 	"majlis/views"
@@ -109,7 +111,7 @@ type feedItem struct {
 // posts, neither replies nor reposts. An unknown, suspended or pending
 // account has no feed.
 func (h *Handler) memberFeed(w http.ResponseWriter, r *http.Request, name string, kind feedKind) {
-	missing := errNotFound("There is no one called @" + name + " here.")
+	missing := errNotFound(i18n.T(r.Context(), "error.no_user", "name", name))
 	if !validUsername(name) {
 		h.error(w, r, missing)
 		return
@@ -131,15 +133,16 @@ func (h *Handler) memberFeed(w http.ResponseWriter, r *http.Request, name string
 		h.error(w, r, err)
 		return
 	}
+	h.carries(r, u) // consent.go
 	f := feed{
 		title:       u.Name() + " (@" + u.Username + ") · " + h.instance().Name,
-		description: "Public posts by " + u.Name() + " (@" + u.Username + ")",
+		description: i18n.T(r.Context(), "feed.member_description", "name", u.Name(), "username", u.Username),
 		page:        h.cfg.BaseURL + userPath(u),
 		path:        userPath(u),
 		updated:     u.CreatedAt,
 		author:      &feedPerson{name: u.Name(), uri: h.cfg.BaseURL + userPath(u)},
 	}
-	h.writeFeed(w, r, h.fillFeed(f, entries), kind)
+	h.writeFeed(w, r, h.fillFeed(r.Context(), f, entries), kind)
 }
 
 // tagFeed answers "/tags/TAG.rss" and "/tags/TAG.atom": the public posts
@@ -149,7 +152,7 @@ func (h *Handler) memberFeed(w http.ResponseWriter, r *http.Request, name string
 func (h *Handler) tagFeed(w http.ResponseWriter, r *http.Request, raw string, kind feedKind) {
 	tag := markup.NormalizeTag(raw)
 	if tag == "" {
-		h.error(w, r, errNotFound("This is not a hashtag: a hashtag is made of letters, digits and underscores, with at least one letter."))
+		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.not_hashtag")))
 		return
 	}
 	entries, err := feedEntries(func(p storage.Page) (storage.Timeline, error) {
@@ -160,21 +163,22 @@ func (h *Handler) tagFeed(w http.ResponseWriter, r *http.Request, raw string, ki
 		return
 	}
 	if len(entries) == 0 {
-		h.error(w, r, errNotFound("No public post has #"+tag+" here."))
+		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.no_tag_posts", "tag", tag)))
 		return
 	}
+	h.carriesEntries(r, entries) // consent.go
 	path := "/tags/" + url.PathEscape(tag)
 	site := h.instance().Name
 	f := feed{
 		title:       "#" + tag + " · " + site,
-		description: "Public posts with #" + tag,
+		description: i18n.T(r.Context(), "feed.tag_description", "tag", tag),
 		page:        h.cfg.BaseURL + path,
 		path:        path,
 		// The instance speaks for a tag's feed; each item names its own
 		// author.
 		author: &feedPerson{name: site, uri: h.cfg.BaseURL + "/"},
 	}
-	h.writeFeed(w, r, h.fillFeed(f, entries), kind)
+	h.writeFeed(w, r, h.fillFeed(r.Context(), f, entries), kind)
 }
 
 // hasFeed tells whether a member has feeds: not while suspended or
@@ -237,9 +241,9 @@ func feedEntries(list func(storage.Page) (storage.Timeline, error), keep func(st
 }
 
 // fillFeed adds the entries to f as items.
-func (h *Handler) fillFeed(f feed, entries []storage.Entry) feed {
+func (h *Handler) fillFeed(ctx context.Context, f feed, entries []storage.Entry) feed {
 	for _, e := range entries {
-		it := h.feedItem(e)
+		it := h.feedItem(ctx, e)
 		if it.updated.After(f.updated) {
 			f.updated = it.updated
 		}
@@ -248,7 +252,7 @@ func (h *Handler) fillFeed(f feed, entries []storage.Entry) feed {
 	return f
 }
 
-func (h *Handler) feedItem(e storage.Entry) feedItem {
+func (h *Handler) feedItem(ctx context.Context, e storage.Entry) feedItem {
 	p := e.Post
 	link := h.cfg.BaseURL + postPath(e.Author, p.ID)
 	it := feedItem{
@@ -269,12 +273,12 @@ func (h *Handler) feedItem(e storage.Entry) feedItem {
 	var body strings.Builder
 	if p.ContentWarning != "" {
 		it.title = excerpt(p.ContentWarning)
-		body.WriteString("CW: " + html.EscapeString(p.ContentWarning) + "<hr>")
+		body.WriteString(html.EscapeString(i18n.T(ctx, "feed.cw", "warning", p.ContentWarning)) + "<hr>")
 	} else {
 		it.title = excerpt(plainText(p.HTML)) // posts.go
 	}
 	if it.title == "" {
-		it.title = "Post by @" + e.Author.Username
+		it.title = i18n.T(ctx, "feed.post_by", "name", e.Author.Username)
 	}
 	body.WriteString(h.absoluteLinks(p.HTML))
 	for _, a := range p.Attachments {

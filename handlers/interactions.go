@@ -1,12 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -30,7 +31,7 @@ func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) { h.act(w, r, ac
 // action does one thing to a post for the viewer me, updating the entry
 // (counts and the viewer's marks) for the answer, and returns the message
 // to flash without JavaScript.
-type action func(h *Handler, me storage.User, e *storage.Entry) (string, error)
+type action func(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error)
 
 // ignore turns the sentinel of "already so" into success.
 func ignore(err, already error) error {
@@ -40,86 +41,88 @@ func ignore(err, already error) error {
 	return err
 }
 
-func actLike(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actLike(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	p, err := h.db.Like(me.ID, e.Post.ID)
 	if err == nil {
 		e.Post = p
 	}
 	e.Liked = true
-	return "You liked the post.", ignore(err, storage.ErrExists)
+	return i18n.T(ctx, "flash.liked"), ignore(err, storage.ErrExists)
 }
 
-func actUnlike(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actUnlike(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	p, err := h.db.Unlike(me.ID, e.Post.ID)
 	if err == nil {
 		e.Post = p
 	}
 	e.Liked = false
-	return "You no longer like the post.", ignore(err, storage.ErrNotFound)
+	return i18n.T(ctx, "flash.unliked"), ignore(err, storage.ErrNotFound)
 }
 
 // errNotRepostable refuses to repost a post for followers or for the
 // mentioned only: reposting would show it to people it was not meant for.
-var errNotRepostable = errForbidden("Only public and unlisted posts can be reposted: this one is meant for fewer people.")
+func errNotRepostable(ctx context.Context) error {
+	return errForbidden(i18n.T(ctx, "error.not_repostable"))
+}
 
-func actRepost(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actRepost(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	if !e.Post.Visibility.Repostable() {
-		return "", errNotRepostable
+		return "", errNotRepostable(ctx)
 	}
 	p, err := h.db.Repost(me.ID, e.Post.ID, func(id storage.ID) string { return h.postURI(me.Username, id) })
 	if errors.Is(err, storage.ErrForbidden) {
-		return "", errNotRepostable
+		return "", errNotRepostable(ctx)
 	}
 	if err == nil {
 		e.Post = p
 	}
 	e.Reposted = true
-	return "You reposted the post: your followers see it now.", ignore(err, storage.ErrExists)
+	return i18n.T(ctx, "flash.reposted"), ignore(err, storage.ErrExists)
 }
 
-func actUnrepost(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actUnrepost(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	p, err := h.db.Unrepost(me.ID, e.Post.ID)
 	if err == nil {
 		e.Post = p
 	}
 	e.Reposted = false
-	return "You took your repost back.", ignore(err, storage.ErrNotFound)
+	return i18n.T(ctx, "flash.unreposted"), ignore(err, storage.ErrNotFound)
 }
 
-func actBookmark(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actBookmark(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	err := h.db.Bookmark(me.ID, e.Post.ID)
 	e.Bookmarked = true
-	return "The post is in your bookmarks.", ignore(err, storage.ErrExists)
+	return i18n.T(ctx, "flash.bookmarked"), ignore(err, storage.ErrExists)
 }
 
-func actUnbookmark(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actUnbookmark(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	err := h.db.Unbookmark(me.ID, e.Post.ID)
 	e.Bookmarked = false
-	return "The post is no longer in your bookmarks.", ignore(err, storage.ErrNotFound)
+	return i18n.T(ctx, "flash.unbookmarked"), ignore(err, storage.ErrNotFound)
 }
 
-func actPin(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actPin(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	if e.Post.AuthorID != me.ID {
-		return "", errForbidden("You can only pin your own posts.")
+		return "", errForbidden(i18n.T(ctx, "error.pin_own_only"))
 	}
 	err := h.db.Pin(me.ID, e.Post.ID)
 	switch {
 	case errors.Is(err, storage.ErrForbidden):
-		return "", errForbidden("You can pin at most " + strconv.Itoa(storage.MaxPinned) + " posts. Unpin one first.")
+		return "", errForbidden(i18n.N(ctx, "error.pin_limit", storage.MaxPinned))
 	case errors.Is(err, storage.ErrInvalid):
-		return "", errBadRequest("Posts for mentioned people only cannot be pinned.")
+		return "", errBadRequest(i18n.T(ctx, "error.pin_direct"))
 	}
 	e.Pinned = true // here: what the action did, for the answer
-	return "The post is pinned to your profile.", ignore(err, storage.ErrExists)
+	return i18n.T(ctx, "flash.pinned"), ignore(err, storage.ErrExists)
 }
 
-func actUnpin(h *Handler, me storage.User, e *storage.Entry) (string, error) {
+func actUnpin(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
 	if e.Post.AuthorID != me.ID {
-		return "", errForbidden("You can only unpin your own posts.")
+		return "", errForbidden(i18n.T(ctx, "error.unpin_own_only"))
 	}
 	err := h.db.Unpin(me.ID, e.Post.ID)
 	e.Pinned = false
-	return "The post is no longer pinned to your profile.", ignore(err, storage.ErrNotFound)
+	return i18n.T(ctx, "flash.unpinned"), ignore(err, storage.ErrNotFound)
 }
 
 // act runs an action on the post of the address; pins tells that it pins
@@ -135,7 +138,7 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, do action, pins bo
 		h.error(w, r, err)
 		return
 	}
-	msg, err := do(h, viewer(r).user, &e)
+	msg, err := do(r.Context(), h, viewer(r).user, &e)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -186,12 +189,12 @@ func (h *Handler) backTo(r *http.Request, fallback string) string {
 
 // likers lists who liked a post.
 func (h *Handler) likers(w http.ResponseWriter, r *http.Request) {
-	h.postUsers(w, r, "Liked by", "/likes", "No one has liked this post yet.", h.db.Likers)
+	h.postUsers(w, r, i18n.T(r.Context(), "title.liked_by"), "/likes", i18n.T(r.Context(), "empty.likers"), h.db.Likers)
 }
 
 // reposters lists who reposted a post.
 func (h *Handler) reposters(w http.ResponseWriter, r *http.Request) {
-	h.postUsers(w, r, "Reposted by", "/reposts", "No one has reposted this post yet.", h.db.Reposters)
+	h.postUsers(w, r, i18n.T(r.Context(), "title.reposted_by"), "/reposts", i18n.T(r.Context(), "empty.reposters"), h.db.Reposters)
 }
 
 func (h *Handler) postUsers(w http.ResponseWriter, r *http.Request, heading, suffix, empty string, list func(viewerID, postID storage.ID, page storage.Page) (storage.UserList, error)) {
@@ -223,6 +226,6 @@ func (h *Handler) postUsers(w http.ResponseWriter, r *http.Request, heading, suf
 		h.render(w, r, http.StatusOK, views.UserListItems(lv))
 		return
 	}
-	p := h.page(r, heading+" · post by "+e.Author.Name(), "")
+	p := h.page(r, i18n.T(r.Context(), "title.post_users", "heading", heading, "name", e.Author.Name()), "")
 	h.render(w, r, http.StatusOK, views.InteractionsPage(p, views.Interactions{Heading: heading, Post: h.postView(r, e), Users: lv}))
 }

@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -16,38 +18,52 @@ var (
 	inviteUses     = map[string]int{"1": 1, "5": 5, "25": 25, "unlimited": 0}
 )
 
-var (
-	inviteExpiryOptions = []views.Option{{Value: "1d", Label: "1 day"}, {Value: "7d", Label: "7 days"}, {Value: "never", Label: "Never"}}
-	inviteUseOptions    = []views.Option{{Value: "1", Label: "Once"}, {Value: "5", Label: "5 times"}, {Value: "25", Label: "25 times"}, {Value: "unlimited", Label: "Any number of times"}}
-)
+// inviteExpiryOptions and inviteUseOptions are the choices of the
+// invitation form, labelled in the language of ctx.
+func inviteExpiryOptions(ctx context.Context) []views.Option {
+	return []views.Option{
+		{Value: "1d", Label: i18n.N(ctx, "invite.days", 1)},
+		{Value: "7d", Label: i18n.N(ctx, "invite.days", 7)},
+		{Value: "never", Label: i18n.T(ctx, "invite.never")},
+	}
+}
+
+func inviteUseOptions(ctx context.Context) []views.Option {
+	return []views.Option{
+		{Value: "1", Label: i18n.T(ctx, "invite.once")},
+		{Value: "5", Label: i18n.N(ctx, "invite.times", 5)},
+		{Value: "25", Label: i18n.N(ctx, "invite.times", 25)},
+		{Value: "unlimited", Label: i18n.T(ctx, "invite.unlimited")},
+	}
+}
 
 // mayInvite tells whether u may make invitation links under the
 // instance's policy (nil), or why not.
-func mayInvite(u storage.User, s storage.InstanceSettings) error {
+func mayInvite(ctx context.Context, u storage.User, s storage.InstanceSettings) error {
 	if s.Invites == storage.InvitesByAdmins && !u.IsAdmin() {
-		return errForbidden("Only the admins of this instance make invitation links.")
+		return errForbidden(i18n.T(ctx, "error.invites_admins_only"))
 	}
 	return nil
 }
 
 // inviteNote says how the registration mode treats invitation links.
-func inviteNote(mode storage.RegistrationMode) string {
+func inviteNote(ctx context.Context, mode storage.RegistrationMode) string {
 	switch mode {
 	case storage.RegistrationInvite:
-		return "Sign-up here is by invitation: a link lets one person create an account at once."
+		return i18n.T(ctx, "invite.note.invite")
 	case storage.RegistrationApproval:
-		return "New members are approved by the moderators here, but a link lets its holder sign up at once, without waiting for approval."
+		return i18n.T(ctx, "invite.note.approval")
 	case storage.RegistrationClosed:
-		return "Registration is closed at the moment: links do not work until an admin opens it again."
+		return i18n.T(ctx, "invite.note.closed")
 	}
-	return "Registration is open: anyone can sign up without a link, but you can still share one."
+	return i18n.T(ctx, "invite.note.open")
 }
 
 // invites lists the viewer's invitation links and the form that makes one.
 func (h *Handler) invites(w http.ResponseWriter, r *http.Request) {
 	me := viewer(r).user
 	s := h.instance()
-	if err := mayInvite(me, s); err != nil {
+	if err := mayInvite(r.Context(), me, s); err != nil {
 		h.error(w, r, err)
 		return
 	}
@@ -57,28 +73,28 @@ func (h *Handler) invites(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.cfg.Now()
-	iv := views.Invites{Note: inviteNote(s.Registrations), Expiries: inviteExpiryOptions, Uses: inviteUseOptions}
+	iv := views.Invites{Note: inviteNote(r.Context(), s.Registrations), Expiries: inviteExpiryOptions(r.Context()), Uses: inviteUseOptions(r.Context())}
 	for _, inv := range list {
-		iv.Items = append(iv.Items, h.inviteItem(inv, now))
+		iv.Items = append(iv.Items, h.inviteItem(r.Context(), inv, now))
 	}
-	h.render(w, r, http.StatusOK, views.InvitesPage(h.page(r, "Invitations", ""), iv))
+	h.render(w, r, http.StatusOK, views.InvitesPage(h.page(r, i18n.T(r.Context(), "title.invitations"), ""), iv))
 }
 
-func (h *Handler) inviteItem(inv storage.Invite, now time.Time) views.InviteItem {
+func (h *Handler) inviteItem(ctx context.Context, inv storage.Invite, now time.Time) views.InviteItem {
 	it := views.InviteItem{
 		Code:      inv.Code,
 		URL:       h.cfg.BaseURL + "/invite/" + inv.Code,
 		Created:   timeOf(inv.CreatedAt, now),
-		Expires:   "never expires",
-		Uses:      "used " + itoa(inv.Uses) + " times",
+		Expires:   i18n.T(ctx, "invite.never_expires"),
+		Uses:      i18n.N(ctx, "invite.used", inv.Uses),
 		State:     "usable",
 		DeleteURL: "/invites/" + inv.Code + "/delete",
 	}
 	if !inv.ExpiresAt.IsZero() {
-		it.Expires = "expires " + inv.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")
+		it.Expires = i18n.T(ctx, "invite.expires", "date", inv.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC"))
 	}
 	if inv.MaxUses > 0 {
-		it.Uses = "used " + itoa(inv.Uses) + " of " + itoa(inv.MaxUses) + " times"
+		it.Uses = i18n.N(ctx, "invite.used_of", inv.MaxUses, "uses", inv.Uses)
 	}
 	switch {
 	case errors.Is(inv.Usable(now), storage.ErrInviteExpired):
@@ -97,14 +113,14 @@ func (h *Handler) createInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me := viewer(r).user
-	if err := mayInvite(me, h.instance()); err != nil {
+	if err := mayInvite(r.Context(), me, h.instance()); err != nil {
 		h.error(w, r, err)
 		return
 	}
 	ttl, ok := inviteExpiries[r.PostForm.Get("expires")]
 	uses, ok2 := inviteUses[r.PostForm.Get("uses")]
 	if !ok || !ok2 {
-		h.error(w, r, errBadRequest("Choose one of the listed expiries and numbers of uses."))
+		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.invite_choice_invalid")))
 		return
 	}
 	now := h.cfg.Now()
@@ -117,7 +133,7 @@ func (h *Handler) createInvite(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "Your new invitation link: " + h.cfg.BaseURL + "/invite/" + inv.Code})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.invite_created", "url", h.cfg.BaseURL+"/invite/"+inv.Code)})
 	http.Redirect(w, r, "/invites", http.StatusSeeOther)
 }
 
@@ -133,12 +149,12 @@ func (h *Handler) deleteInvite(w http.ResponseWriter, r *http.Request) {
 		err = h.db.DeleteInvite(inv.Code)
 	}
 	if errors.Is(err, storage.ErrNotFound) {
-		err = errNotFound("There is no such invitation link of yours. It may have been withdrawn already.")
+		err = errNotFound(i18n.T(r.Context(), "error.no_invite"))
 	}
 	if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "The invitation link is withdrawn: it no longer works."})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.invite_deleted")})
 	http.Redirect(w, r, "/invites", http.StatusSeeOther)
 }

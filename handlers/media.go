@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"majlis/i18n"
 	"majlis/media"
 	"majlis/storage"
 	"majlis/views"
@@ -35,6 +36,9 @@ var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/setti
 func (h *Handler) bodyLimit(r *http.Request) int64 {
 	if r.Method == http.MethodPost && uploadPaths[r.URL.Path] && isMultipart(r) {
 		return h.uploadBodyLimit()
+	}
+	if r.Method == http.MethodPost && r.URL.Path == importPath && isMultipart(r) {
+		return importBodyLimit // an export archive (importer.go)
 	}
 	return h.cfg.MaxBodyBytes
 }
@@ -71,10 +75,10 @@ func (h *Handler) parseUploadForm(r *http.Request) (func(), error) {
 	case err == nil:
 		return cleanup, nil
 	case errors.As(err, &mbe), errors.Is(err, multipart.ErrMessageTooLarge):
-		return cleanup, &httpError{status: http.StatusRequestEntityTooLarge, message: "That upload is too large: send at most " +
-			itoa(storage.MaxAttachments) + " images of at most " + sizeText(h.cfg.MaxUploadBytes) + " each."}
+		return cleanup, &httpError{status: http.StatusRequestEntityTooLarge, message: i18n.N(r.Context(), "error.upload_too_large",
+			storage.MaxAttachments, "size", sizeText(r.Context(), h.cfg.MaxUploadBytes))}
 	}
-	return cleanup, errBadRequest("The form could not be read.")
+	return cleanup, errBadRequest(i18n.T(r.Context(), "error.form_unreadable"))
 }
 
 // uploadedFiles lists the files sent under name, leaving out the empty
@@ -93,40 +97,41 @@ func uploadedFiles(r *http.Request, name string) []*multipart.FileHeader {
 	return out
 }
 
-// sizeText is a number of bytes for people: "10 MB", "512 KB".
-func sizeText(n int64) string {
+// sizeText is a number of bytes for people, in the language of ctx:
+// "10 MB", "512 KB".
+func sizeText(ctx context.Context, n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + " MB"
+		return i18n.T(ctx, "size.mb", "size", int(n>>20))
 	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+		return i18n.T(ctx, "size.mb", "size", strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64))
 	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " KB"
+		return i18n.T(ctx, "size.kb", "size", int(n>>10))
 	}
-	return strconv.FormatInt(n, 10) + " bytes"
+	return i18n.N(ctx, "size.bytes", int(n))
 }
 
 // imageError turns a refusal of package media into the answer to give:
 // 413 for a file too large in bytes or in pixels, 415 for what is not a
 // picture, 400 for a damaged one. name is the file's name, to say which
 // file; errors of other kinds pass through.
-func (h *Handler) imageError(err error, name string) error {
+func (h *Handler) imageError(ctx context.Context, err error, name string) error {
 	var he *httpError
 	switch {
 	case errors.Is(err, media.ErrTooLarge):
-		he = &httpError{status: http.StatusRequestEntityTooLarge, message: "That picture is larger than " + sizeText(h.cfg.MaxUploadBytes) + ", the most this server accepts for one image."}
+		he = &httpError{status: http.StatusRequestEntityTooLarge, message: i18n.T(ctx, "error.image_too_large", "size", sizeText(ctx, h.cfg.MaxUploadBytes))}
 	case errors.Is(err, media.ErrTooManyPixels):
-		he = &httpError{status: http.StatusRequestEntityTooLarge, message: "That picture has too many pixels: at most " +
-			strconv.Itoa(media.DefaultMaxPixels/1_000_000) + " megapixels, and " + strconv.Itoa(media.DefaultMaxSide) + " pixels on its longest side."}
+		he = &httpError{status: http.StatusRequestEntityTooLarge, message: i18n.T(ctx, "error.image_too_many_pixels",
+			"megapixels", media.DefaultMaxPixels/1_000_000, "side", media.DefaultMaxSide)}
 	case errors.Is(err, media.ErrNotImage):
-		he = &httpError{status: http.StatusUnsupportedMediaType, message: "That file is not a picture we can show (JPEG, PNG, GIF or WebP)."}
+		he = &httpError{status: http.StatusUnsupportedMediaType, message: i18n.T(ctx, "error.not_image")}
 	case errors.Is(err, media.ErrCorrupt):
-		he = &httpError{status: http.StatusBadRequest, message: "That picture is damaged or incomplete, so it cannot be shown. Try saving it again, or choose another."}
+		he = &httpError{status: http.StatusBadRequest, message: i18n.T(ctx, "error.image_corrupt")}
 	default:
 		return err
 	}
 	if name = fileLabel(name); name != "" {
-		he.message = "“" + name + "”: " + he.message
+		he.message = i18n.T(ctx, "error.file_prefix", "file", name, "message", he.message)
 	}
 	return he
 }
@@ -167,7 +172,7 @@ func withImageSlot(ctx context.Context, h *Handler, fn func() (media.Image, erro
 // (media.Process, media.Avatar or media.Header).
 func (h *Handler) processUpload(ctx context.Context, fh *multipart.FileHeader, convert func(io.Reader, media.Limits) (media.Image, error)) (media.Image, error) {
 	if fh.Size > h.cfg.MaxUploadBytes {
-		return media.Image{}, h.imageError(media.ErrTooLarge, fh.Filename)
+		return media.Image{}, h.imageError(ctx, media.ErrTooLarge, fh.Filename)
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -178,7 +183,7 @@ func (h *Handler) processUpload(ctx context.Context, fh *multipart.FileHeader, c
 		return convert(f, media.Limits{MaxBytes: h.cfg.MaxUploadBytes})
 	})
 	if err != nil {
-		return media.Image{}, h.imageError(err, fh.Filename)
+		return media.Image{}, h.imageError(ctx, err, fh.Filename)
 	}
 	return img, nil
 }
@@ -188,12 +193,12 @@ func fileOf(v media.Variant) storage.File {
 }
 
 // emptyImages is the images part of an empty compose box.
-func (h *Handler) emptyImages(formID string) views.ComposeImages {
+func (h *Handler) emptyImages(ctx context.Context, formID string) views.ComposeImages {
 	im := views.ComposeImages{
 		FormID:  formID,
 		Max:     storage.MaxAttachments,
 		MaxAlt:  storage.MaxAltChars,
-		MaxSize: sizeText(h.cfg.MaxUploadBytes),
+		MaxSize: sizeText(ctx, h.cfg.MaxUploadBytes),
 	}
 	im.Alts = make([]string, im.Free())
 	return im
@@ -201,10 +206,10 @@ func (h *Handler) emptyImages(formID string) views.ComposeImages {
 
 // cleanAlt is an alt text as typed, with Windows line ends and the white
 // space around it gone, and the message to show when it is too long.
-func cleanAlt(s string, n int) (string, string) {
+func cleanAlt(ctx context.Context, s string, n int) (string, string) {
 	s = strings.TrimSpace(strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\r\n", "\n"))
 	if c := utf8.RuneCountInString(s); c > storage.MaxAltChars {
-		return s, "The description of image " + itoa(n) + " is " + itoa(c) + " characters long; the limit is " + itoa(storage.MaxAltChars) + "."
+		return s, i18n.N(ctx, "form.alt_too_long", c, "image", n, "limit", storage.MaxAltChars)
 	}
 	return s, ""
 }
@@ -221,7 +226,7 @@ func cleanAlt(s string, n int) (string, string) {
 // stored, so that nothing has to be chosen twice.
 func (h *Handler) composeImages(r *http.Request, formID string) (views.ComposeImages, []storage.Attachment, error) {
 	me := viewer(r).user
-	im := h.emptyImages(formID)
+	im := h.emptyImages(r.Context(), formID)
 	var atts []storage.Attachment
 	var problem error
 	fail := func(err error) {
@@ -231,7 +236,7 @@ func (h *Handler) composeImages(r *http.Request, formID string) (views.ComposeIm
 	}
 	add := func(a storage.Attachment, alt string) {
 		n := len(atts) + 1
-		alt, msg := cleanAlt(alt, n)
+		alt, msg := cleanAlt(r.Context(), alt, n)
 		if msg != "" {
 			fail(errBadRequest(msg))
 		}
@@ -262,7 +267,7 @@ func (h *Handler) composeImages(r *http.Request, formID string) (views.ComposeIm
 			return im, nil, err
 		}
 		if len(atts) == storage.MaxAttachments {
-			fail(errBadRequest("A post can carry at most " + itoa(storage.MaxAttachments) + " images."))
+			fail(errBadRequest(i18n.N(r.Context(), "error.too_many_images", storage.MaxAttachments)))
 			break
 		}
 		alt := ""
@@ -272,14 +277,13 @@ func (h *Handler) composeImages(r *http.Request, formID string) (views.ComposeIm
 		add(a, alt)
 	}
 	if gone > 0 {
-		fail(errBadRequest("An image you added earlier is no longer there (uploads wait a day for their post). Add it again."))
+		fail(errBadRequest(i18n.T(r.Context(), "error.upload_gone")))
 	}
 
 	newAlts := r.PostForm["alt"]
 	files := uploadedFiles(r, "image")
 	if free := storage.MaxAttachments - len(atts); len(files) > free {
-		fail(errBadRequest("A post can carry at most " + itoa(storage.MaxAttachments) + " images: you chose " +
-			itoa(len(files)) + ", and there is room for " + itoa(free) + " more."))
+		fail(errBadRequest(i18n.N(r.Context(), "error.too_many_images_chosen", storage.MaxAttachments, "chosen", len(files), "free", free)))
 		files = nil
 	}
 	for j, fh := range files {
@@ -335,7 +339,7 @@ func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request) {
 	c.Images = im
 	code := http.StatusOK
 	if err != nil {
-		code, c.Images.Error = status(err)
+		code, c.Images.Error = statusCtx(r.Context(), err)
 		if code >= 500 {
 			h.error(w, r, err)
 			return
@@ -383,11 +387,12 @@ const (
 // without a copy; Range and If-None-Match work (http.ServeContent).
 func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 	hash, ext, ok := strings.Cut(r.PathValue("file"), ".")
-	notFound := errNotFound("There is no image at this address, or it is not yours to see.")
+	notFound := errNotFound(i18n.T(r.Context(), "error.no_image"))
 	if !ok {
 		h.error(w, r, notFound)
 		return
 	}
+	h.carriesMedia(r, hash) // consent.go
 	err := h.db.ServeMediaTo(viewerID(r), hash, func(m storage.Media, public bool, data []byte) error {
 		if mediaExt(m.ContentType) != ext {
 			return notFound

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"majlis/i18n"
 	"majlis/storage"
 )
 
@@ -26,9 +27,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 func (h *Handler) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.error(w, r, errForbidden("This request came from another site, so it was refused. Go back, reload the page and try again."))
+		h.error(w, r, errForbidden(i18n.T(r.Context(), "error.cross_origin")))
 	}))
-	inner := h.withViewer(h.limitBody(cop.Handler(next)))
+	inner := h.withViewer(h.withLang(h.limitBody(cop.Handler(next)))) // withLang: lang.go
 	logged := h.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -40,6 +41,10 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 			}
 		}()
 		setSecurityHeaders(w.Header())
+		w, r, ok := h.withConsent(w, r) // AI training and indexing (consent.go)
+		if !ok {
+			return
+		}
 		inner.ServeHTTP(w, profilePath(r))
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -59,7 +64,7 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > h.bodyLimit(r) {
-			h.error(w, r, errTooLarge)
+			h.error(w, r, errTooLarge(r.Context()))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -156,7 +161,7 @@ func (h *Handler) withViewer(next http.Handler) http.Handler {
 				http.Redirect(w, r, passwordPath, http.StatusSeeOther)
 				return
 			}
-			h.error(w, r, errForbidden("Choose a new password first: an administrator reset yours."))
+			h.error(w, r, errForbidden(i18n.T(r.Context(), "error.must_change_password")))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -197,7 +202,7 @@ func (h *Handler) requireUser(next http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(requestURI(r))), http.StatusSeeOther)
 			return
 		}
-		h.error(w, r, errForbidden("You need to log in to do that."))
+		h.error(w, r, errForbidden(i18n.T(r.Context(), "error.login_required")))
 	}
 }
 
@@ -208,7 +213,7 @@ func (h *Handler) requireUser(next http.HandlerFunc) http.HandlerFunc {
 func (h *Handler) requireModerator(next http.HandlerFunc) http.HandlerFunc {
 	return h.requireUser(func(w http.ResponseWriter, r *http.Request) {
 		if !viewer(r).user.CanModerate() {
-			h.error(w, r, errForbidden("Only the moderators and admins of this instance may see this."))
+			h.error(w, r, errForbidden(i18n.T(r.Context(), "error.moderators_only")))
 			return
 		}
 		next(w, r)
@@ -220,7 +225,7 @@ func (h *Handler) requireModerator(next http.HandlerFunc) http.HandlerFunc {
 func (h *Handler) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
 	return h.requireUser(func(w http.ResponseWriter, r *http.Request) {
 		if !viewer(r).user.IsAdmin() {
-			h.error(w, r, errForbidden("Only the admins of this instance may do this."))
+			h.error(w, r, errForbidden(i18n.T(r.Context(), "error.admins_only")))
 			return
 		}
 		next(w, r)
@@ -273,9 +278,9 @@ func parseForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errTooLarge
+			return errTooLarge(r.Context())
 		}
-		return errBadRequest("The form could not be read.")
+		return errBadRequest(i18n.T(r.Context(), "error.form_unreadable"))
 	}
 	return nil
 }

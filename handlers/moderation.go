@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -25,10 +27,10 @@ const maxModReason = 500
 func modReason(r *http.Request) (string, error) {
 	reason := strings.Join(strings.Fields(strings.ToValidUTF8(r.PostForm.Get("reason"), "\uFFFD")), " ")
 	if strings.ContainsFunc(reason, isControl) {
-		return "", errBadRequest("The reason contains characters that cannot be shown.")
+		return "", errBadRequest(i18n.T(r.Context(), "form.reason_invalid"))
 	}
 	if n := utf8.RuneCountInString(reason); n > maxModReason {
-		return "", errBadRequest("The reason is too long: " + itoa(n) + " characters, the limit is " + itoa(maxModReason) + ".")
+		return "", errBadRequest(i18n.N(r.Context(), "form.reason_too_long", n, "limit", maxModReason))
 	}
 	return reason, nil
 }
@@ -43,23 +45,56 @@ func (h *Handler) moderate(r *http.Request, a storage.Action) (storage.LogEntry,
 	}
 	a.ActorID, a.At, a.Reason = viewer(r).user.ID, h.cfg.Now(), reason
 	e, err := h.db.Moderate(a)
-	return e, moderationError(err)
+	if err == nil && (a.Kind == storage.ActDeleteAccount || a.Kind == storage.ActReject) {
+		// A deleted account's words and password hash must not linger in
+		// the file's freed pages: rewrite it, as a member's own deletion does.
+		if _, cerr := h.db.Compact(); cerr != nil {
+			h.cfg.Logger.Error("compact after account deletion", "err", cerr)
+		}
+	}
+	return e, moderationError(r.Context(), err)
 }
 
 // moderationError maps what Moderate refuses to an answer.
-func moderationError(err error) error {
+func moderationError(ctx context.Context, err error) error {
 	var na *storage.NotAllowedError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &na):
-		return errForbidden(na.Reason)
+		return errForbidden(notAllowedText(ctx, na))
 	case errors.Is(err, storage.ErrExists):
-		return &httpError{status: http.StatusConflict, message: "This report is resolved already, perhaps by another moderator."}
+		return &httpError{status: http.StatusConflict, message: i18n.T(ctx, "error.report_resolved")}
 	case errors.Is(err, storage.ErrInvalid):
-		return &httpError{status: http.StatusConflict, message: "That does not apply to the account as it is now (it may have changed meanwhile). Reload the page to see it."}
+		return &httpError{status: http.StatusConflict, message: i18n.T(ctx, "error.moderation_stale")}
 	}
 	return err
+}
+
+// onlyAdminSuffix ends storage's refusal to take away the last admin who
+// can log in, after the username.
+const onlyAdminSuffix = " is the only admin who can log in: make another account admin first."
+
+// notAllowedText is a refusal of storage's moderation rules
+// (storage.CheckModeration and the others) in the language of ctx; a
+// reason it does not know stays as storage wrote it.
+func notAllowedText(ctx context.Context, na *storage.NotAllowedError) string {
+	switch na.Reason {
+	case "Only admins may change the instance settings.":
+		return i18n.T(ctx, "admin.refusal.instance_settings")
+	case "Only moderators and admins may do that.":
+		return i18n.T(ctx, "admin.refusal.moderators_only")
+	case "Only admins may do that.":
+		return i18n.T(ctx, "admin.refusal.admins_only")
+	case "Moderators cannot act on the accounts or posts of admins and moderators.":
+		return i18n.T(ctx, "admin.refusal.staff")
+	case "You cannot do that to your own account.":
+		return i18n.T(ctx, "error.relation_self")
+	}
+	if name, ok := strings.CutSuffix(na.Reason, onlyAdminSuffix); ok {
+		return i18n.T(ctx, "admin.refusal.last_admin", "name", name)
+	}
+	return na.Reason
 }
 
 // adminFrame is the sub-navigation of the administration pages, with the
@@ -73,7 +108,7 @@ func (h *Handler) adminFrame(r *http.Request, current string) views.AdminFrame {
 
 // adminPage is the frame of an administration page.
 func (h *Handler) adminPage(r *http.Request, title string) views.Page {
-	return h.page(r, title+" · Administration", "admin")
+	return h.page(r, i18n.T(r.Context(), "title.admin_page", "title", title), "admin")
 }
 
 // afterParam reads the ?after= cursor of the oldest-first queues.
@@ -84,7 +119,7 @@ func afterParam(r *http.Request) (storage.ID, error) {
 	}
 	id, err := storage.ParseID(s)
 	if err != nil {
-		return 0, errBadRequest("The page cursor in this address is not valid.")
+		return 0, errBadRequest(i18n.T(r.Context(), "error.bad_cursor"))
 	}
 	return id, nil
 }
@@ -103,7 +138,7 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.cfg.Now()
-	l := views.ApplicationList{Empty: "Nobody is waiting for approval."}
+	l := views.ApplicationList{Empty: i18n.T(r.Context(), "empty.applications")}
 	for _, a := range ap.Applications {
 		base := "/admin/applications/" + a.User.Username
 		l.Items = append(l.Items, views.ApplicationItem{
@@ -122,7 +157,7 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.ApplicationItems(l))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.ApplicationsPage(h.adminPage(r, "Applications"), h.adminFrame(r, "applications"), l))
+	h.render(w, r, http.StatusOK, views.ApplicationsPage(h.adminPage(r, i18n.T(r.Context(), "title.applications")), h.adminFrame(r, "applications"), l))
 }
 
 func (h *Handler) approve(w http.ResponseWriter, r *http.Request) { h.answerApplication(w, r, true) }
@@ -140,9 +175,9 @@ func (h *Handler) answerApplication(w http.ResponseWriter, r *http.Request, appr
 		h.error(w, r, err)
 		return
 	}
-	kind, msg := storage.ActReject, "@"+u.Username+"'s application was rejected; the account is deleted."
+	kind, msg := storage.ActReject, i18n.T(r.Context(), "admin.application_rejected", "name", u.Username)
 	if approve {
-		kind, msg = storage.ActApprove, "@"+u.Username+" is approved and can log in now."
+		kind, msg = storage.ActApprove, i18n.T(r.Context(), "admin.application_approved", "name", u.Username)
 	}
 	if _, err := h.moderate(r, storage.Action{Kind: kind, TargetID: u.ID}); err != nil {
 		h.error(w, r, err)
@@ -169,7 +204,7 @@ func (h *Handler) reportQueue(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	l := views.ReportList{Empty: "No open reports. All is well."}
+	l := views.ReportList{Empty: i18n.T(r.Context(), "empty.open_reports")}
 	for _, e := range rp.Reports {
 		l.Items = append(l.Items, h.reportItem(e))
 	}
@@ -180,28 +215,30 @@ func (h *Handler) reportQueue(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.ReportItems(l))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.ReportQueuePage(h.adminPage(r, "Reports"), h.adminFrame(r, "reports"), l))
+	h.render(w, r, http.StatusOK, views.ReportQueuePage(h.adminPage(r, i18n.T(r.Context(), "title.reports")), h.adminFrame(r, "reports"), l))
 }
 
 // reportOf loads the report of the address.
 func (h *Handler) reportOf(r *http.Request) (storage.ReportEntry, error) {
 	id, err := storage.ParseID(r.PathValue("id"))
 	if err != nil {
-		return storage.ReportEntry{}, errNotFound("There is no report at this address.")
+		return storage.ReportEntry{}, errNotFound(i18n.T(r.Context(), "error.no_report"))
 	}
 	e, err := h.db.Report(id)
 	if errors.Is(err, storage.ErrNotFound) {
-		err = errNotFound("There is no report at this address.")
+		err = errNotFound(i18n.T(r.Context(), "error.no_report"))
 	}
 	return e, err
 }
 
 // resolutionChoices are the ways a report may be resolved, with labels.
-var resolutionChoices = []views.Option{
-	{Value: string(storage.ActDismiss), Label: "Dismiss: nothing to do"},
-	{Value: string(storage.ActDeletePost), Label: "Delete the post"},
-	{Value: string(storage.ActSilence), Label: "Silence the account: its posts leave the local timeline and tag pages"},
-	{Value: string(storage.ActSuspend), Label: "Suspend the account: it cannot log in, its profile and posts are hidden"},
+func resolutionChoices(ctx context.Context) []views.Option {
+	return []views.Option{
+		{Value: string(storage.ActDismiss), Label: i18n.T(ctx, "admin.resolve.dismiss")},
+		{Value: string(storage.ActDeletePost), Label: i18n.T(ctx, "admin.resolve.delete_post")},
+		{Value: string(storage.ActSilence), Label: i18n.T(ctx, "admin.resolve.silence")},
+		{Value: string(storage.ActSuspend), Label: i18n.T(ctx, "admin.resolve.suspend")},
+	}
 }
 
 // reportDetail shows a report with the snapshot of what was reported and
@@ -213,7 +250,7 @@ func (h *Handler) reportDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := h.reportDetailView(r, e)
-	h.render(w, r, http.StatusOK, views.ReportDetailPage(h.adminPage(r, "Report"), h.adminFrame(r, "reports"), d))
+	h.render(w, r, http.StatusOK, views.ReportDetailPage(h.adminPage(r, i18n.T(r.Context(), "title.report")), h.adminFrame(r, "reports"), d))
 }
 
 func (h *Handler) reportDetailView(r *http.Request, e storage.ReportEntry) views.ReportDetail {
@@ -227,7 +264,7 @@ func (h *Handler) reportDetailView(r *http.Request, e storage.ReportEntry) views
 		PostHTML:        s.PostHTML,
 		PostSource:      s.PostSource,
 		PostCW:          s.PostCW,
-		PostVisibility:  visibilityLabels[s.PostVisibility],
+		PostVisibility:  visibilityLabel(r.Context(), s.PostVisibility),
 		PostAttachments: s.PostAttachments,
 		PostAlts:        s.PostAlts,
 		TargetStatus:    "deleted",
@@ -256,7 +293,7 @@ func (h *Handler) reportDetailView(r *http.Request, e storage.ReportEntry) views
 	if e.Target != nil {
 		target = *e.Target
 	}
-	for _, o := range resolutionChoices {
+	for _, o := range resolutionChoices(r.Context()) {
 		kind := storage.ActionKind(o.Value)
 		switch {
 		case storage.CheckModeration(me, target, kind) != nil:
@@ -288,15 +325,15 @@ func (h *Handler) resolveReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind := storage.ActionKind(r.PostForm.Get("action"))
-	if !slices.ContainsFunc(resolutionChoices, func(o views.Option) bool { return o.Value == string(kind) }) {
-		h.error(w, r, errBadRequest("Choose how to resolve the report."))
+	if !slices.ContainsFunc(resolutionChoices(r.Context()), func(o views.Option) bool { return o.Value == string(kind) }) {
+		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.resolution_required")))
 		return
 	}
 	if _, err := h.moderate(r, storage.Action{Kind: kind, ReportID: e.ID}); err != nil {
 		h.error(w, r, err)
 		return
 	}
-	msg := "The report about @" + e.Snapshot.Username + " is resolved: " + strings.ToLower(views.ResolutionLabel(string(kind))) + "."
+	msg := i18n.T(r.Context(), "admin.report_resolved", "name", e.Snapshot.Username, "resolution", strings.ToLower(views.ResolutionLabel(string(kind))))
 	h.setFlash(w, r, views.Flash{Message: msg})
 	http.Redirect(w, r, "/admin/reports", http.StatusSeeOther)
 }
@@ -306,11 +343,11 @@ func (h *Handler) resolveReport(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) managedUser(r *http.Request) (storage.User, error) {
 	name := r.PathValue("username")
 	if !validUsername(name) {
-		return storage.User{}, errNotFound("There is no account called @" + name + " here.")
+		return storage.User{}, errNotFound(i18n.T(r.Context(), "error.no_account", "name", name))
 	}
 	u, err := h.db.LocalUser(name)
 	if errors.Is(err, storage.ErrNotFound) {
-		return u, errNotFound("There is no account called @" + name + " here.")
+		return u, errNotFound(i18n.T(r.Context(), "error.no_account", "name", name))
 	}
 	return u, err
 }
@@ -356,12 +393,14 @@ func (h *Handler) modLog(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.LogItems(l))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.ModLogPage(h.adminPage(r, "Log"), h.adminFrame(r, "log"), l))
+	h.render(w, r, http.StatusOK, views.ModLogPage(h.adminPage(r, i18n.T(r.Context(), "title.mod_log")), h.adminFrame(r, "log"), l))
 }
 
 // errSuspended answers for a suspended account's pages: its profile and
 // posts are hidden, with this notice.
-var errSuspended = &httpError{status: http.StatusGone, message: "This account is suspended. Its profile and posts are hidden."}
+func errSuspended(ctx context.Context) error {
+	return &httpError{status: http.StatusGone, message: i18n.T(ctx, "error.suspended")}
+}
 
 // hiddenByModeration tells why the pages of u are hidden from the viewer,
 // or nil: a suspended account's say so (410); an account waiting for
@@ -372,9 +411,9 @@ func hiddenByModeration(r *http.Request, u storage.User) error {
 	}
 	switch u.AccountStatus() {
 	case storage.StatusSuspended:
-		return errSuspended
+		return errSuspended(r.Context())
 	case storage.StatusPending:
-		return errNotFound("There is no one called @" + u.Username + " here.")
+		return errNotFound(i18n.T(r.Context(), "error.no_user", "name", u.Username))
 	}
 	return nil
 }

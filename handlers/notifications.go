@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -38,12 +40,12 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	nv := h.notificationsView(np, me.NotesReadTo)
+	nv := h.notificationsView(r.Context(), np, me.NotesReadTo)
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.NotificationItems(nv))
 		return
 	}
-	p := h.page(r, "Notifications", "notifications")
+	p := h.page(r, i18n.T(r.Context(), "title.notifications"), "notifications")
 	if page.Before == 0 && p.Viewer != nil {
 		p.Viewer.Unread = 0
 	}
@@ -81,12 +83,12 @@ func groupable(k storage.NoteKind) bool {
 // notificationsView turns a page of notifications into lines, grouping
 // likes and reposts of the same post, and follows, at the place of the
 // newest; readTo is the newest notification seen before this visit.
-func (h *Handler) notificationsView(np storage.NotePage, readTo storage.ID) views.Notifications {
+func (h *Handler) notificationsView(ctx context.Context, np storage.NotePage, readTo storage.ID) views.Notifications {
 	type groupKey struct {
 		kind storage.NoteKind
 		post storage.ID
 	}
-	nv := views.Notifications{Empty: "Nothing yet. When someone follows you, mentions you, replies to you, likes or reposts your posts, you'll see it here."}
+	nv := views.Notifications{Empty: i18n.T(ctx, "empty.notifications")}
 	groups := map[groupKey]int{}
 	actors := map[int]map[storage.ID]bool{}
 	now := h.cfg.Now()

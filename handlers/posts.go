@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"html"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"majlis/i18n"
 	"majlis/markup"
 	"majlis/storage"
 	"majlis/views"
@@ -20,23 +22,32 @@ const MaxWarningChars = 100
 // draft validates a post body of at most limit characters, returning the
 // error to show in the compose box.
 func draft(body string, limit int) (string, string) {
+	return draftCtx(context.Background(), body, limit)
+}
+
+// draftCtx is draft with the error in the language of ctx.
+func draftCtx(ctx context.Context, body string, limit int) (string, string) {
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	n := markup.Length(body)
 	switch {
 	case strings.TrimSpace(body) == "":
-		return body, "Write something first."
+		return body, i18n.T(ctx, "form.post_empty")
 	case n > limit:
-		return body, "This post is too long: " + itoa(n) + " characters, the limit is " + itoa(limit) + "."
+		return body, i18n.N(ctx, "form.post_too_long", n, "limit", limit)
 	}
 	return body, ""
 }
 
 // contentWarning validates the optional warning a body hides behind: one
 // line, white space collapsed, at most MaxWarningChars characters.
-func contentWarning(s string) (string, string) {
+func contentWarning(s string) (string, string) { return contentWarningCtx(context.Background(), s) }
+
+// contentWarningCtx is contentWarning with the error in the language of
+// ctx.
+func contentWarningCtx(ctx context.Context, s string) (string, string) {
 	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
 	if n := utf8.RuneCountInString(s); n > MaxWarningChars {
-		return s, "The content warning is too long: " + itoa(n) + " characters, the limit is " + itoa(MaxWarningChars) + "."
+		return s, i18n.N(ctx, "form.cw_too_long", n, "limit", MaxWarningChars)
 	}
 	return s, ""
 }
@@ -45,6 +56,12 @@ func contentWarning(s string) (string, string) {
 // author's default when none is sent, and for a reply never wider than
 // the post it answers.
 func postVisibility(raw string, me storage.User, parent *storage.Entry) (storage.Visibility, string) {
+	return postVisibilityCtx(context.Background(), raw, me, parent)
+}
+
+// postVisibilityCtx is postVisibility with the error in the language of
+// ctx.
+func postVisibilityCtx(ctx context.Context, raw string, me storage.User, parent *storage.Entry) (storage.Visibility, string) {
 	if raw == "" {
 		v := me.PostVisibility()
 		if parent != nil {
@@ -54,11 +71,10 @@ func postVisibility(raw string, me storage.User, parent *storage.Entry) (storage
 	}
 	v := storage.Visibility(raw)
 	if !v.Valid() {
-		return me.PostVisibility(), "Choose who can see this post."
+		return me.PostVisibility(), i18n.T(ctx, "form.visibility_required")
 	}
 	if parent != nil && narrowness(v) < narrowness(parent.Post.Visibility) {
-		return v, "A reply cannot reach more people than the post it answers: choose " +
-			strings.ToLower(visibilityLabels[parent.Post.Visibility]) + " or narrower."
+		return v, i18n.T(ctx, "form.reply_too_wide", "visibility", strings.ToLower(visibilityLabel(ctx, parent.Post.Visibility)))
 	}
 	return v, ""
 }
@@ -77,18 +93,18 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 		FormID:       "compose",
 		Count:        counter("", h.postLimit()),
 		Visibility:   string(me.PostVisibility()),
-		Visibilities: visibilityOptions(storage.Public),
-		Images:       h.emptyImages("compose"),
+		Visibilities: visibilityOptions(r.Context(), storage.Public),
+		Images:       h.emptyImages(r.Context(), "compose"),
 	}
 	if parent == nil {
 		return c
 	}
 	c.FormID = "reply"
-	c.Images = h.emptyImages("reply")
+	c.Images = h.emptyImages(r.Context(), "reply")
 	c.InReplyTo = parent.Post.ID.String()
 	c.ReplyingTo = "@" + parent.Author.Username
 	c.Visibility = string(narrower(me.PostVisibility(), parent.Post.Visibility))
-	c.Visibilities = visibilityOptions(parent.Post.Visibility)
+	c.Visibilities = visibilityOptions(r.Context(), parent.Post.Visibility)
 	c.Body = h.replyMentions(me, *parent)
 	c.Count = counter(c.Body, c.Count.Limit)
 	return c
@@ -163,7 +179,10 @@ func userIDs(users []storage.User) []storage.ID {
 // refusal explains why storage refused a post or an edit (ErrForbidden):
 // a block between the author and someone it mentions, or the post it
 // answers.
-func (h *Handler) refusal(me storage.User, mentioned []storage.User, parent *storage.Entry) string {
+func (h *Handler) refusal(ctx context.Context, me storage.User, mentioned []storage.User, parent *storage.Entry) string {
+	if msg := botRefusal(ctx, me, mentioned, parent); msg != "" { // consent.go
+		return msg
+	}
 	for _, u := range mentioned {
 		rel, err := h.db.RelationshipOf(me.ID, u.ID)
 		if err != nil {
@@ -171,15 +190,15 @@ func (h *Handler) refusal(me storage.User, mentioned []storage.User, parent *sto
 		}
 		switch {
 		case rel.Blocking:
-			return "You cannot mention @" + u.Username + " because you have blocked them. Remove the mention, or unblock them first."
+			return i18n.T(ctx, "form.mention_blocking", "name", u.Username)
 		case rel.BlockedBy:
-			return "You cannot mention @" + u.Username + "."
+			return i18n.T(ctx, "form.mention_blocked", "name", u.Username)
 		}
 	}
 	if parent != nil {
-		return "You cannot reply to this post."
+		return i18n.T(ctx, "form.reply_refused")
 	}
-	return "This post cannot be published."
+	return i18n.T(ctx, "form.post_refused")
 }
 
 // replyParent is the post a compose form answers (in_reply_to), nil for
@@ -191,11 +210,11 @@ func (h *Handler) replyParent(r *http.Request, me storage.User) (*storage.Entry,
 	}
 	id, err := storage.ParseID(s)
 	if err != nil {
-		return nil, errBadRequest("The post to reply to is not valid.")
+		return nil, errBadRequest(i18n.T(r.Context(), "error.reply_to_invalid"))
 	}
 	e, err := h.db.Post(me.ID, id)
 	if errors.Is(err, storage.ErrNotFound) {
-		err = errNotFound("The post you are replying to was deleted or is not available.")
+		err = errNotFound(i18n.T(r.Context(), "error.reply_to_gone"))
 	}
 	if err != nil {
 		return nil, err
@@ -206,11 +225,11 @@ func (h *Handler) replyParent(r *http.Request, me storage.User) (*storage.Entry,
 // readCompose reads the text of a compose form (body, content warning,
 // visibility) into the box c and returns the first problem with it.
 func readCompose(r *http.Request, me storage.User, parent *storage.Entry, c *views.Compose) string {
-	body, problem := draft(r.PostForm.Get("body"), c.Count.Limit)
+	body, problem := draftCtx(r.Context(), r.PostForm.Get("body"), c.Count.Limit)
 	c.Body, c.Count = body, counter(body, c.Count.Limit)
-	cw, cwProblem := contentWarning(r.PostForm.Get("cw"))
+	cw, cwProblem := contentWarningCtx(r.Context(), r.PostForm.Get("cw"))
 	c.ContentWarning = cw
-	vis, visProblem := postVisibility(r.PostForm.Get("visibility"), me, parent)
+	vis, visProblem := postVisibilityCtx(r.Context(), r.PostForm.Get("visibility"), me, parent)
 	c.Visibility = string(vis)
 	for _, p := range []string{cwProblem, visProblem} {
 		if problem == "" {
@@ -245,7 +264,7 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 	images, atts, imgErr := h.composeImages(r, c.FormID)
 	c.Images = images
 	if imgErr != nil {
-		code, msg := status(imgErr)
+		code, msg := statusCtx(r.Context(), imgErr)
 		if code >= 500 {
 			h.error(w, r, imgErr)
 			return
@@ -286,13 +305,13 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, storage.ErrUploadGone):
 			// Posted already (a second click) or waited too long.
-			c.Images = h.emptyImages(c.FormID)
-			c.Images.Error = "Your images were posted already or waited too long for their post. Add them again."
+			c.Images = h.emptyImages(r.Context(), c.FormID)
+			c.Images.Error = i18n.T(r.Context(), "form.images_gone")
 			h.composeError(w, r, c, parent, http.StatusBadRequest, "")
 		case errors.Is(err, storage.ErrForbidden):
-			h.composeError(w, r, c, parent, http.StatusForbidden, h.refusal(me, mentioned, parent))
+			h.composeError(w, r, c, parent, http.StatusForbidden, h.refusal(r.Context(), me, mentioned, parent))
 		case parent != nil && errors.Is(err, storage.ErrNotFound):
-			h.error(w, r, errNotFound("The post you are replying to was deleted or is not available."))
+			h.error(w, r, errNotFound(i18n.T(r.Context(), "error.reply_to_gone")))
 		default:
 			h.error(w, r, err)
 		}
@@ -310,17 +329,17 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if parent != nil {
-		h.setFlash(w, r, views.Flash{Message: "Your reply is published." + missingAlts(post.Attachments)})
+		h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.reply_published") + missingAlts(r.Context(), post.Attachments)})
 		http.Redirect(w, r, postPath(parent.Author, parent.Post.ID)+"#post-"+post.ID.String(), http.StatusSeeOther)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "Your post is published." + missingAlts(post.Attachments)})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.post_published") + missingAlts(r.Context(), post.Attachments)})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // missingAlts reminds, after publishing without JavaScript (which shows
 // no previews), of the images left without a description.
-func missingAlts(atts []storage.Attachment) string {
+func missingAlts(ctx context.Context, atts []storage.Attachment) string {
 	n := 0
 	for _, a := range atts {
 		if a.Alt == "" {
@@ -331,11 +350,11 @@ func missingAlts(atts []storage.Attachment) string {
 	case n == 0:
 		return ""
 	case n == 1 && len(atts) == 1:
-		return " Your image has no description: people who cannot see it will not know what it shows."
+		return " " + i18n.T(ctx, "flash.image_no_alt")
 	case n == 1:
-		return " One of your images has no description."
+		return " " + i18n.T(ctx, "flash.one_image_no_alt")
 	}
-	return " " + itoa(n) + " of your images have no description."
+	return " " + i18n.N(ctx, "flash.images_no_alt", n)
 }
 
 // composeError shows the compose box again with the draft and the
@@ -364,8 +383,8 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, c views.Co
 		h.error(w, r, err)
 		return
 	}
-	p := h.page(r, "Home", "home")
-	h.render(w, r, code, views.HomePage(p, c, h.timelineView(r, t, "/", homeEmpty)))
+	p := h.page(r, i18n.T(r.Context(), "title.home"), "home")
+	h.render(w, r, code, views.HomePage(p, c, h.timelineView(r, t, "/", i18n.T(r.Context(), "empty.home"))))
 }
 
 // countChars answers the live counter under the compose box.
@@ -382,14 +401,14 @@ func (h *Handler) countChars(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postFromPath(r *http.Request) (storage.Entry, error) {
 	id, err := storage.ParseID(r.PathValue("id"))
 	if err != nil {
-		return storage.Entry{}, errNotFound("There is no post at this address.")
+		return storage.Entry{}, errNotFound(i18n.T(r.Context(), "error.no_post"))
 	}
 	e, err := h.db.Post(viewerID(r), id)
 	if err != nil {
 		return e, err
 	}
 	if !strings.EqualFold(e.Author.Username, r.PathValue("username")) || e.Author.Domain != "" {
-		return e, errNotFound("There is no post at this address.")
+		return e, errNotFound(i18n.T(r.Context(), "error.no_post"))
 	}
 	return e, nil
 }
@@ -402,7 +421,10 @@ func (h *Handler) ownPost(r *http.Request, verb string) (storage.Entry, error) {
 		return e, err
 	}
 	if e.Post.AuthorID != viewer(r).user.ID {
-		return e, errForbidden("You can only " + verb + " your own posts.")
+		if verb == "edit" {
+			return e, errForbidden(i18n.T(r.Context(), "error.own_posts_edit"))
+		}
+		return e, errForbidden(i18n.T(r.Context(), "error.own_posts_delete"))
 	}
 	return e, nil
 }
@@ -439,7 +461,7 @@ func (h *Handler) deleteForm(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.DeletePage(h.page(r, "Delete post", ""), h.postView(r, e)))
+	h.render(w, r, http.StatusOK, views.DeletePage(h.page(r, i18n.T(r.Context(), "title.delete_post"), ""), h.postView(r, e)))
 }
 
 func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
@@ -456,13 +478,13 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 		// On the permalink itself there is nothing left to show: go to the
 		// profile. Elsewhere the post just leaves the list.
 		if onPage(r.Header.Get("HX-Current-URL"), postPath(e.Author, e.Post.ID)) {
-			h.setFlash(w, r, views.Flash{Message: "Your post is deleted."})
+			h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.post_deleted")})
 			w.Header().Set("HX-Redirect", userPath(e.Author))
 		}
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "Your post is deleted."})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.post_deleted")})
 	http.Redirect(w, r, userPath(e.Author), http.StatusSeeOther)
 }
 
@@ -488,7 +510,7 @@ func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.EditCard(f))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.EditPage(h.page(r, "Edit post", ""), f))
+	h.render(w, r, http.StatusOK, views.EditPage(h.page(r, i18n.T(r.Context(), "title.edit_post"), ""), f))
 }
 
 // editPost saves a new version of the viewer's post, its mentions and
@@ -507,8 +529,8 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 	me := viewer(r).user
 	v := h.postView(r, e)
 	card := cardParam(r, v.DOMID)
-	body, problem := draft(r.PostForm.Get("body"), h.postLimit())
-	cw, cwProblem := contentWarning(r.PostForm.Get("cw"))
+	body, problem := draftCtx(r.Context(), r.PostForm.Get("body"), h.postLimit())
+	cw, cwProblem := contentWarningCtx(r.Context(), r.PostForm.Get("cw"))
 	if problem == "" {
 		problem = cwProblem
 	}
@@ -520,7 +542,7 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 			h.render(w, r, code, views.EditCard(f))
 			return
 		}
-		h.render(w, r, code, views.EditPage(h.page(r, "Edit post", ""), f))
+		h.render(w, r, code, views.EditPage(h.page(r, i18n.T(r.Context(), "title.edit_post"), ""), f))
 	}
 	if problem != "" {
 		fail(http.StatusBadRequest, problem)
@@ -539,7 +561,7 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 		Tags:           res.Tags,
 	})
 	if errors.Is(err, storage.ErrForbidden) {
-		fail(http.StatusForbidden, h.refusal(me, mentioned, nil))
+		fail(http.StatusForbidden, h.refusal(r.Context(), me, mentioned, nil))
 		return
 	}
 	if err != nil {
@@ -551,7 +573,7 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 		h.renderCard(w, r, e, card)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "Your post is updated."})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.post_updated")})
 	http.Redirect(w, r, postPath(e.Author, e.Post.ID), http.StatusSeeOther)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -13,11 +14,11 @@ import (
 func (h *Handler) profileUser(r *http.Request) (storage.User, error) {
 	name := r.PathValue("username")
 	if !validUsername(name) {
-		return storage.User{}, errNotFound("There is no one called @" + name + " here.")
+		return storage.User{}, errNotFound(i18n.T(r.Context(), "error.no_user", "name", name))
 	}
 	u, err := h.db.LocalUser(name)
 	if errors.Is(err, storage.ErrNotFound) {
-		return u, errNotFound("There is no one called @" + name + " here.")
+		return u, errNotFound(i18n.T(r.Context(), "error.no_user", "name", name))
 	}
 	if err == nil && r.Method == http.MethodGet {
 		err = hiddenByModeration(r, u) // moderation.go
@@ -28,6 +29,7 @@ func (h *Handler) profileUser(r *http.Request) (storage.User, error) {
 // profileView builds the header of u's profile as the viewer sees it:
 // follow state, "Follows you", blocks and mutes.
 func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, error) {
+	h.carries(r, u) // consent.go
 	pr := views.Profile{
 		Username:  u.Username,
 		Name:      u.Name(),
@@ -35,6 +37,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		URL:       userPath(u),
 		Avatar:    avatarOf(u),
 		Admin:     u.IsAdmin(),
+		Bot:       u.Bot,
 		Posts:     u.PostsCount,
 		Following: u.FollowingCount,
 		Followers: u.FollowersCount,
@@ -86,6 +89,17 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		h.memberFeed(w, r, name, kind)
 		return
 	}
+	h.profilePosts(w, r, false)
+}
+
+// profileWithReplies is a profile's "Posts and replies" tab.
+func (h *Handler) profileWithReplies(w http.ResponseWriter, r *http.Request) {
+	h.profilePosts(w, r, true)
+}
+
+// profilePosts renders one of a profile's two tabs: its posts (with the
+// pinned ones first), or its posts and replies.
+func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withReplies bool) {
 	u, err := h.profileUser(r)
 	if err != nil {
 		h.error(w, r, err)
@@ -107,17 +121,21 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 	if !pr.HidesPosts() {
 		// Across a block storage returns nothing anyway (infinite scroll
 		// under HTMX relies on that).
-		if t, err = h.db.AuthorTimeline(viewerID(r), u.ID, false, page); err != nil {
+		if t, err = h.db.AuthorTimeline(viewerID(r), u.ID, withReplies, page); err != nil {
 			h.error(w, r, err)
 			return
 		}
 	}
-	tv := h.timelineView(r, t, userPath(u), "@"+u.Username+" has not posted yet.")
+	path, title := userPath(u), i18n.T(r.Context(), "title.profile", "name", u.Name(), "username", u.Username)
+	if withReplies {
+		path, title = path+"/with_replies", i18n.T(r.Context(), "title.profile_replies", "name", u.Name(), "username", u.Username)
+	}
+	tv := h.timelineView(r, t, path, i18n.T(r.Context(), "empty.profile", "name", u.Username))
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
-	if err := h.profileTabs(r, u, &tv, false); err != nil { // tabs and pinned posts (timelines.go)
+	if err := h.profileTabs(r, u, &tv, withReplies); err != nil { // tabs and pinned posts (timelines.go)
 		h.error(w, r, err)
 		return
 	}
@@ -125,18 +143,20 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 	if pr.IsSelf {
 		nav = "profile"
 	}
-	p := h.page(r, u.Name()+" (@"+u.Username+")", nav)
-	p.Canonical = h.cfg.BaseURL + userPath(u)
-	p.Feeds = memberFeedLinks(u)
+	p := h.page(r, title, nav)
+	p.Canonical = h.cfg.BaseURL + path
+	if !withReplies {
+		p.Feeds = memberFeedLinks(u)
+	}
 	h.render(w, r, http.StatusOK, views.ProfilePage(p, pr, tv))
 }
 
 func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
-	h.relations(w, r, "Followers", "/followers", "No followers yet.", h.db.Followers)
+	h.relations(w, r, i18n.T(r.Context(), "title.followers"), "/followers", i18n.T(r.Context(), "empty.followers"), h.db.Followers)
 }
 
 func (h *Handler) following(w http.ResponseWriter, r *http.Request) {
-	h.relations(w, r, "Following", "/following", "Not following anyone yet.", h.db.Following)
+	h.relations(w, r, i18n.T(r.Context(), "title.following"), "/following", i18n.T(r.Context(), "empty.following"), h.db.Following)
 }
 
 func (h *Handler) relations(w http.ResponseWriter, r *http.Request, heading, suffix, empty string, list func(storage.ID, storage.Page) (storage.UserList, error)) {
@@ -172,7 +192,7 @@ func (h *Handler) relations(w http.ResponseWriter, r *http.Request, heading, suf
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.UserListPage(h.page(r, heading+" of @"+u.Username, ""), heading, pr, lv))
+	h.render(w, r, http.StatusOK, views.UserListPage(h.page(r, i18n.T(r.Context(), "title.relations_of", "heading", heading, "name", u.Username), ""), heading, pr, lv))
 }
 
 func (h *Handler) follow(w http.ResponseWriter, r *http.Request) {
@@ -195,7 +215,7 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 	}
 	me := viewer(r).user
 	if u.ID == me.ID {
-		h.error(w, r, errBadRequest("You cannot follow yourself."))
+		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.follow_self")))
 		return
 	}
 	var msg string
@@ -204,17 +224,17 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		state, err = h.db.Follow(me.ID, u.ID)
 		switch {
 		case err == nil && state == storage.Requested:
-			msg = "You asked to follow @" + u.Username + ". You will follow them once they accept."
+			msg = i18n.T(r.Context(), "flash.follow_requested", "name", u.Username)
 		case err == nil:
-			msg = "You follow @" + u.Username + " now."
+			msg = i18n.T(r.Context(), "flash.followed", "name", u.Username)
 		case errors.Is(err, storage.ErrExists):
 			err = nil
-			msg = "You follow @" + u.Username + " already."
+			msg = i18n.T(r.Context(), "flash.followed_already", "name", u.Username)
 			if rel, rerr := h.db.RelationshipOf(me.ID, u.ID); rerr == nil && rel.Requested && !rel.Following {
-				msg = "You asked to follow @" + u.Username + " already."
+				msg = i18n.T(r.Context(), "flash.follow_requested_already", "name", u.Username)
 			}
 		case errors.Is(err, storage.ErrForbidden):
-			err = errForbidden("You can't follow @" + u.Username + ": a block stands between your accounts.")
+			err = errForbidden(i18n.T(r.Context(), "error.follow_blocked", "name", u.Username))
 		}
 	} else {
 		rel, rerr := h.db.RelationshipOf(me.ID, u.ID)
@@ -226,9 +246,9 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		if errors.Is(err, storage.ErrNotFound) {
 			err = nil
 		}
-		msg = "You no longer follow @" + u.Username + "."
+		msg = i18n.T(r.Context(), "flash.unfollowed", "name", u.Username)
 		if rel.Requested && !rel.Following {
-			msg = "You withdrew your request to follow @" + u.Username + "."
+			msg = i18n.T(r.Context(), "flash.follow_request_withdrawn", "name", u.Username)
 		}
 	}
 	if err != nil {

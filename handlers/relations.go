@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -17,7 +19,7 @@ func (h *Handler) blockForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.ID == viewer(r).user.ID {
-		h.error(w, r, errBadRequest("You cannot block yourself."))
+		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.block_self")))
 		return
 	}
 	pr, err := h.profileView(r, u)
@@ -25,7 +27,7 @@ func (h *Handler) blockForm(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.BlockConfirmPage(h.page(r, "Block @"+u.Username, ""), views.BlockConfirm{Profile: pr, Already: pr.Blocking}))
+	h.render(w, r, http.StatusOK, views.BlockConfirmPage(h.page(r, i18n.T(r.Context(), "title.block", "name", u.Username), ""), views.BlockConfirm{Profile: pr, Already: pr.Blocking}))
 }
 
 // relationAction is one of block, unblock, mute and unmute.
@@ -34,7 +36,7 @@ type relationAction struct {
 	// stale is the error that means it was done already (a stale button).
 	stale error
 	// message is the flash and row message for @name.
-	message func(name string) string
+	message func(ctx context.Context, name string) string
 	// reload: under HTMX the whole profile changes (its posts come or go),
 	// so the page reloads instead of swapping the header.
 	reload bool
@@ -44,30 +46,30 @@ var (
 	blockAction = relationAction{
 		do:    func(db *storage.DB, me, other storage.ID) error { return db.Block(me, other) },
 		stale: storage.ErrExists,
-		message: func(name string) string {
-			return "You have blocked @" + name + ". Neither of you follows or sees the other any more."
+		message: func(ctx context.Context, name string) string {
+			return i18n.T(ctx, "flash.blocked", "name", name)
 		},
 		reload: true,
 	}
 	unblockAction = relationAction{
 		do:    func(db *storage.DB, me, other storage.ID) error { return db.Unblock(me, other) },
 		stale: storage.ErrNotFound,
-		message: func(name string) string {
-			return "You have unblocked @" + name + ". Follows that the block ended stay ended."
+		message: func(ctx context.Context, name string) string {
+			return i18n.T(ctx, "flash.unblocked", "name", name)
 		},
 		reload: true,
 	}
 	muteAction = relationAction{
 		do:    func(db *storage.DB, me, other storage.ID) error { return db.Mute(me, other) },
 		stale: storage.ErrExists,
-		message: func(name string) string {
-			return "You have muted @" + name + ". Their posts stay out of your timelines and notifications."
+		message: func(ctx context.Context, name string) string {
+			return i18n.T(ctx, "flash.muted", "name", name)
 		},
 	}
 	unmuteAction = relationAction{
 		do:      func(db *storage.DB, me, other storage.ID) error { return db.Unmute(me, other) },
 		stale:   storage.ErrNotFound,
-		message: func(name string) string { return "You have unmuted @" + name + "." },
+		message: func(ctx context.Context, name string) string { return i18n.T(ctx, "flash.unmuted", "name", name) },
 	}
 )
 
@@ -104,14 +106,14 @@ func (h *Handler) changeRelation(w http.ResponseWriter, r *http.Request, a relat
 	}
 	me := viewer(r).user
 	if u.ID == me.ID {
-		h.error(w, r, errBadRequest("You cannot do that to your own account."))
+		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.relation_self")))
 		return
 	}
 	if err := a.do(h.db, me.ID, u.ID); err != nil && !errors.Is(err, a.stale) {
 		h.error(w, r, err)
 		return
 	}
-	msg := a.message(u.Username)
+	msg := a.message(r.Context(), u.Username)
 	next := r.PostForm.Get("next")
 	switch {
 	case next != "" && isHTMX(r):

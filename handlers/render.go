@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"hash/fnv"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -27,7 +29,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, c tem
 		h.cfg.Logger.Error("render", "path", r.URL.Path, "err", err)
 		code = http.StatusInternalServerError
 		buf.Reset()
-		buf.WriteString("<!DOCTYPE html><title>Error</title><p>The page could not be shown.</p>")
+		buf.WriteString("<!DOCTYPE html><title>" + i18n.T(r.Context(), "error.render_title") + "</title><p>" + i18n.T(r.Context(), "error.render_failed") + "</p>")
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
@@ -46,7 +48,8 @@ func (h *Handler) page(r *http.Request, title, nav string) views.Page {
 	if f, ok := r.Context().Value(flashKey{}).(views.Flash); ok {
 		p.Flash = f
 	}
-	h.frame(r, &p) // the instance's name, description and language (about.go)
+	h.frame(r, &p)             // the instance's name, description and language (about.go)
+	p.Consent = pageConsent(r) // AI training and indexing (consent.go)
 	return p
 }
 
@@ -99,6 +102,7 @@ func timeOf(t, now time.Time) views.Time {
 		ISO:   t.UTC().Format(time.RFC3339),
 		Label: label,
 		Title: t.UTC().Format("2 January 2006, 15:04 UTC"),
+		At:    t, Now: now, // labelled in the reader's language by the views
 	}
 }
 
@@ -107,6 +111,7 @@ func timeOf(t, now time.Time) views.Time {
 // the original, and takes the repost's ID as its element id so that a
 // post and a repost of it never share one.
 func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
+	h.carries(r, e.Author) // consent.go
 	now := h.cfg.Now()
 	p := views.Post{
 		ID:             e.Post.ID.String(),
@@ -119,6 +124,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		HTML:           e.Post.HTML,
 		Time:           timeOf(e.Post.CreatedAt, now),
 		AuthorAdmin:    e.Author.IsAdmin(),
+		AuthorBot:      e.Author.Bot,
 		ContentWarning: e.Post.ContentWarning,
 		Pinned:         e.Pinned,
 		Images:         imagesOf(e.Post.Attachments),
@@ -133,12 +139,13 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		p.ReplyTo = userRef(*e.ReplyTo)
 	}
 	if v := e.Post.Visibility; v != storage.Public && v.Valid() {
-		p.Visibility, p.VisibilityLabel = string(v), visibilityLabels[v]
+		p.Visibility, p.VisibilityLabel = string(v), visibilityLabel(r.Context(), v)
 	}
 	if !e.Post.EditedAt.IsZero() {
 		t := timeOf(e.Post.EditedAt, now)
 		p.Edited = &t
 	}
+	p.Imported = e.Post.ImportedFrom != ""
 	p.Actions = h.actionsView(r, e, p.DOMID)
 	if p.Actions.Own {
 		p.CanDelete = true
@@ -179,12 +186,19 @@ func userRef(u storage.User) *views.UserRef {
 	return &views.UserRef{Name: u.Name(), Handle: "@" + u.Username, URL: userPath(u)}
 }
 
-// visibilityLabels name the visibilities on cards.
-var visibilityLabels = map[storage.Visibility]string{
-	storage.Public:        "Public",
-	storage.Unlisted:      "Unlisted",
-	storage.FollowersOnly: "Followers only",
-	storage.Direct:        "Mentioned people only",
+// visibilityLabel names a visibility on cards, "" for an unknown one.
+func visibilityLabel(ctx context.Context, v storage.Visibility) string {
+	switch v {
+	case storage.Public:
+		return i18n.T(ctx, "label.visibility.public")
+	case storage.Unlisted:
+		return i18n.T(ctx, "label.visibility.unlisted")
+	case storage.FollowersOnly:
+		return i18n.T(ctx, "label.visibility.followers")
+	case storage.Direct:
+		return i18n.T(ctx, "label.visibility.direct")
+	}
+	return ""
 }
 
 // visibilityOrder lists the visibilities from the widest audience to the
@@ -204,11 +218,11 @@ func narrower(a, b storage.Visibility) storage.Visibility {
 
 // visibilityOptions are the choices of the compose box's select, from
 // widest down to the narrowest, none wider than widest.
-func visibilityOptions(widest storage.Visibility) []views.Option {
+func visibilityOptions(ctx context.Context, widest storage.Visibility) []views.Option {
 	var out []views.Option
 	for _, v := range visibilityOrder {
 		if narrowness(v) >= narrowness(widest) {
-			out = append(out, views.Option{Value: string(v), Label: visibilityLabels[v]})
+			out = append(out, views.Option{Value: string(v), Label: visibilityLabel(ctx, v)})
 		}
 	}
 	return out
@@ -241,7 +255,7 @@ func pageParam(r *http.Request) (storage.Page, error) {
 	if s := r.URL.Query().Get("before"); s != "" {
 		id, err := storage.ParseID(s)
 		if err != nil {
-			return p, errBadRequest("The page cursor in this address is not valid.")
+			return p, errBadRequest(i18n.T(r.Context(), "error.bad_cursor"))
 		}
 		p.Before = id
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -28,17 +29,17 @@ func (h *Handler) reportTargetOf(r *http.Request) (reportTarget, error) {
 		return t, err
 	}
 	if u.ID == viewer(r).user.ID {
-		return t, errBadRequest("You cannot report your own account or posts. You can delete a post of yours from its page.")
+		return t, errBadRequest(i18n.T(r.Context(), "error.report_self"))
 	}
 	t.user, t.path = u, userPath(u)+"/report"
 	if s := r.PathValue("id"); s != "" {
 		id, err := storage.ParseID(s)
 		if err != nil {
-			return t, errNotFound("There is no post at this address.")
+			return t, errNotFound(i18n.T(r.Context(), "error.no_post"))
 		}
 		e, err := h.db.Post(viewerID(r), id)
 		if err != nil || e.Author.ID != u.ID {
-			return t, errNotFound("There is no post at this address.")
+			return t, errNotFound(i18n.T(r.Context(), "error.no_post"))
 		}
 		t.post, t.path = &e, postPath(u, e.Post.ID)+"/report"
 	}
@@ -67,7 +68,7 @@ func (h *Handler) reportForm(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.ReportFormPage(h.page(r, "Report", ""), h.reportFormView(r, t)))
+	h.render(w, r, http.StatusOK, views.ReportFormPage(h.page(r, i18n.T(r.Context(), "title.report"), ""), h.reportFormView(r, t)))
 }
 
 // report files a report for the moderators, with a copy of the account
@@ -86,13 +87,13 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) {
 	f.Category = r.PostForm.Get("category")
 	f.Comment = strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("comment"), "\r\n", "\n"))
 	if !storage.ReportCategory(f.Category).Valid() {
-		f.Errors["category"] = "Choose what is wrong."
+		f.Errors["category"] = i18n.T(r.Context(), "form.report_category_required")
 	}
 	switch n := utf8.RuneCountInString(f.Comment); {
 	case !utf8.ValidString(f.Comment):
-		f.Errors["comment"] = "The comment contains characters that cannot be shown."
+		f.Errors["comment"] = i18n.T(r.Context(), "form.comment_invalid")
 	case n > storage.MaxReportComment:
-		f.Errors["comment"] = "Use at most " + itoa(storage.MaxReportComment) + " characters; you wrote " + itoa(n) + "."
+		f.Errors["comment"] = i18n.N(r.Context(), "form.at_most_chars_wrote", storage.MaxReportComment, "wrote", n)
 	}
 	if len(f.Errors) == 0 {
 		rep := storage.Report{
@@ -108,23 +109,23 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) {
 		err := h.db.CreateReport(&rep)
 		switch {
 		case errors.Is(err, storage.ErrExists):
-			f.Error = "You have reported this already; the moderators will look at it. See your reports under /reports."
+			f.Error = i18n.T(r.Context(), "form.report_exists")
 		case err != nil:
 			h.error(w, r, err)
 			return
 		default:
-			h.setFlash(w, r, views.Flash{Message: "Thank you. Your report was sent to the moderators; you can follow it under Your reports."})
+			h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.report_sent")})
 			http.Redirect(w, r, "/reports", http.StatusSeeOther)
 			return
 		}
 	} else {
-		f.Error = "Please correct the marked fields. Nothing was sent."
+		f.Error = i18n.T(r.Context(), "form.correct_fields_nothing_sent")
 	}
 	code := http.StatusBadRequest
 	if len(f.Errors) == 0 {
 		code = http.StatusConflict
 	}
-	h.render(w, r, code, views.ReportFormPage(h.page(r, "Report", ""), f))
+	h.render(w, r, code, views.ReportFormPage(h.page(r, i18n.T(r.Context(), "title.report"), ""), f))
 }
 
 // myReports lists the viewer's own reports and what became of them.
@@ -139,7 +140,7 @@ func (h *Handler) myReports(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	l := views.ReportList{Empty: "You have not reported anything."}
+	l := views.ReportList{Empty: i18n.T(r.Context(), "empty.my_reports")}
 	for _, e := range rp.Reports {
 		it := h.reportItem(e)
 		it.URL, it.Reporter = "", nil
@@ -152,7 +153,7 @@ func (h *Handler) myReports(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.ReportItems(l))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.MyReportsPage(h.page(r, "Your reports", ""), l))
+	h.render(w, r, http.StatusOK, views.MyReportsPage(h.page(r, i18n.T(r.Context(), "title.my_reports"), ""), l))
 }
 
 // reportItem is a report as a list shows it to moderators.

@@ -10,6 +10,8 @@ func (h *Handler) routes() {
 	m.Handle("GET /static/", static.Handler())
 	m.HandleFunc("GET /healthz", h.healthz)
 	m.HandleFunc("GET /robots.txt", h.robots)
+	m.HandleFunc("GET /.well-known/tdmrep.json", h.tdmrep)
+	m.HandleFunc("GET /about/data", h.dataPolicy)
 
 	m.HandleFunc("GET /{$}", h.home)
 	m.HandleFunc("GET /local", h.local)
@@ -117,6 +119,14 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /admin/settings", h.requireAdmin(h.instanceForm))
 	m.HandleFunc("POST /admin/settings", h.requireAdmin(h.saveInstance))
 	m.HandleFunc("GET /admin/backup", h.requireAdmin(h.backup))
+
+	// Your data: download an archive, import one, delete the account
+	// (export.go, importer.go, delete_account.go). The import's
+	// multipart body has its own cap (bodyLimit).
+	m.HandleFunc("GET /settings/data", h.requireUser(h.dataSettings))
+	m.HandleFunc("GET /settings/data/export", h.requireUser(h.exportData))
+	m.HandleFunc("POST /settings/data/import", h.requireUser(h.importData))
+	m.HandleFunc("POST /settings/data/delete", h.requireUser(h.deleteOwnAccount))
 
 	m.HandleFunc("/", h.notFound)
 }

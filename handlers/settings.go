@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"majlis/i18n"
 	"majlis/markup"
 	"majlis/media"
 	"majlis/storage"
@@ -26,24 +28,26 @@ const (
 
 // settings is the profile form.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
-	f := h.profileForm(viewer(r).user)
-	h.render(w, r, http.StatusOK, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+	f := h.profileForm(r.Context(), viewer(r).user)
+	h.render(w, r, http.StatusOK, views.SettingsProfilePage(h.page(r, i18n.T(r.Context(), "title.profile_settings"), "settings"), f))
 }
 
 // profileForm is the profile form filled with what u has saved.
-func (h *Handler) profileForm(me storage.User) views.ProfileForm {
+func (h *Handler) profileForm(ctx context.Context, me storage.User) views.ProfileForm {
 	f := views.ProfileForm{
 		DisplayName: me.DisplayName,
 		Bio:         me.Bio,
 		Visibility:  string(me.PostVisibility()),
 		Locked:      me.Locked,
+		Language:    me.Language,
 		BioLimit:    MaxBioChars,
-		Pictures:    h.picturesForm(me),
+		Pictures:    h.picturesForm(ctx, me),
 	}
 	for _, l := range me.Links {
 		f.Links = append(f.Links, views.LinkField{Label: l.Label, URL: l.URL})
 	}
 	f.Links = padLinks(f.Links)
+	h.consentForm(&f, me) // consent.go
 	return f
 }
 
@@ -64,7 +68,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me := viewer(r).user
-	f, up := parseProfileForm(r.PostForm)
+	f, up := parseProfileFormCtx(r.Context(), r.PostForm)
+	h.parseConsentForm(r, &f, &up) // consent.go
 	if len(f.Errors) == 0 {
 		res, err := markup.RenderPost(up.Bio, markup.Options{Mention: h.bioMention})
 		if err != nil {
@@ -77,26 +82,26 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 				h.error(w, r, err)
 				return
 			}
-			f.Errors["visibility"] = "Choose one of the listed visibilities."
+			f.Errors["visibility"] = i18n.T(r.Context(), "form.visibility_invalid")
 		}
 	}
 	if len(f.Errors) > 0 {
-		f.Error = "Please correct the marked fields. Nothing was saved."
-		f.Pictures = h.picturesForm(me)
-		h.render(w, r, http.StatusBadRequest, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+		f.Error = i18n.T(r.Context(), "form.correct_fields_nothing_saved")
+		f.Pictures = h.picturesForm(r.Context(), me)
+		h.render(w, r, http.StatusBadRequest, views.SettingsProfilePage(h.page(r, i18n.T(r.Context(), "title.profile_settings"), "settings"), f))
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: "Your profile is saved."})
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.profile_saved")})
 	http.Redirect(w, r, "/settings", http.StatusSeeOther)
 }
 
 // picturesForm is the avatar and header form for u.
-func (h *Handler) picturesForm(u storage.User) views.ProfilePictures {
+func (h *Handler) picturesForm(ctx context.Context, u storage.User) views.ProfilePictures {
 	return views.ProfilePictures{
 		Avatar:    avatarOf(u),
 		HasAvatar: !u.Avatar.IsZero(),
 		Header:    bannerOf(u),
-		MaxSize:   sizeText(h.cfg.MaxUploadBytes),
+		MaxSize:   sizeText(ctx, h.cfg.MaxUploadBytes),
 	}
 }
 
@@ -105,13 +110,17 @@ type profilePicture struct {
 	field, remove string
 	slot          storage.ProfileSlot
 	convert       func(io.Reader, media.Limits) (media.Image, error)
-	saved         string
-	removed       string
+	// saved and removed are the messages of each change.
+	saved, removed func(context.Context) string
 }
 
 var profilePictures = []profilePicture{
-	{"avatar", "remove_avatar", storage.AvatarSlot, media.Avatar, "Your new avatar is saved.", "Your avatar is removed."},
-	{"header", "remove_header", storage.HeaderSlot, media.Header, "Your new header picture is saved.", "Your header picture is removed."},
+	{"avatar", "remove_avatar", storage.AvatarSlot, media.Avatar,
+		func(ctx context.Context) string { return i18n.T(ctx, "flash.avatar_saved") },
+		func(ctx context.Context) string { return i18n.T(ctx, "flash.avatar_removed") }},
+	{"header", "remove_header", storage.HeaderSlot, media.Header,
+		func(ctx context.Context) string { return i18n.T(ctx, "flash.header_saved") },
+		func(ctx context.Context) string { return i18n.T(ctx, "flash.header_removed") }},
 }
 
 // saveProfileImages uploads or removes the avatar and the header picture
@@ -137,29 +146,29 @@ func (h *Handler) saveProfileImages(w http.ResponseWriter, r *http.Request) {
 				me, err = h.db.SetProfileImage(me.ID, p.slot, fileOf(img.Display), fileOf(img.Thumb))
 			}
 			if err != nil {
-				code, msg := status(err)
+				code, msg := statusCtx(r.Context(), err)
 				if code >= 500 {
 					h.error(w, r, err)
 					return
 				}
-				f := h.profileForm(me)
+				f := h.profileForm(r.Context(), me)
 				f.Pictures.Error = strings.Join(append(done, msg), " ")
-				h.render(w, r, code, views.SettingsProfilePage(h.page(r, "Profile settings", "settings"), f))
+				h.render(w, r, code, views.SettingsProfilePage(h.page(r, i18n.T(r.Context(), "title.profile_settings"), "settings"), f))
 				return
 			}
-			done = append(done, p.saved)
+			done = append(done, p.saved(r.Context()))
 		case r.PostForm.Get(p.remove) != "":
 			me, err = h.db.RemoveProfileImage(me.ID, p.slot)
 			if err != nil {
 				h.error(w, r, err)
 				return
 			}
-			done = append(done, p.removed)
+			done = append(done, p.removed(r.Context()))
 		}
 	}
 	msg := strings.Join(done, " ")
 	if msg == "" {
-		msg = "Nothing changed: choose a picture first, or tick Remove."
+		msg = i18n.T(r.Context(), "flash.pictures_unchanged")
 	}
 	h.setFlash(w, r, views.Flash{Message: msg})
 	http.Redirect(w, r, "/settings#pictures", http.StatusSeeOther)
@@ -181,23 +190,33 @@ func (h *Handler) bioMention(name string) (string, string, bool) {
 // the form to show again (typed values, errors) and, when there are no
 // errors, the update to save (BioHTML still to render).
 func parseProfileForm(v url.Values) (views.ProfileForm, storage.ProfileUpdate) {
+	return parseProfileFormCtx(context.Background(), v)
+}
+
+// parseProfileFormCtx is parseProfileForm with the messages in the
+// language of ctx.
+func parseProfileFormCtx(ctx context.Context, v url.Values) (views.ProfileForm, storage.ProfileUpdate) {
 	f := views.ProfileForm{
 		DisplayName: strings.TrimSpace(v.Get("display_name")),
 		Bio:         strings.TrimRightFunc(strings.ReplaceAll(v.Get("bio"), "\r\n", "\n"), unicode.IsSpace),
 		Visibility:  v.Get("visibility"),
+		Language:    v.Get("language"),
 		BioLimit:    MaxBioChars,
 		Errors:      map[string]string{},
 	}
-	up := storage.ProfileUpdate{DisplayName: f.DisplayName, Bio: f.Bio}
+	up := storage.ProfileUpdate{DisplayName: f.DisplayName, Bio: f.Bio, Language: f.Language}
+	if f.Language != "" && !storage.ValidLanguage(f.Language) {
+		f.Errors["language"] = i18n.T(ctx, "form.language_invalid")
+	}
 
-	if e := displayNameError(f.DisplayName); e != "" {
+	if e := displayNameErrorCtx(ctx, f.DisplayName); e != "" {
 		f.Errors["display_name"] = e
 	}
 	switch n := markup.Length(f.Bio); {
 	case !utf8.ValidString(f.Bio):
-		f.Errors["bio"] = "The bio contains characters that cannot be shown."
+		f.Errors["bio"] = i18n.T(ctx, "form.bio_invalid")
 	case n > MaxBioChars:
-		f.Errors["bio"] = "Your bio is " + itoa(n) + " characters long; the limit is " + itoa(MaxBioChars) + "."
+		f.Errors["bio"] = i18n.N(ctx, "form.bio_too_long", n, "limit", MaxBioChars)
 	}
 
 	labels, urls := v["link_label"], v["link_url"]
@@ -215,41 +234,41 @@ func parseProfileForm(v url.Values) (views.ProfileForm, storage.ProfileUpdate) {
 		}
 		used++
 		link := storage.ProfileLink{Label: row.Label}
-		row.LabelError = linkLabelError(row.Label)
-		link.URL, row.URLError = checkLinkURL(row.URL)
+		row.LabelError = linkLabelError(ctx, row.Label)
+		link.URL, row.URLError = checkLinkURLCtx(ctx, row.URL)
 		if row.LabelError != "" || row.URLError != "" {
-			f.Errors["links"] = "Please correct the marked links."
+			f.Errors["links"] = i18n.T(ctx, "form.correct_links")
 		}
 		f.Links = append(f.Links, row)
 		up.Links = append(up.Links, link)
 	}
 	if used > MaxProfileLinks {
-		f.Errors["links"] = "Use at most " + itoa(MaxProfileLinks) + " links; you entered " + itoa(used) + "."
+		f.Errors["links"] = i18n.N(ctx, "form.too_many_links", MaxProfileLinks, "entered", used)
 	}
 	f.Links = padLinks(f.Links)
 
 	up.DefaultVisibility = storage.Visibility(f.Visibility)
 	if !up.DefaultVisibility.Valid() {
-		f.Errors["visibility"] = "Choose one of the listed visibilities."
+		f.Errors["visibility"] = i18n.T(ctx, "form.visibility_invalid")
 	}
 	switch v.Get("locked") {
 	case "":
 	case "on", "true", "1":
 		f.Locked, up.Locked = true, true
 	default:
-		f.Errors["locked"] = "Tick the box or leave it empty."
+		f.Errors["locked"] = i18n.T(ctx, "form.checkbox_invalid")
 	}
 	return f, up
 }
 
-func linkLabelError(label string) string {
+func linkLabelError(ctx context.Context, label string) string {
 	switch {
 	case label == "":
-		return "Give this link a label."
+		return i18n.T(ctx, "form.link_label_required")
 	case !utf8.ValidString(label) || strings.ContainsFunc(label, isControl):
-		return "The label contains characters that cannot be shown."
+		return i18n.T(ctx, "form.link_label_invalid")
 	case utf8.RuneCountInString(label) > maxLinkLabel:
-		return "Use at most " + itoa(maxLinkLabel) + " characters."
+		return i18n.N(ctx, "form.at_most_chars", maxLinkLabel)
 	}
 	return ""
 }
@@ -257,30 +276,34 @@ func linkLabelError(label string) string {
 // checkLinkURL accepts an absolute http or https address with a host and
 // no user name or password (which could disguise the host), returning it
 // in its canonical form or the message to show.
-func checkLinkURL(raw string) (string, string) {
+func checkLinkURL(raw string) (string, string) { return checkLinkURLCtx(context.Background(), raw) }
+
+// checkLinkURLCtx is checkLinkURL with the message in the language of
+// ctx.
+func checkLinkURLCtx(ctx context.Context, raw string) (string, string) {
 	if raw == "" {
-		return "", "Enter the address of this link."
+		return "", i18n.T(ctx, "form.url_required")
 	}
 	if len(raw) > maxLinkURL {
-		return "", "This address is too long."
+		return "", i18n.T(ctx, "form.url_too_long")
 	}
 	if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || isControl(r) }) {
-		return "", "An address cannot contain spaces or invisible characters."
+		return "", i18n.T(ctx, "form.url_spaces")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", "This is not a valid web address."
+		return "", i18n.T(ctx, "form.url_invalid")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme == "":
-		return "", "Start the address with https:// (or http://)."
+		return "", i18n.T(ctx, "form.url_no_scheme")
 	case scheme != "http" && scheme != "https":
-		return "", "Only http and https addresses are allowed."
+		return "", i18n.T(ctx, "form.url_bad_scheme")
 	case u.Opaque != "" || u.Hostname() == "":
-		return "", "This address has no host name."
+		return "", i18n.T(ctx, "form.url_no_host")
 	case u.User != nil:
-		return "", "Addresses with a user name or password are not allowed."
+		return "", i18n.T(ctx, "form.url_userinfo")
 	}
 	u.Scheme = scheme
 	return u.String(), ""
@@ -293,7 +316,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.AccountSettingsPage(h.page(r, "Account settings", "settings"), views.Settings{Sessions: n}))
+	h.render(w, r, http.StatusOK, views.AccountSettingsPage(h.page(r, i18n.T(r.Context(), "title.account_settings"), "settings"), views.Settings{Sessions: n}))
 }
 
 func (h *Handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
@@ -306,9 +329,9 @@ func (h *Handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	msg := "You have logged out everywhere."
+	msg := i18n.T(r.Context(), "flash.logged_out_everywhere")
 	if n > 1 {
-		msg = "You have logged out of all your sessions."
+		msg = i18n.T(r.Context(), "flash.logged_out_all_sessions")
 	}
 	h.setFlash(w, r, views.Flash{Message: msg})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -336,9 +359,9 @@ func (h *Handler) peopleSettings(w http.ResponseWriter, r *http.Request, kind, t
 		case "requests":
 			pe.Request = requestActions(u, self)
 		case "blocks":
-			pe.UndoURL, pe.UndoLabel = userPath(u)+"/unblock", "Unblock"
+			pe.UndoURL, pe.UndoLabel = userPath(u)+"/unblock", i18n.T(r.Context(), "label.unblock")
 		case "mutes":
-			pe.UndoURL, pe.UndoLabel = userPath(u)+"/unmute", "Unmute"
+			pe.UndoURL, pe.UndoLabel = userPath(u)+"/unmute", i18n.T(r.Context(), "label.unmute")
 		}
 		lv.People = append(lv.People, pe)
 	}
@@ -358,19 +381,19 @@ func requestActions(u storage.User, next string) *views.RequestActions {
 }
 
 func (h *Handler) followRequests(w http.ResponseWriter, r *http.Request) {
-	empty := "No one is waiting for your approval."
+	empty := i18n.T(r.Context(), "empty.follow_requests")
 	if !viewer(r).user.Locked {
-		empty += " Your account is open: anyone can follow you. Tick \"Require approval for new followers\" under Profile to choose your followers."
+		empty += " " + i18n.T(r.Context(), "empty.follow_requests_open")
 	}
-	h.peopleSettings(w, r, "requests", "Follow requests", empty, h.db.FollowRequests)
+	h.peopleSettings(w, r, "requests", i18n.T(r.Context(), "title.follow_requests"), empty, h.db.FollowRequests)
 }
 
 func (h *Handler) blockedList(w http.ResponseWriter, r *http.Request) {
-	h.peopleSettings(w, r, "blocks", "Blocked accounts", "You have not blocked anyone.", h.db.Blocked)
+	h.peopleSettings(w, r, "blocks", i18n.T(r.Context(), "title.blocked"), i18n.T(r.Context(), "empty.blocked"), h.db.Blocked)
 }
 
 func (h *Handler) mutedList(w http.ResponseWriter, r *http.Request) {
-	h.peopleSettings(w, r, "mutes", "Muted accounts", "You have not muted anyone.", h.db.Muted)
+	h.peopleSettings(w, r, "mutes", i18n.T(r.Context(), "title.muted"), i18n.T(r.Context(), "empty.muted"), h.db.Muted)
 }
 
 func (h *Handler) acceptRequest(w http.ResponseWriter, r *http.Request) {
@@ -405,13 +428,13 @@ func (h *Handler) answerRequest(w http.ResponseWriter, r *http.Request, accept b
 				err = nil
 			}
 		}
-		msg = "@" + u.Username + " follows you now."
+		msg = i18n.T(r.Context(), "flash.request_accepted", "name", u.Username)
 	} else {
 		err = h.db.RejectFollowRequest(me.ID, u.ID)
-		msg = "You rejected the request from @" + u.Username + "."
+		msg = i18n.T(r.Context(), "flash.request_rejected", "name", u.Username)
 	}
 	if errors.Is(err, storage.ErrNotFound) {
-		err = errNotFound("@" + u.Username + " has no pending request to follow you. They may have withdrawn it.")
+		err = errNotFound(i18n.T(r.Context(), "error.no_follow_request", "name", u.Username))
 	}
 	if err != nil {
 		h.error(w, r, err)

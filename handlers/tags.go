@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"majlis/i18n"
 	"majlis/markup"
 	"majlis/views"
 )
@@ -18,7 +19,7 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 	}
 	tag := markup.NormalizeTag(r.PathValue("tag"))
 	if tag == "" {
-		h.error(w, r, errNotFound("This is not a hashtag: a hashtag is made of letters, digits and underscores, with at least one letter."))
+		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.not_hashtag")))
 		return
 	}
 	page, err := pageParam(r)
@@ -32,7 +33,7 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := "/tags/" + url.PathEscape(tag)
-	tv := h.timelineView(r, t, base, "No public posts with #"+tag+" yet.")
+	tv := h.timelineView(r, t, base, i18n.T(r.Context(), "empty.tag", "tag", tag))
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return

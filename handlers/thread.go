@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -24,7 +25,7 @@ func (h *Handler) permalink(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := storage.ParseID(r.PathValue("id"))
 	if err != nil {
-		h.error(w, r, errNotFound("There is no post at this address."))
+		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.no_post")))
 		return
 	}
 	h.threadPage(w, r, id, r.PathValue("username"), nil, http.StatusOK)
@@ -40,7 +41,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, id storage.
 		return
 	}
 	if !strings.EqualFold(t.Post.Author.Username, username) || t.Post.Author.Domain != "" {
-		h.error(w, r, errNotFound("There is no post at this address."))
+		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.no_post")))
 		return
 	}
 	tv, err := h.threadView(r, t, reply)
@@ -55,7 +56,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, id storage.
 	}
 	if e.Post.ContentWarning != "" {
 		// The title and link previews keep what the warning hides.
-		summary = excerpt("Content warning: " + e.Post.ContentWarning)
+		summary = excerpt(i18n.T(r.Context(), "title.content_warning", "warning", e.Post.ContentWarning))
 	}
 	p := h.page(r, e.Author.Name()+": "+summary, "")
 	p.Canonical = e.Post.URI

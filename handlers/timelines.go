@@ -3,13 +3,9 @@ package handlers
 import (
 	"net/http"
 
+	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
-)
-
-const (
-	homeEmpty  = "Nothing here yet. Write your first post above, or follow people from the local timeline."
-	localEmpty = "No one has posted yet."
 )
 
 // home is the signed-in start page; visitors get the local timeline.
@@ -29,12 +25,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	tv := h.timelineView(r, t, "/", homeEmpty)
+	tv := h.timelineView(r, t, "/", i18n.T(r.Context(), "empty.home"))
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.HomePage(h.page(r, "Home", "home"), h.newCompose(r, nil), tv))
+	h.render(w, r, http.StatusOK, views.HomePage(h.page(r, i18n.T(r.Context(), "title.home"), "home"), h.newCompose(r, nil), tv))
 }
 
 func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
@@ -48,16 +44,16 @@ func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	tv := h.timelineView(r, t, "/local", localEmpty)
+	tv := h.timelineView(r, t, "/local", i18n.T(r.Context(), "empty.local"))
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
 	intro := ""
 	if viewer(r) == nil {
-		intro = "Public posts from the people of " + h.cfg.SiteName + ". Sign up to join the conversation."
+		intro = i18n.T(r.Context(), "local.intro", "site", h.cfg.SiteName)
 	}
-	p := h.page(r, "Local timeline", "local")
+	p := h.page(r, i18n.T(r.Context(), "title.local"), "local")
 	p.Canonical = h.cfg.BaseURL + "/local"
 	h.render(w, r, http.StatusOK, views.LocalPage(p, intro, tv))
 }
@@ -74,64 +70,20 @@ func (h *Handler) bookmarks(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	tv := h.timelineView(r, t, "/bookmarks", "No bookmarks yet. Bookmark a post to find it here again; only you see your bookmarks.")
+	tv := h.timelineView(r, t, "/bookmarks", i18n.T(r.Context(), "empty.bookmarks"))
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.BookmarksPage(h.page(r, "Bookmarks", "bookmarks"), tv))
-}
-
-// profileWithReplies is a profile's "Posts and replies" tab.
-func (h *Handler) profileWithReplies(w http.ResponseWriter, r *http.Request) {
-	u, err := h.profileUser(r)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	page, err := pageParam(r)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	var pr views.Profile
-	if !isHTMX(r) {
-		if pr, err = h.profileView(r, u); err != nil {
-			h.error(w, r, err)
-			return
-		}
-	}
-	var t storage.Timeline
-	if !pr.HidesPosts() {
-		if t, err = h.db.AuthorTimeline(viewerID(r), u.ID, true, page); err != nil {
-			h.error(w, r, err)
-			return
-		}
-	}
-	tv := h.timelineView(r, t, userPath(u)+"/with_replies", "@"+u.Username+" has not posted yet.")
-	if isHTMX(r) {
-		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
-		return
-	}
-	if err := h.profileTabs(r, u, &tv, true); err != nil {
-		h.error(w, r, err)
-		return
-	}
-	nav := ""
-	if pr.IsSelf {
-		nav = "profile"
-	}
-	p := h.page(r, u.Name()+" (@"+u.Username+"): posts and replies", nav)
-	p.Canonical = h.cfg.BaseURL + userPath(u) + "/with_replies"
-	h.render(w, r, http.StatusOK, views.ProfilePage(p, pr, tv))
+	h.render(w, r, http.StatusOK, views.BookmarksPage(h.page(r, i18n.T(r.Context(), "title.bookmarks"), "bookmarks"), tv))
 }
 
 // profileTabs adds to a profile's first page the tabs between its
 // timelines and, on the Posts tab, its pinned posts.
 func (h *Handler) profileTabs(r *http.Request, u storage.User, tv *views.Timeline, withReplies bool) error {
 	tv.Tabs = []views.Tab{
-		{Label: "Posts", URL: userPath(u), Current: !withReplies, TestID: "tab-posts"},
-		{Label: "Posts and replies", URL: userPath(u) + "/with_replies", Current: withReplies, TestID: "tab-replies"},
+		{Label: i18n.T(r.Context(), "label.tab.posts"), URL: userPath(u), Current: !withReplies, TestID: "tab-posts"},
+		{Label: i18n.T(r.Context(), "label.tab.posts_replies"), URL: userPath(u) + "/with_replies", Current: withReplies, TestID: "tab-replies"},
 	}
 	if withReplies || r.URL.Query().Get("before") != "" {
 		return nil
@@ -157,10 +109,4 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ok\n"))
-}
-
-// robots keeps crawlers out of account pages.
-func (h *Handler) robots(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("User-agent: *\nDisallow: /settings\nDisallow: /login\nDisallow: /register\nDisallow: /posts\n"))
 }

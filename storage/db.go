@@ -15,7 +15,7 @@ import (
 
 // DB is a majlis database: one bbolt file.
 type DB struct {
-	bolt *bolt.DB
+	bolt *lockedBolt
 	ids  IDGenerator
 	now  func() time.Time
 	log  *slog.Logger
@@ -50,14 +50,15 @@ func Open(path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
+	bopts := &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync}
+	b, err := bolt.Open(path, 0o600, bopts)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: another majlis process holds this file (waited %s): %w", path, opts.LockTimeout, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, now: opts.Now, log: opts.Logger}
+	db := &DB{bolt: &lockedBolt{db: b, opts: bopts}, now: opts.Now, log: opts.Logger}
 	if err := db.migrate(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -26,8 +27,10 @@ import (
 //     pass for the deleted account; without, it is free again (a rejected
 //     application).
 //
-// Notifications it caused in others' inboxes are not searched for: the
-// notifications page hides those whose actor is gone. Reports by or about
+// Notifications it caused in others' inboxes are deleted too (a scan of
+// the notifications bucket). The deleted bytes stay in the file's free
+// pages until Compact rewrites it: call it after a deletion that must
+// leave no trace (a member deleting their account). Reports by or about
 // the account and the moderation log keep their copies of its name.
 func (db *DB) DeleteUser(userID ID, reserveName bool) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error { return db.deleteUser(tx, userID, reserveName) })
@@ -139,6 +142,22 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		}
 	}
 
+	// Notifications it caused in others' inboxes: the bucket has no index
+	// by actor, so this reads it whole (a rare action; see DeleteUser).
+	var caused [][]byte
+	_ = tx.Bucket(bucketNotes).ForEach(func(k, v []byte) error {
+		var n Notification
+		if len(k) == 16 && json.Unmarshal(v, &n) == nil && n.ActorID == userID {
+			caused = append(caused, bytes.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range caused {
+		if err := tx.Bucket(bucketNotes).Delete(k); err != nil {
+			return err
+		}
+	}
+
 	// Sessions, notifications, invitations, application.
 	if _, err := revokeSessions(tx, userID); err != nil {
 		return err
@@ -154,6 +173,11 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		}
 	}
 	if err := tx.Bucket(bucketApplications).Delete(prefix); err != nil {
+		return err
+	}
+
+	// Its imported-post keys (importer.go).
+	if err := deleteImported(tx, userID); err != nil {
 		return err
 	}
 

@@ -73,6 +73,12 @@
 //	modlog:       entryID => LogEntry (JSON: who did what to whom, when and why;
 //	              names are copied in, so the log outlives deleted accounts)
 //
+// Members' data (export.go, importer.go, compact.go):
+//
+//	imported:     userID | original URI => postID (posts brought in from an export
+//	              archive, so a second import adds nothing; made by the first
+//	              import, dropped with the account)
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

@@ -43,6 +43,9 @@ func (db *DB) EditPost(authorID, postID ID, c PostChange) (Post, error) {
 			if _, err := getUser(tx, m); err != nil {
 				return fmt.Errorf("mention: %w", err)
 			}
+			if err := botContact(tx, authorID, m); err != nil {
+				return err
+			}
 		}
 		at := p.CreatedAt
 		if !p.EditedAt.IsZero() {

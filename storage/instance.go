@@ -97,9 +97,15 @@ type InstanceSettings struct {
 	Registrations RegistrationMode `json:"registrations"`
 	Invites       InvitePolicy     `json:"invites"`
 	// Language is the default language of the interface ("en", "ar").
-	Language  string    `json:"language"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
-	UpdatedBy ID        `json:"updated_by,omitempty"`
+	Language string `json:"language"`
+	// AITrainingAllowed lets members allow AI training on their content
+	// (see User.AITraining); false, the default, reserves it for everyone.
+	AITrainingAllowed bool `json:"ai_training_allowed,omitempty"`
+	// RefuseAICrawlers answers 403 to the known AI crawlers (consent.go
+	// in handlers lists them).
+	RefuseAICrawlers bool      `json:"refuse_ai_crawlers,omitempty"`
+	UpdatedAt        time.Time `json:"updated_at,omitzero"`
+	UpdatedBy        ID        `json:"updated_by,omitempty"`
 }
 
 const instanceVersion = 1
@@ -262,6 +268,8 @@ func settingsChanges(old, s InstanceSettings) string {
 	add(old.Registrations != s.Registrations, fmt.Sprintf("registrations %s → %s", old.Registrations, s.Registrations))
 	add(old.Invites != s.Invites, fmt.Sprintf("invitations by %s → %s", old.Invites, s.Invites))
 	add(old.Language != s.Language, fmt.Sprintf("language %s → %s", old.Language, s.Language))
+	add(old.AITrainingAllowed != s.AITrainingAllowed, fmt.Sprintf("AI training allowed %t → %t", old.AITrainingAllowed, s.AITrainingAllowed))
+	add(old.RefuseAICrawlers != s.RefuseAICrawlers, fmt.Sprintf("refuse AI crawlers %t → %t", old.RefuseAICrawlers, s.RefuseAICrawlers))
 	if len(out) == 0 {
 		return "no change"
 	}

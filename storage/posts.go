@@ -74,6 +74,9 @@ type Post struct {
 	// keeps the attachments as they are (to change a picture, delete the
 	// post and write it again).
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// ImportedFrom is the post's original URI when it was brought in
+	// from an export archive (importer.go); empty for posts written here.
+	ImportedFrom string `json:"imported_from,omitempty"`
 }
 
 // Attachment is an image of a post: a display variant and a thumbnail,
@@ -231,6 +234,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 		if _, err := getUser(tx, m); err != nil {
 			return fmt.Errorf("mention: %w", err)
 		}
+		if err := botContact(tx, p.AuthorID, m); err != nil {
+			return err
+		}
 	}
 	if p.InReplyTo != 0 {
 		parent, err := getPost(tx, p.InReplyTo)
@@ -243,6 +249,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 		v := newViewer(tx, p.AuthorID)
 		if !v.canSee(tx, &parent) || blockedEitherWay(tx, p.AuthorID, parent.AuthorID) {
 			return fmt.Errorf("reply to post %d: %w", parent.ID, ErrForbidden)
+		}
+		if err := botContact(tx, p.AuthorID, parent.AuthorID); err != nil {
+			return err
 		}
 		p.InReplyToAuthor = parent.AuthorID
 		if countsAsReply(p) {

@@ -17,6 +17,11 @@ type ProfileUpdate struct {
 	Links             []ProfileLink
 	DefaultVisibility Visibility
 	Locked            bool
+	// AITraining, Indexable, Bot, HideBots, NoBotContact: see User.
+	AITraining                             string
+	Indexable, Bot, HideBots, NoBotContact bool
+	// Language is the interface language, "" for automatic.
+	Language string
 }
 
 // UpdateProfile saves a user's profile. Unlocking an account accepts
@@ -26,6 +31,12 @@ func (db *DB) UpdateProfile(userID ID, up ProfileUpdate) (User, error) {
 	if up.DefaultVisibility != "" && !up.DefaultVisibility.Valid() {
 		return out, fmt.Errorf("update profile: visibility %q: %w", up.DefaultVisibility, ErrInvalid)
 	}
+	if up.Language != "" && !ValidLanguage(up.Language) {
+		return out, fmt.Errorf("update profile: language %q: %w", up.Language, ErrInvalid)
+	}
+	if !ValidAITraining(up.AITraining) {
+		return out, fmt.Errorf("update profile: AI training %q: %w", up.AITraining, ErrInvalid)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, userID)
 		if err != nil {
@@ -34,6 +45,8 @@ func (db *DB) UpdateProfile(userID ID, up ProfileUpdate) (User, error) {
 		wasLocked := u.Locked
 		u.DisplayName, u.Bio, u.BioHTML = up.DisplayName, up.Bio, up.BioHTML
 		u.Links, u.DefaultVisibility, u.Locked = up.Links, up.DefaultVisibility, up.Locked
+		u.AITraining, u.Indexable, u.Bot, u.HideBots, u.NoBotContact = up.AITraining, up.Indexable, up.Bot, up.HideBots, up.NoBotContact
+		u.Language = up.Language
 		if err := putUser(tx, &u); err != nil {
 			return err
 		}

@@ -56,6 +56,9 @@ type builder struct {
 	// listing is set for the public listings (local timeline, tag pages),
 	// which silenced accounts stay out of (see viewer.hidesAuthor).
 	listing bool
+	// hideBots leaves bots' posts out (the viewer's HideBots, on the home,
+	// local and tag timelines: see filterBots).
+	hideBots bool
 }
 
 func newBuilder(tx *bolt.Tx, viewerID ID) *builder {
@@ -78,7 +81,7 @@ func (b *builder) user(id ID) (*User, error) {
 // not see it or it hangs on something gone (a repost of a deleted post).
 // hide also applies the viewer's mutes (timelines); a permalink does not.
 func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
-	if !b.v.canSee(b.tx, &p) || (hide && b.v.hides(p.AuthorID)) || b.moderated(p.AuthorID) {
+	if !b.v.canSee(b.tx, &p) || (hide && b.v.hides(p.AuthorID)) || b.moderated(p.AuthorID) || b.isHiddenBot(p.AuthorID) {
 		return Entry{}, false, nil
 	}
 	var e Entry
@@ -87,7 +90,7 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 		if err != nil {
 			return Entry{}, false, nil
 		}
-		if !b.v.canSee(b.tx, &orig) || (hide && b.v.hides(orig.AuthorID)) || b.moderated(orig.AuthorID) {
+		if !b.v.canSee(b.tx, &orig) || (hide && b.v.hides(orig.AuthorID)) || b.moderated(orig.AuthorID) || b.isHiddenBot(orig.AuthorID) {
 			return Entry{}, false, nil
 		}
 		by, err := b.user(p.AuthorID)
@@ -187,6 +190,7 @@ func (db *DB) LocalTimeline(viewerID ID, page Page) (Timeline, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		b := newBuilder(tx, viewerID)
 		b.listing = true
+		b.filterBots()
 		t, err = collect(page.limit(), walker(tx.Bucket(bucketLocalPosts).Cursor(), nil, page.Before, 0), b.keepPost)
 		return err
 	})
@@ -205,6 +209,7 @@ func (db *DB) TagTimeline(viewerID ID, tag string, page Page) (Timeline, error) 
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		b := newBuilder(tx, viewerID)
 		b.listing = true
+		b.filterBots()
 		t, err = collect(page.limit(), walker(tx.Bucket(bucketTags).Cursor(), prefix, page.Before, len(prefix)), b.keepPost)
 		return err
 	})
@@ -264,6 +269,7 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 	var t Timeline
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		b := newBuilder(tx, userID)
+		b.filterBots()
 		inHome := map[ID]bool{userID: true}
 		authors := []ID{userID}
 		forPrefix(tx.Bucket(bucketFollows), idKey(userID), func(k, _ []byte) {

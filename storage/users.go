@@ -56,6 +56,23 @@ type User struct {
 	// set (see SetProfileImage). Both are public.
 	Avatar ProfileImage `json:"avatar,omitzero"`
 	Header ProfileImage `json:"header,omitzero"`
+	// AITraining is the member's choice about AI training on their
+	// content: AITrainingInherit (the instance's policy), AITrainingNo or
+	// AITrainingYes (only where the instance allows it). See consent.go.
+	AITraining string `json:"ai_training,omitempty"`
+	// Indexable lets search engines index the profile and posts; the
+	// default is noindex.
+	Indexable bool `json:"indexable,omitempty"`
+	// Bot marks an automated account: a badge on its profile and posts.
+	Bot bool `json:"bot,omitempty"`
+	// HideBots leaves bots' posts out of the member's home, local and
+	// tag timelines.
+	HideBots bool `json:"hide_bots,omitempty"`
+	// NoBotContact refuses mentions and replies from bots.
+	NoBotContact bool `json:"no_bot_contact,omitempty"`
+	// Language is the member's interface language ("en", "ar"); empty
+	// follows the browser, then the instance default.
+	Language string `json:"language,omitempty"`
 }
 
 // ProfileImage is an avatar or a profile header: two stored files named by

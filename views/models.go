@@ -3,6 +3,8 @@
 // database: handlers fill them, views only show them.
 package views
 
+import "time"
+
 // Page is what every full page needs: the title, who is looking and the
 // navigation state.
 type Page struct {
@@ -21,12 +23,20 @@ type Page struct {
 	// Description is a short summary for link previews.
 	Description string
 	// Tagline is the instance's short description, shown under its name;
-	// Lang its interface language ("en", "ar"; see LangTag and Dir).
+	// Lang its default interface language ("en", "ar"; see LangTag and
+	// Dir). The layout shows the request's language (i18n.FromContext),
+	// which falls back to it (handlers/lang.go).
 	Tagline string
 	Lang    string
 	// Feeds are the page's RSS and Atom feeds, announced in its <head>
 	// for feed readers (autodiscovery).
 	Feeds []FeedLink
+	// Consent is what the page says about AI training and indexing of
+	// the content it carries (robots and tdm-reservation meta tags). The
+	// handler shares it with the request and narrows it as it builds the
+	// page's entries, so it is complete when the page renders; nil says
+	// nothing.
+	Consent *Consent
 }
 
 // FeedLink is a feed of a page: its title, address and media type
@@ -84,6 +94,8 @@ type Post struct {
 	CanDelete   bool
 	DeleteURL   string
 	AuthorAdmin bool
+	// AuthorBot marks a post by an automated account.
+	AuthorBot bool
 	// RepostedBy is set on a card that came through someone's repost.
 	RepostedBy *UserRef
 	// ReplyTo is the author of the post this one answers.
@@ -96,6 +108,8 @@ type Post struct {
 	VisibilityLabel string
 	// Edited is when the post was last edited, nil if never.
 	Edited *Time
+	// Imported marks a post brought in from an export archive.
+	Imported bool
 	// Pinned marks a card in a profile's pinned list.
 	Pinned bool
 	// Edits are the earlier versions, newest first (permalink only).
@@ -111,6 +125,10 @@ type Time struct {
 	ISO   string
 	Label string
 	Title string
+	// At is the moment and Now the page's now, so views can label it in
+	// the reader's language (timeLabel, timeTitle); Label and Title are
+	// the English labels.
+	At, Now time.Time
 }
 
 // Timeline is a page of posts and, when there are older ones, the link to
@@ -167,6 +185,7 @@ type Profile struct {
 	URL       string
 	Avatar    Avatar
 	Admin     bool
+	Bot       bool
 	Posts     int
 	Following int
 	Followers int

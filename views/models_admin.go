@@ -363,8 +363,12 @@ type InstanceForm struct {
 	// DefaultName is the name the server was started with (-name), used
 	// while Name is empty.
 	DefaultName string
-	Errors      map[string]string
-	Error       string
+	// AITraining is "allowed" or "" (not allowed); RefuseAICrawlers
+	// answers 403 to the known AI crawlers.
+	AITraining       string
+	RefuseAICrawlers bool
+	Errors           map[string]string
+	Error            string
 }
 
 // FieldError returns the error of one field, if any.

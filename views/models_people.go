@@ -134,6 +134,15 @@ type ProfileForm struct {
 	Links      []LinkField
 	Visibility string
 	Locked     bool
+	// AITraining is the member's choice ("", "no", "yes"); AIOptions the
+	// choices the instance leaves them (see AITrainingOptions).
+	AITraining string
+	AIOptions  []Option
+	// Indexable, Bot, HideBots, NoBotContact: see storage.User.
+	Indexable, Bot, HideBots, NoBotContact bool
+	// Language is the interface language ("en", "ar"), "" to follow the
+	// browser and the instance.
+	Language string
 	// Errors holds field errors: "display_name", "bio", "links",
 	// "visibility", "locked".
 	Errors map[string]string

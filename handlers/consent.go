@@ -1,0 +1,361 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+
+	"majlis/i18n"
+	"majlis/storage"
+	"majlis/views"
+)
+
+// AI-training consent and search-engine indexing.
+//
+// The instance's policy (storage.InstanceSettings.AITrainingAllowed, off
+// by default) bounds each member's choice (storage.User.AITraining,
+// Indexable); what applies is the strictest. Every response starts from
+// the instance's policy (withConsent) and every handler that shows a
+// member's content narrows it with carries: a page that shows several
+// members (a thread, a timeline) allows AI training only when every one
+// of them does, and is indexable only when every one of them is. The
+// result is published when the response starts (consentWriter): the
+// X-Robots-Tag, Content-Usage and tdm-reservation headers, and in HTML
+// the robots and tdm-reservation meta tags (views.Page.Consent). The
+// site-wide statements are robots.txt and /.well-known/tdmrep.json.
+
+//go:embed aicrawlers.txt
+var aiCrawlersFile string
+
+// aiCrawlers are the User-Agent tokens of the known AI crawlers.
+var aiCrawlers = parseCrawlers(aiCrawlersFile)
+
+func parseCrawlers(s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// isAICrawler tells whether a User-Agent names a known AI crawler.
+func isAICrawler(ua string) bool {
+	if ua == "" {
+		return false
+	}
+	ua = strings.ToLower(ua)
+	for _, c := range aiCrawlers {
+		if strings.Contains(ua, strings.ToLower(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+// consentState is one response's consent: what it publishes, and the
+// instance policy members' choices are read against.
+type consentState struct {
+	views.Consent
+	instanceAllows bool
+}
+
+type consentKey struct{}
+
+func consentOf(r *http.Request) *consentState {
+	c, _ := r.Context().Value(consentKey{}).(*consentState)
+	return c
+}
+
+// pageConsent is the consent a page renders (nil outside withConsent).
+func pageConsent(r *http.Request) *views.Consent {
+	if c := consentOf(r); c != nil {
+		return &c.Consent
+	}
+	return nil
+}
+
+// carries marks the response as showing these members' content: it
+// reserves AI training unless each of them allows it, and asks search
+// engines not to index it unless each of them is indexable.
+func (h *Handler) carries(r *http.Request, users ...storage.User) {
+	c := consentOf(r)
+	if c == nil {
+		return
+	}
+	for _, u := range users {
+		if !u.AllowsAITraining(c.instanceAllows) {
+			c.NoAI = true
+		}
+		if !u.Indexable {
+			c.NoIndex = true
+		}
+	}
+}
+
+// carriesEntries is carries for the authors of entries.
+func (h *Handler) carriesEntries(r *http.Request, entries []storage.Entry) {
+	for _, e := range entries {
+		h.carries(r, e.Author)
+	}
+}
+
+// carriesMedia is carries for the owners of a stored file (a file
+// nobody owns yet stays under the instance's policy).
+func (h *Handler) carriesMedia(r *http.Request, hash string) {
+	owners, err := h.db.MediaOwners(hash)
+	if err != nil {
+		// When in doubt, reserve.
+		if c := consentOf(r); c != nil {
+			c.NoAI, c.NoIndex = true, true
+		}
+		return
+	}
+	h.carries(r, owners...)
+}
+
+// crawlerOpen are the paths an AI crawler may read even when the instance
+// refuses them: where it learns it is not welcome.
+var crawlerOpen = map[string]bool{"/robots.txt": true, "/.well-known/tdmrep.json": true, "/about/data": true}
+
+// withConsent starts a response's consent from the instance's policy
+// and wraps w so that it is published when the response starts. When the
+// instance refuses AI crawlers and the request comes from one, it answers
+// 403 and ok is false. Static files carry no member content.
+func (h *Handler) withConsent(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, bool) {
+	if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+		return w, r, true
+	}
+	s := h.instance()
+	if s.RefuseAICrawlers && !crawlerOpen[r.URL.Path] && isAICrawler(r.UserAgent()) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte("403 Forbidden\n\n" + i18n.T(r.Context(), "error.ai_crawler", "site", s.Name) + "\n" + i18n.T(r.Context(), "error.ai_crawler_see") + "\n"))
+		return w, r, false
+	}
+	c := &consentState{instanceAllows: s.AITrainingAllowed}
+	c.NoAI = !s.AITrainingAllowed
+	r = r.WithContext(context.WithValue(r.Context(), consentKey{}, c))
+	return &consentWriter{ResponseWriter: w, c: c}, r, true
+}
+
+// consentWriter publishes a response's consent in its headers when it
+// starts.
+type consentWriter struct {
+	http.ResponseWriter
+	c       *consentState
+	written bool
+}
+
+func (w *consentWriter) publish() {
+	if w.written {
+		return
+	}
+	w.written = true
+	hd := w.Header()
+	if m := w.c.Robots(); m != "" {
+		hd.Set("X-Robots-Tag", m)
+	}
+	if w.c.NoAI {
+		hd.Set("Content-Usage", "train-ai=n")
+		hd.Set("tdm-reservation", "1")
+	}
+}
+
+func (w *consentWriter) WriteHeader(code int) {
+	if code >= 200 {
+		w.publish()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *consentWriter) Write(b []byte) (int, error) {
+	w.publish()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *consentWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// privatePaths are kept out of every crawler: accounts, administration,
+// and the addresses that only serve forms and HTMX fragments.
+var privatePaths = []string{
+	"/settings", "/admin", "/login", "/register", "/logout", "/media/upload",
+	"/notifications", "/bookmarks", "/invites", "/invite/", "/reports", "/posts",
+}
+
+// robots writes robots.txt: a group that disallows the known AI crawlers
+// (when the instance reserves AI training; when it allows training, the
+// group names only the members who refuse it, and is left out when none
+// does), then the rules for everyone, with the IETF AI-preferences line.
+func (h *Handler) robots(w http.ResponseWriter, r *http.Request) {
+	s := h.instance()
+	var b strings.Builder
+	b.WriteString("# " + s.Name + ": " + h.cfg.BaseURL + "/about/data says what this instance publishes and allows.\n\n")
+	var disallow, reserved []string
+	if !s.AITrainingAllowed {
+		disallow = []string{"/"}
+	} else {
+		optOuts, err := h.db.AITrainingOptOuts()
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		// Their profiles, posts and feeds ("$" ends a pattern, RFC 9309,
+		// so that /@m does not also match /@mona), and the pages that
+		// mix members.
+		for _, name := range optOuts {
+			disallow = append(disallow, "/@"+name+"$", "/@"+name+"/", "/@"+name+".", "/users/"+name+"$", "/users/"+name+"/")
+		}
+		if len(optOuts) > 0 {
+			reserved = slices.Clone(disallow)
+			disallow = append(disallow, "/$", "/local", "/tags/", "/media/")
+		}
+	}
+	if len(disallow) > 0 {
+		b.WriteString("# AI training crawlers\n")
+		for _, c := range aiCrawlers {
+			b.WriteString("User-agent: " + c + "\n")
+		}
+		for _, d := range disallow {
+			b.WriteString("Disallow: " + d + "\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("User-agent: *\n")
+	if s.AITrainingAllowed {
+		// The members who refuse, by path (IETF aipref), then the rest.
+		for _, p := range reserved {
+			b.WriteString("Content-Usage: " + p + " train-ai=n\n")
+		}
+		b.WriteString("Content-Usage: train-ai=y\n")
+	} else {
+		b.WriteString("Content-Usage: train-ai=n\n")
+	}
+	for _, p := range privatePaths {
+		b.WriteString("Disallow: " + p + "\n")
+	}
+	b.WriteString("Allow: /\n")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(b.String()))
+}
+
+// tdmRule is one rule of /.well-known/tdmrep.json (W3C TDMRep): the first
+// rule whose location matches a path applies.
+type tdmRule struct {
+	Location       string `json:"location"`
+	TDMReservation int    `json:"tdm-reservation"`
+}
+
+// tdmrep answers /.well-known/tdmrep.json: everything reserved when the
+// instance does not allow AI training; else the pages of the members who
+// refuse it, and the pages that mix members (timelines, tags, pictures),
+// reserved, and the rest not.
+func (h *Handler) tdmrep(w http.ResponseWriter, r *http.Request) {
+	s := h.instance()
+	var rules []tdmRule
+	if !s.AITrainingAllowed {
+		rules = []tdmRule{{Location: "/*", TDMReservation: 1}}
+	} else {
+		optOuts, err := h.db.AITrainingOptOuts()
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		for _, name := range optOuts {
+			for _, p := range []string{"/@" + name, "/@" + name + "/*", "/@" + name + ".*", "/users/" + name, "/users/" + name + "/*"} {
+				rules = append(rules, tdmRule{Location: p, TDMReservation: 1})
+			}
+		}
+		if len(optOuts) > 0 {
+			for _, p := range []string{"/", "/local", "/tags/*", "/media/*", "/bookmarks"} {
+				rules = append(rules, tdmRule{Location: p, TDMReservation: 1})
+			}
+		}
+		rules = append(rules, tdmRule{Location: "/*", TDMReservation: 0})
+	}
+	body, err := json.MarshalIndent(rules, "", "  ")
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(append(body, '\n'))
+}
+
+// dataPolicy is /about/data, the public page on what the instance keeps,
+// publishes and allows.
+func (h *Handler) dataPolicy(w http.ResponseWriter, r *http.Request) {
+	s := h.instance()
+	d := views.DataPolicy{
+		Name:              s.Name,
+		AITrainingAllowed: s.AITrainingAllowed,
+		RefuseAICrawlers:  s.RefuseAICrawlers,
+		Crawlers:          aiCrawlers,
+	}
+	p := h.page(r, i18n.T(r.Context(), "title.your_data"), "")
+	p.Canonical = h.cfg.BaseURL + "/about/data"
+	h.render(w, r, http.StatusOK, views.DataPolicyPage(p, d))
+}
+
+// consentForm fills the profile form's consent fields from u, with the
+// choices the instance leaves.
+func (h *Handler) consentForm(f *views.ProfileForm, u storage.User) {
+	allows := h.instance().AITrainingAllowed
+	f.AITraining, f.AIOptions = u.AITraining, views.AITrainingOptions(allows)
+	if u.AITraining == storage.AITrainingYes && !allows {
+		// A choice the instance no longer allows shows as what applies.
+		f.AITraining = storage.AITrainingInherit
+	}
+	f.Indexable, f.Bot, f.HideBots, f.NoBotContact = u.Indexable, u.Bot, u.HideBots, u.NoBotContact
+}
+
+// parseConsentForm reads the consent fields of the profile form into f
+// and up. "yes" is refused (a field error) where the instance does not
+// allow training.
+func (h *Handler) parseConsentForm(r *http.Request, f *views.ProfileForm, up *storage.ProfileUpdate) {
+	v := r.PostForm
+	allows := h.instance().AITrainingAllowed
+	f.AITraining, f.AIOptions = v.Get("ai_training"), views.AITrainingOptions(allows)
+	switch {
+	case !storage.ValidAITraining(f.AITraining):
+		f.Errors["ai_training"] = i18n.T(r.Context(), "form.choose_listed_choice")
+	case f.AITraining == storage.AITrainingYes && !allows:
+		f.Errors["ai_training"] = i18n.T(r.Context(), "form.ai_training_not_allowed")
+	}
+	box := func(name string) bool {
+		switch v.Get(name) {
+		case "":
+			return false
+		case "on", "true", "1":
+			return true
+		}
+		f.Errors[name] = i18n.T(r.Context(), "form.checkbox_invalid")
+		return false
+	}
+	f.Indexable, f.Bot, f.HideBots, f.NoBotContact = box("indexable"), box("bot"), box("hide_bots"), box("no_bot_contact")
+	up.AITraining, up.Indexable, up.Bot, up.HideBots, up.NoBotContact = f.AITraining, f.Indexable, f.Bot, f.HideBots, f.NoBotContact
+}
+
+// botRefusal is the message for a post that a bot may not send: it
+// mentions or answers someone who refuses bots; "" when that is not why.
+func botRefusal(ctx context.Context, me storage.User, mentioned []storage.User, parent *storage.Entry) string {
+	if !me.Bot {
+		return ""
+	}
+	for _, u := range mentioned {
+		if u.NoBotContact && u.ID != me.ID {
+			return i18n.T(ctx, "form.no_bot_contact", "name", u.Username)
+		}
+	}
+	if parent != nil && parent.Author.NoBotContact && parent.Author.ID != me.ID {
+		return i18n.T(ctx, "form.no_bot_contact", "name", parent.Author.Username)
+	}
+	return ""
+}

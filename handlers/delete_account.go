@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"net/http"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"majlis/i18n"
+	"majlis/views"
+)
+
+// deleteOwnAccount deletes the signed-in member's account for good, after
+// they confirm with their password (403 and nothing deleted when it is
+// wrong). storage.DeleteUser removes everything in one transaction and
+// keeps the name reserved; storage.Compact then rewrites the database file
+// so the deleted bytes (posts, password hash) are not left in its free
+// pages. The compaction pauses every other request for as long as it runs.
+func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	password := r.PostForm.Get("password")
+	if len(password) > maxPassword || bcrypt.CompareHashAndPassword([]byte(me.PasswordHash), []byte(password)) != nil {
+		h.render(w, r, http.StatusForbidden, views.DataSettingsPage(h.page(r, i18n.T(r.Context(), "title.your_data"), "settings"),
+			views.DataSettings{DeleteError: i18n.T(r.Context(), "form.delete_wrong_password")}))
+		return
+	}
+	if err := h.db.DeleteUser(me.ID, true); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	took, err := h.db.Compact()
+	if err != nil {
+		// The account is gone; only the scrubbing of the file failed.
+		h.cfg.Logger.Error("compact after account deletion", "user", me.Username, "err", err)
+	} else {
+		h.cfg.Logger.Info("account deleted by its owner", "user", me.Username, "compact", took)
+	}
+	if err := h.endSession(w, r); err != nil {
+		h.cfg.Logger.Error("end session", "err", err)
+	}
+	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.account_deleted")})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
