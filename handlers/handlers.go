@@ -5,9 +5,11 @@
 package handlers
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -52,6 +54,10 @@ type Handler struct {
 	flash    *securecookie.SecureCookie
 	limits   *limiters
 	root     http.Handler
+	// buffers recycles the buffers pages are rendered into: a page is tens
+	// of KB, and growing a fresh buffer for each was a third of all the
+	// memory a timeline request allocated.
+	buffers sync.Pool
 	// imageSlots lets at most cap(imageSlots) images be decoded and
 	// encoded at once (see withImageSlot): each can take hundreds of MB.
 	imageSlots chan struct{}
@@ -104,6 +110,7 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.buffers.New = func() any { return bytes.NewBuffer(make([]byte, 0, 64<<10)) }
 	h.routes()
 	h.root = h.middleware(h.mux)
 	return h, nil

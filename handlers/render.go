@@ -24,8 +24,10 @@ import (
 // render writes a component with a status. It renders into a buffer first,
 // so a failing template becomes a clean 500, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := h.buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer h.buffers.Put(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		h.cfg.Logger.Error("render", "path", r.URL.Path, "err", err)
 		code = http.StatusInternalServerError
 		buf.Reset()
@@ -231,7 +233,7 @@ func visibilityOptions(ctx context.Context, widest storage.Visibility) []views.O
 // timelineView turns a storage page into a view; base is the page's path,
 // to which the next page's cursor is added.
 func (h *Handler) timelineView(r *http.Request, t storage.Timeline, base, empty string) views.Timeline {
-	v := views.Timeline{Empty: empty}
+	v := views.Timeline{Empty: empty, Posts: make([]views.Post, 0, len(t.Entries))}
 	for _, e := range t.Entries {
 		v.Posts = append(v.Posts, h.postView(r, e))
 	}

@@ -284,25 +284,54 @@ func substitute(l Lang, text string, args []any) string {
 	if len(args) < 2 || !strings.Contains(text, "{") {
 		return text
 	}
-	pairs := make([]string, 0, len(args))
+	// One pass over the text: a strings.Replacer per call would cost more
+	// than the message (this runs many times on every page).
+	var b strings.Builder
+	b.Grow(len(text) + 16)
+	for {
+		open := strings.IndexByte(text, '{')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(text[open:], '}')
+		if end < 0 {
+			break
+		}
+		name := text[open+1 : open+end]
+		b.WriteString(text[:open])
+		if value, ok := argument(l, name, args); ok {
+			b.WriteString(value)
+		} else {
+			b.WriteString(text[open : open+end+1])
+		}
+		text = text[open+end+1:]
+	}
+	b.WriteString(text)
+	return b.String()
+}
+
+// argument finds the value of placeholder name among name/value pairs.
+func argument(l Lang, name string, args []any) (string, bool) {
 	for i := 0; i+1 < len(args); i += 2 {
-		name := fmt.Sprint(args[i])
-		var value string
+		if k, ok := args[i].(string); !ok || k != name {
+			if ok || fmt.Sprint(args[i]) != name {
+				continue
+			}
+		}
 		switch v := args[i+1].(type) {
 		case int:
-			value = formatNumber(l, int64(v))
+			return formatNumber(l, int64(v)), true
 		case int64:
-			value = formatNumber(l, v)
+			return formatNumber(l, v), true
 		case int32:
-			value = formatNumber(l, int64(v))
+			return formatNumber(l, int64(v)), true
 		case string:
-			value = v
+			return v, true
 		default:
-			value = fmt.Sprint(v)
+			return fmt.Sprint(v), true
 		}
-		pairs = append(pairs, "{"+name+"}", value)
 	}
-	return strings.NewReplacer(pairs...).Replace(text)
+	return "", false
 }
 
 // Number formats an integer for the language: Arabic-Indic digits ٠-٩ for

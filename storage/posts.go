@@ -359,7 +359,7 @@ func getPost(tx *bolt.Tx, id ID) (Post, error) {
 	if v == nil {
 		return p, fmt.Errorf("post %d: %w", id, ErrNotFound)
 	}
-	if err := json.Unmarshal(v, &p); err != nil {
+	if err := decodeRecord(v, &p); err != nil {
 		return p, fmt.Errorf("post %d: decode: %w", id, err)
 	}
 	return p, nil

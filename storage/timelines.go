@@ -125,7 +125,8 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 // page that scanned limit × scanFactor candidates stops there, short, with
 // a Next cursor after the last candidate it looked at.
 func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, error)) (Timeline, error) {
-	var t Timeline
+	// Entries are large (a post and its author): size the slice once.
+	t := Timeline{Entries: make([]Entry, 0, limit+1)}
 	var last ID
 	for scanned := 0; ; scanned++ {
 		id, ok := next()

@@ -219,7 +219,7 @@ func getUser(tx *bolt.Tx, id ID) (User, error) {
 	if v == nil {
 		return u, fmt.Errorf("user %d: %w", id, ErrNotFound)
 	}
-	if err := json.Unmarshal(v, &u); err != nil {
+	if err := decodeRecord(v, &u); err != nil {
 		return u, fmt.Errorf("user %d: decode: %w", id, err)
 	}
 	return u, nil
