@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -146,6 +147,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else {
 		logger = slog.New(slog.NewTextHandler(stdout, nil))
 	}
+	tuneGC()
 	path := filepath.Join(c.data, "majlis.db")
 	db, err := storage.Open(path, storage.Options{Logger: logger})
 	if err != nil {
@@ -274,4 +276,21 @@ func serveDebug(ctx context.Context, addr string, logger *slog.Logger) error {
 	}()
 	logger.Info("debug endpoints", "addr", ln.Addr().String())
 	return nil
+}
+
+// tuneGC lets the heap grow further between collections than Go's
+// default, unless the operator set GOGC or GOMEMLIMIT. A majlis server
+// keeps a small live heap (about 5 MB) and allocates a few hundred KB per
+// page, so with GOGC=100 it collected hundreds of times a second;
+// BENCHMARKS.md measured GOGC=400 taking the home timeline from 2,200 to
+// 3,700 requests/s and its p99 from 64 to 28 ms, the heap staying small.
+// The memory limit makes the collector work harder before the process
+// grows past it, so a burst cannot run a small machine out of memory.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(256 << 20)
+	}
 }
