@@ -283,6 +283,12 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
+	if res.HTML == "" {
+		// Text that renders to nothing (only a link reference definition,
+		// say) would show as an empty post.
+		h.composeError(w, r, c, parent, http.StatusBadRequest, i18n.T(r.Context(), "form.post_empty"))
+		return
+	}
 	id := h.db.NewID()
 	post := storage.Post{
 		ID:             id,
@@ -551,6 +557,10 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 	res, mentioned, err := h.renderPost(body)
 	if err != nil {
 		h.error(w, r, err)
+		return
+	}
+	if res.HTML == "" {
+		fail(http.StatusBadRequest, i18n.T(r.Context(), "form.post_empty"))
 		return
 	}
 	post, err := h.db.EditPost(me.ID, e.Post.ID, storage.PostChange{

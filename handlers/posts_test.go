@@ -138,6 +138,7 @@ func TestCreatePostInvalid(t *testing.T) {
 		{"blank", "  \r\n\t ", "Write something"},
 		{"501 characters", strings.Repeat("a", 501), "501 characters"},
 		{"501 Arabic characters", strings.Repeat("ب", 501), "501 characters"},
+		{"renders to nothing", "[x]: https://ok.example", "Write something"},
 	}
 	for _, tc := range tests {
 		for _, htmx := range []bool{false, true} {
