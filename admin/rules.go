@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"majlis/storage"
@@ -62,13 +63,47 @@ func CheckPassword(pw string) error {
 // CheckDisplayName explains why name (already trimmed) cannot be a display
 // name (ErrInvalid), or is nil.
 func CheckDisplayName(name string) error {
-	switch {
-	case !utf8.ValidString(name) || strings.ContainsFunc(name, IsControl):
+	switch DisplayNameProblem(name) {
+	case NameUnshowable:
 		return fmt.Errorf("display name %q contains characters that cannot be shown: %w", name, storage.ErrInvalid)
-	case utf8.RuneCountInString(name) > MaxDisplayName:
+	case NameTooLong:
 		return fmt.Errorf("display name: use at most %d characters: %w", MaxDisplayName, storage.ErrInvalid)
 	}
 	return nil
+}
+
+// NameProblem is what is wrong with a display name, for each caller to
+// say in its own words.
+type NameProblem int
+
+// Display name problems.
+const (
+	NameOK NameProblem = iota
+	// NameUnshowable: invalid UTF-8, control or bidi override characters,
+	// or nothing visible at all (only spaces, zero-width or format
+	// characters).
+	NameUnshowable
+	// NameTooLong: more than MaxDisplayName characters.
+	NameTooLong
+)
+
+// DisplayNameProblem checks a display name (already trimmed); the empty
+// name is fine (the username shows instead).
+func DisplayNameProblem(name string) NameProblem {
+	switch {
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, IsControl):
+		return NameUnshowable
+	case name != "" && !strings.ContainsFunc(name, visible):
+		return NameUnshowable
+	case utf8.RuneCountInString(name) > MaxDisplayName:
+		return NameTooLong
+	}
+	return NameOK
+}
+
+// visible tells whether a character draws something.
+func visible(r rune) bool {
+	return !unicode.IsSpace(r) && !unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me)
 }
 
 // IsControl refuses control characters and the bidi embedding, override

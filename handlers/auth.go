@@ -73,10 +73,10 @@ func displayNameError(name string) string { return displayNameErrorCtx(context.B
 
 // displayNameErrorCtx is displayNameError in the language of ctx.
 func displayNameErrorCtx(ctx context.Context, name string) string {
-	switch {
-	case !utf8.ValidString(name) || strings.ContainsFunc(name, isControl):
+	switch admin.DisplayNameProblem(name) {
+	case admin.NameUnshowable:
 		return i18n.T(ctx, "form.display_name_invalid")
-	case utf8.RuneCountInString(name) > maxDisplayName:
+	case admin.NameTooLong:
 		return i18n.N(ctx, "form.at_most_chars", maxDisplayName)
 	}
 	return ""

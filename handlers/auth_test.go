@@ -101,6 +101,7 @@ func TestRegisterValidation(t *testing.T) {
 		{"display name of 51 characters", "karim", strings.Repeat("ن", 51), "correct horse", http.StatusBadRequest, "display_name", "at most 50"},
 		{"display name with a control character", "karim", "Kar\x07im", "correct horse", http.StatusBadRequest, "display_name", "cannot be shown"},
 		{"display name with a bidi override", "karim", "Karim\u202egnp.exe", "correct horse", http.StatusBadRequest, "display_name", "cannot be shown"},
+		{"display name of invisible characters", "karim", "\u200b\u200b\ufeff", "correct horse", http.StatusBadRequest, "display_name", "cannot be shown"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -987,7 +988,14 @@ func contains(list []string, s string) bool {
 // refusedName tells whether sign-up refuses a (trimmed) display name: too
 // long, invalid UTF-8, or a control or direction-override character.
 func refusedName(s string) bool {
-	return !utf8.ValidString(s) || utf8.RuneCountInString(s) > 50 || strings.ContainsFunc(s, refusedRune)
+	return !utf8.ValidString(s) || utf8.RuneCountInString(s) > 50 || strings.ContainsFunc(s, refusedRune) ||
+		(s != "" && !strings.ContainsFunc(s, visibleRune))
+}
+
+// visibleRune tells whether a character draws something: a name made only
+// of spaces, zero-width and format characters is refused.
+func visibleRune(r rune) bool {
+	return !unicode.IsSpace(r) && !unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me)
 }
 
 func refusedRune(r rune) bool {
@@ -1003,7 +1011,11 @@ func usableName(payload string) string {
 		}
 		return r
 	}, payload))
-	return strings.TrimSpace(firstChars(s, 50))
+	s = strings.TrimSpace(firstChars(s, 50))
+	if !strings.ContainsFunc(s, visibleRune) {
+		return ""
+	}
+	return s
 }
 
 // firstChars is the first n characters (code points) of s.
