@@ -51,6 +51,8 @@ type countDelta struct{ posts, followers, following int }
 // the file with Options{NoSync: true} for a load and call Sync at the end.
 func (db *DB) Bulk(fn func(b *BulkWriter) error) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		// Records are written without naming each to the caches.
+		forgetAllRecords(tx)
 		b := &BulkWriter{
 			tx:          tx,
 			users:       tx.Bucket(bucketUsers),

@@ -58,6 +58,7 @@ func (l *lockedBolt) Path() string {
 func (l *lockedBolt) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	unregisterCaches(l.db)
 	return l.db.Close()
 }
 
@@ -94,6 +95,7 @@ func (db *DB) Compact() (time.Duration, error) {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("compact: %w", err)
 	}
+	unregisterCaches(l.db)
 	if err := l.db.Close(); err != nil {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("compact: %w", err)
@@ -109,6 +111,7 @@ func (db *DB) Compact() (time.Duration, error) {
 		return 0, fmt.Errorf("compact: reopen %s: %w", path, err)
 	}
 	l.db = reopened
+	registerCaches(reopened)
 	if renameErr != nil {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("compact: %w", renameErr)

@@ -67,6 +67,7 @@ func Open(path string, opts Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	registerCaches(b)
 	return db, nil
 }
 

@@ -200,6 +200,7 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 	if err != nil {
 		return err
 	}
+	forgetUser(tx, userID)
 	return tx.Bucket(bucketUsers).Delete(prefix)
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -172,6 +173,7 @@ func putPost(tx *bolt.Tx, p *Post) error {
 	if err != nil {
 		return err
 	}
+	forgetPost(tx, p.ID)
 	return tx.Bucket(bucketPosts).Put(idKey(p.ID), v)
 }
 
@@ -315,6 +317,7 @@ func notifyPost(tx *bolt.Tx, p *Post, already []ID, noteID ID) error {
 // indexPost writes every index entry of a post (not its reply link or
 // repost entries, which their own actions write).
 func indexPost(tx *bolt.Tx, p *Post) error {
+	indexedPost(tx, p.AuthorID, p.ID)
 	if err := tx.Bucket(bucketAuthorPosts).Put(pairKey(p.AuthorID, p.ID), metaOf(p).encode()); err != nil {
 		return err
 	}
@@ -354,6 +357,12 @@ func unindexTags(tx *bolt.Tx, p *Post) error {
 }
 
 func getPost(tx *bolt.Tx, id ID) (Post, error) {
+	c := cachesOf(tx)
+	if c != nil {
+		if p, ok := c.posts.get(id, txID(tx)); ok {
+			return p, nil
+		}
+	}
 	var p Post
 	v := tx.Bucket(bucketPosts).Get(idKey(id))
 	if v == nil {
@@ -361,6 +370,9 @@ func getPost(tx *bolt.Tx, id ID) (Post, error) {
 	}
 	if err := decodeRecord(v, &p); err != nil {
 		return p, fmt.Errorf("post %d: decode: %w", id, err)
+	}
+	if c != nil && !tx.Writable() {
+		c.posts.store(id, p, txID(tx))
 	}
 	return p, nil
 }
@@ -381,6 +393,7 @@ func deletePost(tx *bolt.Tx, id ID) error {
 	if err != nil {
 		return err
 	}
+	forgetPost(tx, id)
 	if err := tx.Bucket(bucketPosts).Delete(idKey(id)); err != nil {
 		return err
 	}
@@ -491,22 +504,28 @@ func (p Page) limit() int {
 // prefix|before (or the last key under prefix when before is 0) and returns
 // it; the caller walks on with Prev and checks the prefix.
 func seekBefore(c *bolt.Cursor, prefix []byte, before ID) []byte {
-	var target []byte
+	k, _ := seekBeforeKV(c, prefix, before)
+	return k
+}
+
+// seekBeforeKV is seekBefore with the value.
+func seekBeforeKV(c *bolt.Cursor, prefix []byte, before ID) ([]byte, []byte) {
+	var buf [32]byte
+	target := append(buf[:0], prefix...)
 	if before == 0 {
 		// Seek past every key under prefix.
-		target = append(append([]byte(nil), prefix...), bytes.Repeat([]byte{0xff}, 9)...)
+		target = append(target, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 	} else {
-		target = append(append([]byte(nil), prefix...), idKey(before)...)
+		target = binary.BigEndian.AppendUint64(target, uint64(before))
 	}
-	k, _ := c.Seek(target)
+	k, v := c.Seek(target)
 	if k == nil {
-		k, _ = c.Last()
+		k, v = c.Last()
 		if k != nil && bytes.Compare(k, target) >= 0 {
-			k, _ = c.Prev()
+			k, v = c.Prev()
 		}
-		return k
+		return k, v
 	}
 	// Seek lands on the first key >= target; step back to the one before.
-	k, _ = c.Prev()
-	return k
+	return c.Prev()
 }

@@ -2,7 +2,9 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"container/heap"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -59,6 +61,10 @@ type builder struct {
 	// hideBots leaves bots' posts out (the viewer's HideBots, on the home,
 	// local and tag timelines: see filterBots).
 	hideBots bool
+	// pageMarks leaves the viewer's marks to markPage, for the whole page
+	// at once; marks caches the buckets they are read from.
+	pageMarks bool
+	marks     map[string]*bolt.Bucket
 }
 
 func newBuilder(tx *bolt.Tx, viewerID ID) *builder {
@@ -110,12 +116,66 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 			e.ReplyTo = r
 		}
 	}
-	if b.v.id != 0 {
-		e.Liked = b.tx.Bucket(bucketLikes).Get(pairKey(p.ID, b.v.id)) != nil
-		e.Reposted = b.tx.Bucket(bucketUserReposts).Get(pairKey(b.v.id, p.ID)) != nil
-		e.Bookmarked = b.tx.Bucket(bucketBookmarks).Get(pairKey(b.v.id, p.ID)) != nil
+	if b.v.id != 0 && !b.pageMarks {
+		e.Liked = b.userBucket(bucketUserLikes).Get(pairKey(b.v.id, p.ID)) != nil
+		e.Reposted = b.userBucket(bucketUserReposts).Get(pairKey(b.v.id, p.ID)) != nil
+		e.Bookmarked = b.userBucket(bucketBookmarks).Get(pairKey(b.v.id, p.ID)) != nil
 	}
 	return e, true, nil
+}
+
+// userBucket returns one of the buckets of the viewer's marks (keyed
+// userID | postID), looked up once per page: finding a bucket is a B-tree
+// search of its own.
+func (b *builder) userBucket(name []byte) *bolt.Bucket {
+	if b.marks == nil {
+		b.marks = map[string]*bolt.Bucket{}
+	}
+	bk, ok := b.marks[string(name)]
+	if !ok {
+		bk = b.tx.Bucket(name)
+		b.marks[string(name)] = bk
+	}
+	return bk
+}
+
+// markPage fills in the viewer's marks (liked, reposted, bookmarked) of a
+// page built with pageMarks. The viewer's marks of the page's posts lie
+// between the page's oldest and newest post ID in each bucket, so one
+// seek and a short walk per bucket replace a lookup per post and bucket;
+// a viewer with very many marks in that span (an old, sparse page) gets
+// the lookups instead.
+func (b *builder) markPage(entries []Entry) {
+	if b.v.id == 0 || len(entries) == 0 {
+		return
+	}
+	lo, hi := entries[0].Post.ID, entries[0].Post.ID
+	for _, e := range entries {
+		lo, hi = min(lo, e.Post.ID), max(hi, e.Post.ID)
+	}
+	set := func(name []byte, mark func(*Entry)) {
+		bk := b.userBucket(name)
+		c := bk.Cursor()
+		prefix := idKey(b.v.id)
+		marked := map[ID]bool{}
+		walked := 0
+		for k, _ := c.Seek(pairKey(b.v.id, lo)); k != nil && bytes.HasPrefix(k, prefix) && keyID(k, 8) <= hi; k, _ = c.Next() {
+			if walked++; walked > 4*len(entries) {
+				marked = nil
+				break
+			}
+			marked[keyID(k, 8)] = true
+		}
+		for i := range entries {
+			e := &entries[i]
+			if marked != nil && marked[e.Post.ID] || marked == nil && bk.Get(pairKey(b.v.id, e.Post.ID)) != nil {
+				mark(e)
+			}
+		}
+	}
+	set(bucketUserLikes, func(e *Entry) { e.Liked = true })
+	set(bucketUserReposts, func(e *Entry) { e.Reposted = true })
+	set(bucketBookmarks, func(e *Entry) { e.Bookmarked = true })
 }
 
 // collect fills a page from candidates, newest first. next yields the next
@@ -152,6 +212,17 @@ func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, erro
 		}
 		t.Entries = append(t.Entries, e)
 	}
+}
+
+// page is collect with the viewer's marks filled in for the whole page at
+// once (markPage).
+func (b *builder) page(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, error)) (Timeline, error) {
+	b.pageMarks = true
+	t, err := collect(limit, next, keep)
+	if err == nil {
+		b.markPage(t.Entries)
+	}
+	return t, err
 }
 
 // walker yields the IDs under prefix older than before, newest first; the
@@ -192,7 +263,7 @@ func (db *DB) LocalTimeline(viewerID ID, page Page) (Timeline, error) {
 		b := newBuilder(tx, viewerID)
 		b.listing = true
 		b.filterBots()
-		t, err = collect(page.limit(), walker(tx.Bucket(bucketLocalPosts).Cursor(), nil, page.Before, 0), b.keepPost)
+		t, err = b.page(page.limit(), walker(tx.Bucket(bucketLocalPosts).Cursor(), nil, page.Before, 0), b.keepPost)
 		return err
 	})
 	return t, err
@@ -211,7 +282,7 @@ func (db *DB) TagTimeline(viewerID ID, tag string, page Page) (Timeline, error) 
 		b := newBuilder(tx, viewerID)
 		b.listing = true
 		b.filterBots()
-		t, err = collect(page.limit(), walker(tx.Bucket(bucketTags).Cursor(), prefix, page.Before, len(prefix)), b.keepPost)
+		t, err = b.page(page.limit(), walker(tx.Bucket(bucketTags).Cursor(), prefix, page.Before, len(prefix)), b.keepPost)
 		return err
 	})
 	return t, err
@@ -253,7 +324,7 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 			return b.entry(p, true)
 		}
 		var err error
-		t, err = collect(page.limit(), next, keep)
+		t, err = b.page(page.limit(), next, keep)
 		return err
 	})
 	return t, err
@@ -261,8 +332,9 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 
 // HomeTimeline is the user's own posts and those of the accounts they
 // follow, with the reposts they made, newest first. It merges the
-// authors' index cursors (a k-way merge), so a page costs O(page size +
-// follows) seeks whatever the number of posts. Replies show when they
+// authors' index cursors (a k-way merge, see merge), so a page costs
+// O(page size) seeks plus one for each followed account whose newest post
+// is not known yet, whatever the number of posts. Replies show when they
 // answer the user or someone the user follows, and the user's own replies
 // always. A post shows once: at its newest appearance, whether as itself
 // or as someone's repost.
@@ -280,34 +352,16 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 				authors = append(authors, a)
 			}
 		})
-		index := tx.Bucket(bucketAuthorPosts)
-		h := make(cursorHeap, 0, len(authors))
-		for _, a := range authors {
-			prefix := idKey(a)
-			c := index.Cursor()
-			if k := seekBefore(c, prefix, page.Before); k != nil && bytes.HasPrefix(k, prefix) {
-				h = append(h, &authorCursor{c: c, prefix: prefix, head: keyID(k, 8), author: a})
-			}
-		}
-		heap.Init(&h)
+		m := newMerge(tx, authors, page.Before)
 		metas := map[ID]indexMeta{}
 		mine := map[ID]bool{}
 		next := func() (ID, bool) {
-			if h.Len() == 0 {
-				return 0, false
+			id, author, meta, ok := m.next()
+			if ok {
+				metas[id] = meta
+				mine[id] = author == userID
 			}
-			top := h[0]
-			id := top.head
-			_, v := top.c.Seek(pairKey(top.author, id))
-			metas[id] = decodeMeta(v)
-			mine[id] = top.author == userID
-			if k, _ := top.c.Prev(); k != nil && bytes.HasPrefix(k, top.prefix) {
-				top.head = keyID(k, 8)
-				heap.Fix(&h, 0)
-			} else {
-				heap.Pop(&h)
-			}
-			return id, true
+			return id, ok
 		}
 		reposts := tx.Bucket(bucketReposts)
 		// shownLater tells whether someone in the home timeline reposted
@@ -324,39 +378,121 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 		}
 		keep := func(id ID) (Entry, bool, error) {
 			m := metas[id]
-			switch m.kind {
-			case kindReply:
-				if !inHome[m.ref] && !mine[id] {
-					return Entry{}, false, nil
-				}
-			case kindRepost:
-				if shownLater(m.ref, id) {
-					return Entry{}, false, nil
-				}
-			case kindPost:
-				if shownLater(id, id) {
-					return Entry{}, false, nil
-				}
+			if m.kind == kindReply && !inHome[m.ref] && !mine[id] {
+				return Entry{}, false, nil
 			}
 			p, err := getPost(tx, id)
 			if err != nil {
 				return Entry{}, false, nil
 			}
+			// A post's Reposts count says whether there is any repost to
+			// look for: most posts have none, and a repost is the only one
+			// of its original when the original counts one.
+			switch m.kind {
+			case kindRepost:
+				if orig, err := getPost(tx, m.ref); err == nil && orig.Reposts > 1 && shownLater(m.ref, id) {
+					return Entry{}, false, nil
+				}
+			case kindPost:
+				if p.Reposts > 0 && shownLater(id, id) {
+					return Entry{}, false, nil
+				}
+			}
 			return b.entry(p, true)
 		}
 		var err error
-		t, err = collect(page.limit(), next, keep)
+		t, err = b.page(page.limit(), next, keep)
 		return err
 	})
 	return t, err
 }
 
+// merge walks several authors' author_posts indexes at once, newest
+// first: a k-way merge over one cursor per author. An author's index is
+// opened (one seek) only when the merge has come down to the newest ID it
+// can hold (newestIndex), so a page usually opens the indexes of the few
+// authors who posted most recently, not of every followed account.
+type merge struct {
+	tx     *bolt.Tx
+	index  *bolt.Bucket
+	before ID
+	// waiting are the authors not opened yet, by bound, highest last;
+	// open is the heap of opened ones.
+	waiting []waitingAuthor
+	open    cursorHeap
+}
+
+type waitingAuthor struct {
+	author ID
+	bound  ID // no post of theirs before the cursor is newer
+}
+
+func newMerge(tx *bolt.Tx, authors []ID, before ID) *merge {
+	m := &merge{tx: tx, index: tx.Bucket(bucketAuthorPosts), before: before}
+	m.waiting = make([]waitingAuthor, 0, len(authors))
+	for _, a := range authors {
+		bound, known := newestBound(tx, a)
+		switch {
+		case !known:
+			bound = maxID
+		case bound == 0:
+			continue // nothing posted
+		}
+		if before != 0 && bound >= before {
+			bound = before - 1
+		}
+		m.waiting = append(m.waiting, waitingAuthor{a, bound})
+	}
+	slices.SortFunc(m.waiting, func(x, y waitingAuthor) int { return cmp.Compare(x.bound, y.bound) })
+	return m
+}
+
+// maxID sorts after every ID.
+const maxID = ID(1<<63 - 1)
+
+// next returns the newest ID left, its author and its index entry.
+func (m *merge) next() (ID, ID, indexMeta, bool) {
+	// Open every author who may hold something newer than the newest
+	// opened one.
+	for n := len(m.waiting); n > 0 && (len(m.open) == 0 || m.waiting[n-1].bound >= m.open[0].head); n = len(m.waiting) {
+		w := m.waiting[n-1]
+		m.waiting = m.waiting[:n-1]
+		prefix := idKey(w.author)
+		c := m.index.Cursor()
+		k, v := seekBeforeKV(c, prefix, m.before)
+		if k == nil || !bytes.HasPrefix(k, prefix) {
+			if m.before == 0 {
+				sawNewest(m.tx, w.author, 0)
+			}
+			continue
+		}
+		head := keyID(k, 8)
+		if m.before == 0 {
+			sawNewest(m.tx, w.author, head)
+		}
+		heap.Push(&m.open, &authorCursor{c: c, prefix: prefix, head: head, val: v, author: w.author})
+	}
+	if len(m.open) == 0 {
+		return 0, 0, indexMeta{}, false
+	}
+	top := m.open[0]
+	id, author, meta := top.head, top.author, decodeMeta(top.val)
+	if k, v := top.c.Prev(); k != nil && bytes.HasPrefix(k, top.prefix) {
+		top.head, top.val = keyID(k, 8), v
+		heap.Fix(&m.open, 0)
+	} else {
+		heap.Pop(&m.open)
+	}
+	return id, author, meta, true
+}
+
 // authorCursor walks one author's index backwards; head is its newest
-// post not yet taken.
+// post not yet taken, val that post's index entry.
 type authorCursor struct {
 	c      *bolt.Cursor
 	prefix []byte
 	head   ID
+	val    []byte
 	author ID
 }
 

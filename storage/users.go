@@ -210,10 +210,17 @@ func putUser(tx *bolt.Tx, u *User) error {
 	if err != nil {
 		return err
 	}
+	forgetUser(tx, u.ID)
 	return tx.Bucket(bucketUsers).Put(idKey(u.ID), v)
 }
 
 func getUser(tx *bolt.Tx, id ID) (User, error) {
+	c := cachesOf(tx)
+	if c != nil {
+		if u, ok := c.users.get(id, txID(tx)); ok {
+			return u, nil
+		}
+	}
 	var u User
 	v := tx.Bucket(bucketUsers).Get(idKey(id))
 	if v == nil {
@@ -221,6 +228,9 @@ func getUser(tx *bolt.Tx, id ID) (User, error) {
 	}
 	if err := decodeRecord(v, &u); err != nil {
 		return u, fmt.Errorf("user %d: decode: %w", id, err)
+	}
+	if c != nil && !tx.Writable() {
+		c.users.store(id, u, txID(tx))
 	}
 	return u, nil
 }
