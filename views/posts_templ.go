@@ -1844,7 +1844,7 @@ func TimelineItems(t Timeline) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		for _, p := range t.Posts {
-			templ_7745c5c3_Err = PostCard(p, false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = cachedCard(p).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2148,7 +2148,7 @@ func PinnedPosts(t Timeline) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			for _, p := range t.Pinned {
-				templ_7745c5c3_Err = PostCard(p, false).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = cachedCard(p).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
