@@ -37,6 +37,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, c tem
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Add("Vary", "HX-Request")
 	hd.Set("Cache-Control", "no-store")
+	// The whole page is in hand: saying its length spares the chunked
+	// encoding, and the page goes out in one write.
+	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
 }
