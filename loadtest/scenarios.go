@@ -20,6 +20,7 @@ type site struct {
 	home     string            // the account the home scenario reads as
 	prolific string
 	posts    []string // permalinks
+	threads  []string // permalinks of posts with many replies (else posts)
 	cursors  []string // "/local?before=ID" addresses of older pages
 	tag      string
 	tagNA    string // why the tag page cannot be measured yet
@@ -111,10 +112,17 @@ func discover(ctx context.Context, c *http.Client, base string, m seedManifest, 
 	}
 	s.prolific = m.Prolific[0].Username
 	s.posts = m.SamplePosts
+	s.threads = s.posts
+	if len(m.SampleThreads) > 0 {
+		s.threads = nil
+		for _, th := range m.SampleThreads {
+			s.threads = append(s.threads, th.Permalink)
+		}
+	}
 	if len(m.Tags) > 0 {
 		s.tag = m.Tags[0]
 	}
-	for _, p := range []string{"/@" + s.prolific, s.posts[0]} {
+	for _, p := range []string{"/@" + s.prolific, s.posts[0], s.threads[0]} {
 		if status, _, err := get(ctx, c, base, p, "", false); err != nil || status != http.StatusOK {
 			return nil, fmt.Errorf("GET %s: status %d, %v", p, status, err)
 		}
@@ -197,7 +205,7 @@ func (s *site) readScenarios() []scenario {
 		{name: "local timeline (GET /local)", next: func(int, int, *rand.Rand) req { return get1("/local", "", false) }},
 		{name: "home timeline (GET /, follows 100)", next: func(int, int, *rand.Rand) req { return get1("/", home, false) }},
 		{name: "profile (GET /@" + s.prolific + ")", next: func(int, int, *rand.Rand) req { return get1("/@"+s.prolific, "", false) }},
-		{name: "thread (GET /@name/ID)", next: func(_ int, _ int, r *rand.Rand) req { return get1(s.posts[r.IntN(len(s.posts))], "", false) }},
+		{name: "thread (GET /@name/ID)", next: func(_ int, _ int, r *rand.Rand) req { return get1(s.threads[r.IntN(len(s.threads))], "", false) }},
 		{name: "next page (HTMX /local?before=ID)", next: func(_ int, _ int, r *rand.Rand) req { return get1(s.cursors[r.IntN(len(s.cursors))], "", true) }},
 		{name: "tag page (GET /tags/" + s.tag + ")", na: s.tagNA, next: func(int, int, *rand.Rand) req { return get1("/tags/"+url.PathEscape(s.tag), "", false) }},
 	}

@@ -66,6 +66,12 @@ type seedManifest struct {
 	} `json:"prolific"`
 	Tags        []string `json:"tags"`
 	SamplePosts []string `json:"sample_posts"`
+	// SampleThreads are the posts with the most replies (absent from the
+	// manifests of seeders that wrote no replies).
+	SampleThreads []struct {
+		Permalink string `json:"permalink"`
+		Replies   int    `json:"replies"`
+	} `json:"sample_threads"`
 }
 
 // seedResult is a seeded data folder.

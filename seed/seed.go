@@ -1,7 +1,9 @@
-// Package seed fills a fresh majlis database with generated users, follows
-// and posts, for measuring: realistic sizes and shapes (power-law follower
-// and post counts, Markdown bodies of varied length, Arabic and emoji), made
-// deterministically from a seed and written with storage's bulk loader.
+// Package seed fills a fresh majlis database with generated users, follows,
+// posts and replies, likes, reposts and bookmarks, for measuring: realistic
+// sizes and shapes (power-law follower, post, like and reply counts, threads
+// of a few dozen replies, Markdown bodies of varied length, Arabic and
+// emoji), made deterministically from a seed and written with storage's
+// bulk loader.
 //
 // The first accounts have fixed names that load tests log in as (see
 // Fixed); every account has the same password.
@@ -74,7 +76,8 @@ type Options struct {
 	// capped at Users-1). Who is followed follows a power law.
 	Follows int
 	// Seed makes the content: the same seed and options give the same
-	// users, follows and posts. Only the timestamps move with End.
+	// users, follows, posts, replies, likes, reposts and bookmarks. Only
+	// the timestamps move with End.
 	Seed uint64
 	// Password is every account's password (default "password123"). It is
 	// hashed once with bcrypt.DefaultCost and the hash is shared.
@@ -92,6 +95,24 @@ type Options struct {
 	Distinct int
 	// Chunk is the number of posts per transaction (default 25,000).
 	Chunk int
+	// Replies is the fraction of posts that answer an earlier post
+	// (default 0.27, at most 0.9; negative for none). Replies go to
+	// recent posts, the more to a post the more attention it draws (the
+	// same appeal that brings likes: its author's followers times a
+	// heavy-tailed draw of its own), so a few threads grow to dozens of
+	// replies; some answer replies. Most are written by followers of the
+	// author they answer, and most begin with a mention of that author.
+	Replies float64
+	// Likes is the mean number of likes per post (default 3), Reposts the
+	// mean number of reposts per post (default 0.3; only top-level posts
+	// are reposted) and Bookmarks the mean number of bookmarks per user
+	// (default 20); negative for none. How many a post gets grows with its
+	// author's followers, times a heavy-tailed draw of its own, so most
+	// posts get none or a few and popular authors' posts dozens to
+	// hundreds. They come from distinct accounts other than the author,
+	// mostly the author's followers; reposts and bookmarks mostly from the
+	// post's likers.
+	Likes, Reposts, Bookmarks float64
 	// Progress receives progress lines; nil discards them.
 	Progress io.Writer
 }
@@ -132,6 +153,18 @@ func (o *Options) defaults() error {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	// Zero means the default; negative, none.
+	rate := func(v *float64, def float64) {
+		if *v == 0 {
+			*v = def
+		}
+		*v = max(*v, 0)
+	}
+	rate(&o.Replies, 0.27)
+	o.Replies = min(o.Replies, 0.9)
+	rate(&o.Likes, 3)
+	rate(&o.Reposts, 0.3)
+	rate(&o.Bookmarks, 20)
 	return nil
 }
 
@@ -146,9 +179,15 @@ type Account struct {
 
 // Summary tells what Run made, with names a load test can use.
 type Summary struct {
-	Users   int `json:"users"`
-	Posts   int `json:"posts"`
-	Follows int `json:"follows"`
+	Users int `json:"users"`
+	// Posts counts the posts written, Replies among them; Reposts are
+	// stored as posts too, besides.
+	Posts     int `json:"posts"`
+	Replies   int `json:"replies"`
+	Reposts   int `json:"reposts"`
+	Likes     int `json:"likes"`
+	Bookmarks int `json:"bookmarks"`
+	Follows   int `json:"follows"`
 	// Password is the password of every account.
 	Password string `json:"password"`
 	// Fixed are the fixed accounts (see Fixed) with their counts.
@@ -159,12 +198,23 @@ type Summary struct {
 	Popular  []Account `json:"popular"`
 	// Tags are the hashtags written in posts, busiest first.
 	Tags []string `json:"tags"`
-	// SamplePosts are permalinks ("/@name/ID") of some recent posts.
+	// SamplePosts are permalinks ("/@name/ID") of some recent top-level
+	// posts that none of the Writers liked: a load test can like and
+	// unlike them as the writers.
 	SamplePosts []string `json:"sample_posts"`
+	// SampleThreads are the top-level posts with the most direct replies,
+	// most first: the longest threads' pages.
+	SampleThreads []Thread `json:"sample_threads"`
 	// Timings of the phases.
 	Render  time.Duration `json:"render_ns"`
 	Write   time.Duration `json:"write_ns"`
 	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// Thread is a post with replies.
+type Thread struct {
+	Permalink string `json:"permalink"`
+	Replies   int    `json:"replies"`
 }
 
 // user is a generated account while Run works.
@@ -197,37 +247,49 @@ func Run(ctx context.Context, db *storage.DB, o Options) (Summary, error) {
 	g.makeFollows()
 	fmt.Fprintf(o.Progress, "seed: %d users, %d follows generated\n", len(g.users), g.nFollows)
 
+	g.shapePosts()
+	fmt.Fprintf(o.Progress, "seed: %d posts planned, %d of them replies\n", o.Posts, g.shape.nReplies)
+
 	t := time.Now()
-	bodies, err := g.makeBodies(ctx)
+	bodies, replies, err := g.makeBodies(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
 	render := time.Since(t)
-	fmt.Fprintf(o.Progress, "seed: %d distinct bodies rendered in %s\n", len(bodies), render.Round(time.Millisecond))
+	fmt.Fprintf(o.Progress, "seed: %d distinct bodies and %d replies rendered in %s\n", len(bodies), len(replies), render.Round(time.Millisecond))
 
 	t = time.Now()
 	if err := g.writeUsers(ctx, db); err != nil {
 		return Summary{}, err
 	}
-	sum, err := g.writePosts(ctx, db, bodies)
+	sum, err := g.writePosts(ctx, db, bodies, replies)
 	if err != nil {
 		return Summary{}, err
 	}
-	sum.Render = render
-	sum.Write = time.Since(t)
+	sum.Render = render + g.rendered
+	sum.Write = time.Since(t) - g.rendered
 	sum.Elapsed = time.Since(start)
 	sum.Password = o.Password
 	return sum, nil
 }
 
 type gen struct {
-	o        Options
-	r        *rand.Rand
-	hash     string
-	users    []user
-	popular  []int // users by popularity rank: popular[0] is followed most
-	nFollows int
-	ids      storage.IDGenerator
+	o         Options
+	r         *rand.Rand
+	hash      string
+	users     []user
+	popular   []int     // users by popularity rank: popular[0] is followed most
+	followers [][]int32 // indexes of each user's followers, ascending
+	nFollows  int
+	ids       storage.IDGenerator
+	shape     shape
+	// byName finds a user's index by lower-case username, for mentions.
+	byName map[string]int
+	// rendered is rendering time spent while writing (replies that name
+	// whom they answer).
+	rendered time.Duration
+	// picked marks the accounts already drawn for one post.
+	picked []bool
 }
 
 // start is when the first post may be written.
@@ -360,6 +422,12 @@ func (g *gen) makeFollows() {
 		g.users[u].following = f
 		g.nFollows += len(f)
 	}
+	g.followers = make([][]int32, n)
+	for u := range g.users {
+		for _, v := range g.users[u].following {
+			g.followers[v] = append(g.followers[v], int32(u))
+		}
+	}
 }
 
 // body is one distinct post text, rendered.
@@ -369,10 +437,11 @@ type body struct {
 	mentions     []storage.ID
 }
 
-// makeBodies writes the distinct bodies and renders them on every core, as
-// the server does: mentions of existing accounts become links (and the
-// post's Mentions), hashtags become links (and its Tags).
-func (g *gen) makeBodies(ctx context.Context) ([]body, error) {
+// makeBodies writes the distinct bodies of top-level posts and of
+// replies and renders them on every core, as the server does: mentions of
+// existing accounts become links (and the post's Mentions), hashtags
+// become links (and its Tags).
+func (g *gen) makeBodies(ctx context.Context) (bodies, replies []body, err error) {
 	n := min(g.o.Distinct, g.o.Posts)
 	mz := rand.NewZipf(g.r, 1.1, 1, uint64(len(g.users)-1))
 	w := &writer{
@@ -380,16 +449,35 @@ func (g *gen) makeBodies(ctx context.Context) ([]body, error) {
 		mention: func() string { return g.users[g.popular[mz.Uint64()]].Username },
 		tag:     rand.NewZipf(g.r, 1.3, 1, uint64(len(tags)-1)),
 	}
-	bodies := make([]body, n)
+	bodies = make([]body, n)
 	for i := range bodies {
 		bodies[i].source = w.body()
 	}
-	byName := make(map[string]int, len(g.users))
-	for i, u := range g.users {
-		byName[strings.ToLower(u.Username)] = i
+	replies = make([]body, min(g.o.Distinct, g.shape.nReplies))
+	for i := range replies {
+		replies[i].source = w.reply()
 	}
+	g.byName = make(map[string]int, len(g.users))
+	for i, u := range g.users {
+		g.byName[strings.ToLower(u.Username)] = i
+	}
+	all := make([]*body, 0, len(bodies)+len(replies))
+	for i := range bodies {
+		all = append(all, &bodies[i])
+	}
+	for i := range replies {
+		all = append(all, &replies[i])
+	}
+	if err := g.render(ctx, all); err != nil {
+		return nil, nil, err
+	}
+	return bodies, replies, nil
+}
+
+// render renders the sources of bs on every core.
+func (g *gen) render(ctx context.Context, bs []*body) error {
 	opt := markup.Options{Mention: func(name string) (string, string, bool) {
-		i, ok := byName[strings.ToLower(name)]
+		i, ok := g.byName[strings.ToLower(name)]
 		if !ok {
 			return "", "", false
 		}
@@ -399,17 +487,16 @@ func (g *gen) makeBodies(ctx context.Context) ([]body, error) {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
-		next     = make(chan int, 256)
+		next     = make(chan *body, 256)
 	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				b := &bodies[i]
+			for b := range next {
 				res, err := markup.RenderPost(b.source, opt)
 				if err == nil && markup.Length(b.source) > 500 {
-					err = fmt.Errorf("body %d is %d characters long", i, markup.Length(b.source))
+					err = fmt.Errorf("body %q is %d characters long", b.source, markup.Length(b.source))
 				}
 				if err != nil {
 					mu.Lock()
@@ -419,23 +506,23 @@ func (g *gen) makeBodies(ctx context.Context) ([]body, error) {
 				}
 				b.html, b.tags = res.HTML, res.Tags
 				for _, name := range res.Mentions {
-					b.mentions = append(b.mentions, g.users[byName[strings.ToLower(name)]].ID)
+					b.mentions = append(b.mentions, g.users[g.byName[strings.ToLower(name)]].ID)
 				}
 			}
 		}()
 	}
-	for i := range bodies {
+	for i, b := range bs {
 		if i%1024 == 0 && ctx.Err() != nil {
 			break
 		}
-		next <- i
+		next <- b
 	}
 	close(next)
 	wg.Wait()
 	if err := cmp.Or(ctx.Err(), firstErr); err != nil {
-		return nil, fmt.Errorf("seed: render: %w", err)
+		return fmt.Errorf("seed: render: %w", err)
 	}
-	return bodies, nil
+	return nil
 }
 
 func (g *gen) writeUsers(ctx context.Context, db *storage.DB) error {
@@ -469,7 +556,9 @@ func (g *gen) writeUsers(ctx context.Context, db *storage.DB) error {
 					if followee.CreatedAt.After(since) {
 						since = followee.CreatedAt
 					}
-					since = since.Add(time.Duration(g.r.Int64N(int64(end.Sub(since)))))
+					// One draw whatever the length (Int64N may take more
+					// for some bounds), so the content does not move with End.
+					since = since.Add(time.Duration(g.r.Float64() * float64(end.Sub(since))))
 					if err := b.PutFollow(u.ID, followee.ID, since); err != nil {
 						return err
 					}
@@ -483,103 +572,4 @@ func (g *gen) writeUsers(ctx context.Context, db *storage.DB) error {
 		from = to
 	}
 	return nil
-}
-
-// writePosts spreads the posts over the span (uniform times, sorted, so IDs
-// follow time), draws their authors from a power law over a random order
-// of users, and writes them in transactions of Chunk posts.
-func (g *gen) writePosts(ctx context.Context, db *storage.DB, bodies []body) (Summary, error) {
-	n := g.o.Posts
-	span := g.o.Span.Milliseconds()
-	times := make([]int64, n)
-	for i := range times {
-		times[i] = g.r.Int64N(span)
-	}
-	slices.Sort(times)
-	if n > 0 {
-		times[n-1] = span // the newest post is "now"
-	}
-	prolific := g.r.Perm(len(g.users))
-	az := rand.NewZipf(g.r, 1.2, 10, uint64(len(g.users)-1))
-	startMS := g.start().UnixMilli()
-	posts := make([]int, len(g.users))
-	var samples []string
-	sampleEvery := max(1, n/40)
-	t0, printed := time.Now(), time.Now()
-	for from := 0; from < n; from += g.o.Chunk {
-		if err := ctx.Err(); err != nil {
-			return Summary{}, fmt.Errorf("seed: %w", err)
-		}
-		to := min(n, from+g.o.Chunk)
-		err := db.Bulk(func(b *storage.BulkWriter) error {
-			for i := from; i < to; i++ {
-				ui := prolific[az.Uint64()]
-				a := &g.users[ui]
-				id := g.ids.Next(time.UnixMilli(startMS + times[i]))
-				bd := &bodies[g.r.IntN(len(bodies))]
-				idStr := id.String()
-				p := storage.Post{
-					ID:         id,
-					AuthorID:   a.ID,
-					URI:        g.o.BaseURL + "/@" + a.Username + "/" + idStr,
-					Source:     bd.source,
-					HTML:       bd.html,
-					Tags:       bd.tags,
-					Mentions:   bd.mentions,
-					Visibility: storage.Public,
-					Local:      true,
-					CreatedAt:  id.Time(),
-				}
-				if err := b.PutPost(p); err != nil {
-					return err
-				}
-				posts[ui]++
-				if i >= n/2 && (n-1-i)%sampleEvery == 0 {
-					samples = append(samples, "/@"+a.Username+"/"+idStr)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return Summary{}, fmt.Errorf("seed: posts: %w", err)
-		}
-		if time.Since(printed) >= 2*time.Second || to == n {
-			printed = time.Now()
-			el := time.Since(t0)
-			fmt.Fprintf(g.o.Progress, "seed: %d/%d posts (%.0f%%) in %s, %.0f posts/s\n",
-				to, n, 100*float64(to)/float64(n), el.Round(time.Millisecond), float64(to)/el.Seconds())
-		}
-	}
-
-	followers := make([]int, len(g.users))
-	for _, u := range g.users {
-		for _, v := range u.following {
-			followers[v]++
-		}
-	}
-	account := func(i int) Account {
-		u := g.users[i]
-		return Account{Username: u.Username, Role: string(u.Role), Following: len(u.following), Followers: followers[i], Posts: posts[i]}
-	}
-	sum := Summary{Users: len(g.users), Posts: n, Follows: g.nFollows, Tags: slices.Clone(tags)}
-	for i := range Fixed() {
-		sum.Fixed = append(sum.Fixed, account(i))
-	}
-	top := func(count []int) []Account {
-		idx := make([]int, len(count))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(count[b], count[a]) })
-		var out []Account
-		for _, i := range idx[:min(5, len(idx))] {
-			out = append(out, account(i))
-		}
-		return out
-	}
-	sum.Prolific = top(posts)
-	sum.Popular = top(followers)
-	slices.Reverse(samples) // newest first
-	sum.SamplePosts = samples
-	return sum, nil
 }

@@ -1,8 +1,10 @@
 package seed
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"regexp"
@@ -64,18 +66,18 @@ func walk(t *testing.T, get func(storage.Page) (storage.Timeline, error)) []stor
 	}
 }
 
-func walkUsers(t *testing.T, get func(storage.Page) (storage.UserList, error)) int {
+func listAll(t *testing.T, get func(storage.Page) (storage.UserList, error)) []storage.User {
 	t.Helper()
-	n := 0
+	var out []storage.User
 	page := storage.Page{Limit: 100}
 	for {
 		l, err := get(page)
 		if err != nil {
 			t.Fatalf("user list: %v", err)
 		}
-		n += len(l.Users)
+		out = append(out, l.Users...)
 		if l.Next == 0 {
-			return n
+			return out
 		}
 		page.Before = l.Next
 	}
@@ -96,23 +98,36 @@ func TestRunServesNormally(t *testing.T) {
 		t.Errorf("CountUsers: got %d, %v", n, err)
 	}
 
-	local := walk(t, func(p storage.Page) (storage.Timeline, error) { return db.LocalTimeline(0, p) })
-	if len(local) != 3000 {
-		t.Fatalf("local timeline: got %d posts, want 3000", len(local))
+	users := listUsers(t, db)
+	if len(users) != 40 {
+		t.Fatalf("ListUsers: %d users, want 40", len(users))
 	}
-	if got := local[0].Post.CreatedAt; !got.Equal(end.Truncate(time.Millisecond)) {
+	posts, reposts := everything(t, db, users)
+	if len(posts) != 3000 {
+		t.Fatalf("the profiles list %d posts, want 3000", len(posts))
+	}
+	if got := posts[len(posts)-1].Post.CreatedAt; !got.Equal(end.Truncate(time.Millisecond)) {
 		t.Errorf("newest post at %s, want %s", got, end)
 	}
-	if oldest := local[len(local)-1].Post.CreatedAt; oldest.Before(end.Add(-2*365*24*time.Hour)) || oldest.After(end.Add(-365*24*time.Hour)) {
+	if oldest := posts[0].Post.CreatedAt; oldest.Before(end.Add(-2*365*24*time.Hour)) || oldest.After(end.Add(-365*24*time.Hour)) {
 		t.Errorf("oldest post at %s, want about two years before %s", oldest, end)
+	}
+	byID := map[storage.ID]storage.Entry{}
+	for _, e := range posts {
+		byID[e.Post.ID] = e
+	}
+	local := walk(t, func(p storage.Page) (storage.Timeline, error) { return db.LocalTimeline(0, p) })
+	if len(local)+sum.Replies != 3000 {
+		t.Errorf("local timeline: %d posts, and %d replies: want 3000 in all", len(local), sum.Replies)
+	}
+	if sum.Replies < 600 || sum.Replies > 1000 {
+		t.Errorf("%d replies of 3000 posts, want about 27%%", sum.Replies)
 	}
 	postsBy := map[storage.ID]int{}
 	var arabicPosts, emojiPosts, mentions, tagged, links, lists, code, quotes, mentionLinks, tagLinks int
-	for i, e := range local {
+	var replies, nested, namingParent, unlisted, likes int
+	for _, e := range posts {
 		p := e.Post
-		if i > 0 && !(p.ID < local[i-1].Post.ID) {
-			t.Fatalf("local timeline out of order at %d", i)
-		}
 		if !p.CreatedAt.Equal(p.ID.Time()) {
 			t.Errorf("post %d: created %s, ID time %s", p.ID, p.CreatedAt, p.ID.Time())
 		}
@@ -122,10 +137,32 @@ func TestRunServesNormally(t *testing.T) {
 		if want := "https://majlis.example/@" + e.Author.Username + "/" + p.ID.String(); p.URI != want {
 			t.Errorf("post URI %q, want %q", p.URI, want)
 		}
-		if p.HTML == "" || !p.Local || p.Visibility != storage.Public {
+		if p.HTML == "" || !p.Local || (p.Visibility != storage.Public && (p.InReplyTo == 0 || p.Visibility != storage.Unlisted)) {
 			t.Errorf("post %d: html %q local %v visibility %q", p.ID, p.HTML, p.Local, p.Visibility)
 		}
 		postsBy[p.AuthorID]++
+		likes += p.Likes
+		if p.InReplyTo != 0 {
+			replies++
+			parent, ok := byID[p.InReplyTo]
+			switch {
+			case !ok:
+				t.Errorf("reply %d: parent %d not found", p.ID, p.InReplyTo)
+			case !parent.Post.CreatedAt.Before(p.CreatedAt) || p.InReplyToAuthor != parent.Post.AuthorID:
+				t.Errorf("reply %d at %s to %d by %d at %s, says it answers %d", p.ID, p.CreatedAt, parent.Post.ID, parent.Post.AuthorID, parent.Post.CreatedAt, p.InReplyToAuthor)
+			default:
+				if parent.Post.InReplyTo != 0 {
+					nested++
+				}
+				if strings.HasPrefix(p.Source, "@"+parent.Author.Username+" ") && slices.Contains(p.Mentions, parent.Author.ID) {
+					namingParent++
+				}
+			}
+			if p.Visibility == storage.Unlisted {
+				unlisted++
+			}
+			continue
+		}
 		s := p.Source
 		count := func(n *int, ok bool) {
 			if ok {
@@ -147,8 +184,62 @@ func TestRunServesNormally(t *testing.T) {
 	for name, n := range map[string]int{"Arabic": arabicPosts, "emoji": emojiPosts, "mentions": mentions, "hashtags": tagged, "links": links, "lists": lists, "code": code, "quotes": quotes,
 		"mention links": mentionLinks, "hashtag links": tagLinks} {
 		if n < 30 {
-			t.Errorf("only %d of 3000 posts have %s", n, name)
+			t.Errorf("only %d of the top-level posts have %s", n, name)
 		}
+	}
+	if replies != sum.Replies || nested < 20 || namingParent < replies/2 || unlisted == 0 {
+		t.Errorf("%d replies (summary: %d), %d of them to replies, %d naming whom they answer, %d unlisted; want some of each, most naming",
+			replies, sum.Replies, nested, namingParent, unlisted)
+	}
+	if likes != sum.Likes || likes < 2*3000 || likes > 4*3000 {
+		t.Errorf("%d likes in the counts, summary says %d; want about 3 per post", likes, sum.Likes)
+	}
+
+	// Every count agrees with the list that shows it: likers (never the
+	// author), reposters, the thread's replies.
+	for _, e := range posts {
+		p := e.Post
+		likers := listAll(t, func(pg storage.Page) (storage.UserList, error) { return db.Likers(0, p.ID, pg) })
+		if len(likers) != p.Likes {
+			t.Errorf("post %d: %d likers listed, count says %d", p.ID, len(likers), p.Likes)
+		}
+		for _, u := range likers {
+			if u.ID == p.AuthorID {
+				t.Errorf("post %d: liked by its author", p.ID)
+			}
+		}
+		if n := len(listAll(t, func(pg storage.Page) (storage.UserList, error) { return db.Reposters(0, p.ID, pg) })); n != p.Reposts {
+			t.Errorf("post %d: %d reposters listed, count says %d", p.ID, n, p.Reposts)
+		}
+		th, err := db.Thread(0, p.ID)
+		if err != nil {
+			t.Fatalf("Thread(%d): %v", p.ID, err)
+		}
+		if len(th.Replies) != min(p.Replies, 60) || th.MoreReplies != (p.Replies > 60) {
+			t.Errorf("post %d: %d replies in the thread (more: %v), count says %d", p.ID, len(th.Replies), th.MoreReplies, p.Replies)
+		}
+	}
+	if len(reposts) != sum.Reposts || sum.Reposts < 3000/10 {
+		t.Errorf("%d reposts on the profiles, summary says %d; want about 0.3 per post", len(reposts), sum.Reposts)
+	}
+	for _, e := range reposts {
+		if !e.RepostID.Time().After(e.Post.CreatedAt) || e.Post.InReplyTo != 0 || e.RepostedBy.ID == e.Post.AuthorID {
+			t.Errorf("repost %d by %s at %s of post %d by %s at %s (a reply: %v)", e.RepostID, e.RepostedBy.Username, e.RepostID.Time(),
+				e.Post.ID, e.Author.Username, e.Post.CreatedAt, e.Post.InReplyTo != 0)
+		}
+		postsBy[e.RepostedBy.ID]++
+	}
+	marks := 0
+	for _, u := range users {
+		for _, e := range walk(t, func(p storage.Page) (storage.Timeline, error) { return db.Bookmarks(u.ID, p) }) {
+			if e.Post.AuthorID == u.ID {
+				t.Errorf("%s bookmarked their own post %d", u.Username, e.Post.ID)
+			}
+			marks++
+		}
+	}
+	if marks != sum.Bookmarks || marks < 40*10 || marks > 40*30 {
+		t.Errorf("%d bookmarks listed, summary says %d; want about 20 per user", marks, sum.Bookmarks)
 	}
 
 	// The busiest tag has a tag page.
@@ -162,27 +253,15 @@ func TestRunServesNormally(t *testing.T) {
 		}
 	}
 
-	seen := map[string]bool{}
 	var arabicNames, emojiNames int
 	followers := map[string]int{}
 	for _, a := range sum.Fixed {
 		followers[a.Username] = a.Followers
 	}
-	var all []storage.User
-	for _, e := range local {
-		if !seen[strings.ToLower(e.Author.Username)] {
-			seen[strings.ToLower(e.Author.Username)] = true
-			all = append(all, e.Author)
-		}
-	}
 	for _, a := range Fixed() {
 		u, err := db.LocalUser(strings.ToUpper(a.Username))
 		if err != nil {
 			t.Fatalf("fixed account %s: %v", a.Username, err)
-		}
-		if !seen[u.Username] {
-			seen[u.Username] = true
-			all = append(all, u)
 		}
 		if want := min(a.Following, 39); a.Following > 0 && u.FollowingCount != want {
 			t.Errorf("%s follows %d, want %d", a.Username, u.FollowingCount, want)
@@ -197,7 +276,7 @@ func TestRunServesNormally(t *testing.T) {
 			t.Errorf("%s is an admin", a.Username)
 		}
 	}
-	for _, u := range all {
+	for _, u := range users {
 		if !validName.MatchString(u.Username) {
 			t.Errorf("username %q is not valid", u.Username)
 		}
@@ -211,53 +290,123 @@ func TestRunServesNormally(t *testing.T) {
 			emojiNames++
 		}
 		// The counts on the profile agree with what the lists show.
-		fresh, err := db.LocalUser(u.Username)
-		if err != nil {
-			t.Fatal(err)
+		if u.PostsCount != postsBy[u.ID] {
+			t.Errorf("%s: PostsCount %d, wrote %d posts and reposts", u.Username, u.PostsCount, postsBy[u.ID])
 		}
-		if fresh.PostsCount != postsBy[u.ID] {
-			t.Errorf("%s: PostsCount %d, wrote %d", u.Username, fresh.PostsCount, postsBy[u.ID])
+		if n := len(walk(t, func(p storage.Page) (storage.Timeline, error) { return db.AuthorTimeline(0, u.ID, true, p) })); n != u.PostsCount {
+			t.Errorf("%s: profile lists %d posts, count says %d", u.Username, n, u.PostsCount)
 		}
-		if n := len(walk(t, func(p storage.Page) (storage.Timeline, error) { return db.AuthorTimeline(0, u.ID, false, p) })); n != fresh.PostsCount {
-			t.Errorf("%s: profile lists %d posts, count says %d", u.Username, n, fresh.PostsCount)
+		if n := len(listAll(t, func(p storage.Page) (storage.UserList, error) { return db.Followers(u.ID, p) })); n != u.FollowersCount {
+			t.Errorf("%s: %d followers listed, count says %d", u.Username, n, u.FollowersCount)
 		}
-		if n := walkUsers(t, func(p storage.Page) (storage.UserList, error) { return db.Followers(u.ID, p) }); n != fresh.FollowersCount {
-			t.Errorf("%s: %d followers listed, count says %d", u.Username, n, fresh.FollowersCount)
+		if n := len(listAll(t, func(p storage.Page) (storage.UserList, error) { return db.Following(u.ID, p) })); n != u.FollowingCount {
+			t.Errorf("%s: %d followed listed, count says %d", u.Username, n, u.FollowingCount)
 		}
-		if n := walkUsers(t, func(p storage.Page) (storage.UserList, error) { return db.Following(u.ID, p) }); n != fresh.FollowingCount {
-			t.Errorf("%s: %d followed listed, count says %d", u.Username, n, fresh.FollowingCount)
-		}
-		if f, ok := followers[u.Username]; ok && f != fresh.FollowersCount {
-			t.Errorf("%s: summary says %d followers, profile %d", u.Username, f, fresh.FollowersCount)
+		if f, ok := followers[u.Username]; ok && f != u.FollowersCount {
+			t.Errorf("%s: summary says %d followers, profile %d", u.Username, f, u.FollowersCount)
 		}
 	}
 	if arabicNames == 0 || emojiNames == 0 {
 		t.Errorf("display names: %d in Arabic, %d with emoji; want some of each", arabicNames, emojiNames)
 	}
 
-	// The home timeline of follows10 is its own posts and those of the ten.
+	// The home timeline of follows10 is its own posts and those of the ten,
+	// and what they reposted.
 	f10, _ := db.LocalUser(Follows10)
 	home := walk(t, func(p storage.Page) (storage.Timeline, error) { return db.HomeTimeline(f10.ID, p) })
 	authors := map[storage.ID]bool{}
 	for _, e := range home {
-		authors[e.Post.AuthorID] = true
+		if e.RepostedBy != nil {
+			authors[e.RepostedBy.ID] = true
+		} else {
+			authors[e.Post.AuthorID] = true
+		}
 	}
 	if len(authors) > 11 || len(home) == 0 {
 		t.Errorf("home of %s: %d posts by %d authors, want posts by at most 11", Follows10, len(home), len(authors))
 	}
 
 	// The server's next post sorts after every seeded one.
-	if id := db.NewID(); id <= local[0].Post.ID {
-		t.Errorf("NewID %d after seeding, want > %d", id, local[0].Post.ID)
+	newest := posts[len(posts)-1].Post.ID
+	for _, e := range reposts {
+		newest = max(newest, e.RepostID)
 	}
-	for _, p := range sum.SamplePosts {
-		if !regexp.MustCompile(`^/@[A-Za-z0-9_]+/[0-9]+$`).MatchString(p) {
-			t.Errorf("sample post %q is not a permalink", p)
+	if id := db.NewID(); id <= newest {
+		t.Errorf("NewID %d after seeding, want > %d", id, newest)
+	}
+	permalink := regexp.MustCompile(`^/@[A-Za-z0-9_]+/[0-9]+$`)
+	writers := map[string]bool{}
+	for _, w := range Writers {
+		writers[w] = true
+	}
+	for _, link := range sum.SamplePosts {
+		e := byPermalink(t, db, link)
+		if e.Post.InReplyTo != 0 {
+			t.Errorf("sample post %s is a reply", link)
+		}
+		for _, u := range listAll(t, func(p storage.Page) (storage.UserList, error) { return db.Likers(0, e.Post.ID, p) }) {
+			if writers[u.Username] {
+				t.Errorf("sample post %s is liked by %s", link, u.Username)
+			}
 		}
 	}
 	if len(sum.SamplePosts) < 10 || len(sum.Prolific) != 5 || sum.Prolific[0].Posts < sum.Prolific[4].Posts {
 		t.Errorf("summary: %d samples, prolific %+v", len(sum.SamplePosts), sum.Prolific)
 	}
+	if len(sum.SampleThreads) != 20 || sum.SampleThreads[0].Replies < 5 {
+		t.Errorf("sample threads: %+v, want 20, the first with several replies", sum.SampleThreads)
+	}
+	for i, th := range sum.SampleThreads {
+		if !permalink.MatchString(th.Permalink) {
+			t.Fatalf("sample thread %q is not a permalink", th.Permalink)
+		}
+		e := byPermalink(t, db, th.Permalink)
+		if e.Post.InReplyTo != 0 || e.Post.Replies != th.Replies || (i > 0 && th.Replies > sum.SampleThreads[i-1].Replies) {
+			t.Errorf("sample thread %d %s: %d replies (summary: %d), a reply: %v; want top-level posts, most replies first",
+				i, th.Permalink, e.Post.Replies, th.Replies, e.Post.InReplyTo != 0)
+		}
+	}
+}
+
+// listUsers returns every account.
+func listUsers(t *testing.T, db *storage.DB) []storage.User {
+	t.Helper()
+	return listAll(t, db.ListUsers)
+}
+
+// everything returns every post (replies included), oldest first, and
+// every repost, from the profiles of users.
+func everything(t *testing.T, db *storage.DB, users []storage.User) (posts, reposts []storage.Entry) {
+	t.Helper()
+	for _, u := range users {
+		for _, e := range walk(t, func(p storage.Page) (storage.Timeline, error) { return db.AuthorTimeline(0, u.ID, true, p) }) {
+			if e.RepostedBy != nil {
+				reposts = append(reposts, e)
+			} else {
+				posts = append(posts, e)
+			}
+		}
+	}
+	slices.SortFunc(posts, func(a, b storage.Entry) int { return cmp.Compare(a.Post.ID, b.Post.ID) })
+	return posts, reposts
+}
+
+// byPermalink loads the post of a "/@name/ID" permalink.
+func byPermalink(t *testing.T, db *storage.DB, link string) storage.Entry {
+	t.Helper()
+	_, idStr, _ := strings.Cut(strings.TrimPrefix(link, "/@"), "/")
+	id, err := storage.ParseID(idStr)
+	if err != nil {
+		t.Fatalf("permalink %q: %v", link, err)
+	}
+	e, err := db.Post(0, id)
+	if err != nil {
+		t.Fatalf("permalink %q: %v", link, err)
+	}
+	if !strings.HasPrefix(link, "/@"+e.Author.Username+"/") {
+		t.Errorf("permalink %q names the wrong author, %s", link, e.Author.Username)
+	}
+	return e
 }
 
 // TestRunPowerLaws checks the shapes at the default mean of 50 follows: a
@@ -276,7 +425,7 @@ func TestRunPowerLaws(t *testing.T) {
 	// Most accounts have few followers.
 	few := 0
 	page := storage.Page{Limit: 100}
-	var counts []int
+	var counts, likes []int
 	for range 100 {
 		tl, err := db.LocalTimeline(0, page)
 		if err != nil {
@@ -284,6 +433,7 @@ func TestRunPowerLaws(t *testing.T) {
 		}
 		for _, e := range tl.Entries {
 			counts = append(counts, e.Author.FollowersCount)
+			likes = append(likes, e.Post.Likes)
 		}
 		page.Before = tl.Next
 	}
@@ -304,21 +454,91 @@ func TestRunPowerLaws(t *testing.T) {
 			t.Errorf("%s follows %d, want %d", a.Username, a.Following, want)
 		}
 	}
+
+	// Interactions at the default means: about 27% replies, 3 likes and
+	// 0.3 reposts per post, 20 bookmarks per user.
+	n := float64(sum.Posts)
+	if f := float64(sum.Replies) / n; f < 0.24 || f > 0.30 {
+		t.Errorf("%.2f of the posts are replies, want about 0.27", f)
+	}
+	if m := float64(sum.Likes) / n; m < 2.5 || m > 3.5 {
+		t.Errorf("%.2f likes per post, want about 3", m)
+	}
+	if m := float64(sum.Reposts) / n; m < 0.2 || m > 0.4 {
+		t.Errorf("%.2f reposts per post, want about 0.3", m)
+	}
+	if m := float64(sum.Bookmarks) / 1000; m < 15 || m > 25 {
+		t.Errorf("%.1f bookmarks per user, want about 20", m)
+	}
+	// Likes follow a power law: most top-level posts get none or a few,
+	// popular authors' posts dozens to hundreds.
+	slices.Sort(likes)
+	few = 0
+	for _, l := range likes {
+		if l <= 3 {
+			few++
+		}
+	}
+	if share, most := float64(few)/float64(len(likes)), likes[len(likes)-1]; share < 0.6 || most < 100 {
+		t.Errorf("%.0f%% of posts have at most 3 likes, the most liked %d; want most and over 100", 100*share, most)
+	}
+	// A few long threads.
+	if th := sum.SampleThreads; len(th) != 20 || th[0].Replies < 20 || th[19].Replies < 8 {
+		t.Errorf("the longest threads: %+v, want 20 with at least 8 replies, the first with dozens", th)
+	}
 }
 
 func TestRunDeterministic(t *testing.T) {
 	o := Options{Users: 15, Posts: 400, Follows: 4, Seed: 42, Distinct: 100, End: end}
+	// content lists the posts and reposts in time order, each with who
+	// wrote it, its text, counts, whom it answers or reposts (by place in
+	// the list) and who liked and bookmarked it; no IDs or times.
 	content := func(o Options) []string {
 		db, _ := seedDB(t, o)
+		users := listUsers(t, db)
+		posts, reposts := everything(t, db, users)
+		place := map[storage.ID]int{}
+		for i, e := range posts {
+			place[e.Post.ID] = i
+		}
+		marked := map[storage.ID][]string{}
+		for _, u := range users {
+			for _, e := range walk(t, func(p storage.Page) (storage.Timeline, error) { return db.Bookmarks(u.ID, p) }) {
+				marked[e.Post.ID] = append(marked[e.Post.ID], u.Username)
+			}
+		}
 		var out []string
-		for _, e := range walk(t, func(p storage.Page) (storage.Timeline, error) { return db.LocalTimeline(0, p) }) {
-			out = append(out, e.Post.ID.String()+" "+e.Author.Username+" "+e.Author.DisplayName+" "+e.Post.Source)
+		for _, e := range posts {
+			p := e.Post
+			var likers []string
+			for _, u := range listAll(t, func(pg storage.Page) (storage.UserList, error) { return db.Likers(0, p.ID, pg) }) {
+				likers = append(likers, u.Username)
+			}
+			parent := -1
+			if p.InReplyTo != 0 {
+				parent = place[p.InReplyTo]
+			}
+			out = append(out, fmt.Sprintf("%s %s %s %d %d/%d/%d %v %v %s", e.Author.Username, e.Author.DisplayName, p.Visibility,
+				parent, p.Replies, p.Likes, p.Reposts, likers, marked[p.ID], p.Source))
+		}
+		slices.SortFunc(reposts, func(a, b storage.Entry) int { return cmp.Compare(a.RepostID, b.RepostID) })
+		for _, e := range reposts {
+			out = append(out, fmt.Sprintf("repost of %d by %s", place[e.Post.ID], e.RepostedBy.Username))
 		}
 		return out
 	}
 	a, b := content(o), content(o)
 	if !slices.Equal(a, b) {
 		t.Errorf("two runs with seed 42 differ")
+	}
+	if len(a) < 400 || !slices.ContainsFunc(a, func(s string) bool { return strings.HasPrefix(s, "repost of") }) {
+		t.Errorf("content of %d lines, want 400 posts and some reposts", len(a))
+	}
+	// Only the timestamps move with End.
+	later := o
+	later.End = end.Add(1000 * time.Hour)
+	if c := content(later); !slices.Equal(a, c) {
+		t.Errorf("another End gave other content")
 	}
 	o.Seed = 43
 	if c := content(o); slices.Equal(a, c) {

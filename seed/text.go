@@ -170,3 +170,40 @@ func (w *writer) body() string {
 	}
 	return strings.Join(parts, "")
 }
+
+// maxReply is the longest reply text the generator writes, before the
+// mentions the caller puts in front.
+const maxReply = 200
+
+// reply writes a short answer: a reaction, a sentence or two, sometimes an
+// emoji, a hashtag or a line of Arabic. Whom it answers is the caller's to
+// add in front.
+func (w *writer) reply() string {
+	var s string
+	switch n := w.r.IntN(100); {
+	case n < 25:
+		s = w.pick(reactions)
+	case n < 55:
+		s = w.pick(reactions) + " " + w.emphasise(w.phrase())
+	case n < 70:
+		s = w.pick(arabicReplies)
+	case n < 80:
+		s = w.emphasise(w.phrase())
+	case n < 88:
+		s = w.pick(arabicReplies) + " " + w.pick(arabic)
+	case n < 94:
+		s = w.pick(reactions) + " " + w.link()
+	default:
+		s = w.emphasise(w.phrase()) + " " + w.emphasise(w.phrase())
+	}
+	if w.r.IntN(4) == 0 {
+		s += " " + w.pick(emoji)
+	}
+	if w.r.IntN(12) == 0 {
+		s += " #" + tags[w.tag.Uint64()]
+	}
+	if markup.Length(s) > maxReply {
+		s = w.pick(reactions)
+	}
+	return s
+}

@@ -159,3 +159,17 @@ var quotes = []string{
 	"اطلبوا العلم من المهد إلى اللحد",
 	"Clear is better than clever.",
 }
+
+// reactions open or make up short replies.
+var reactions = []string{
+	"Agreed!", "Ha, yes.", "Same here.", "Thanks for sharing!", "This is lovely.", "Oh no!",
+	"Congratulations!", "Good point.", "I had no idea.", "Where was this?", "Love it.", "Fair enough.",
+	"Not sure about that.", "Exactly this.", "Well said.", "Count me in.", "So true.", "Beautiful.",
+	"How did it go?", "Any tips?", "Following along.", "Wonderful news!",
+}
+
+// arabicReplies are short answers in Arabic.
+var arabicReplies = []string{
+	"شكراً لك!", "أحسنت", "فكرة رائعة", "ما شاء الله", "أتفق معك تماماً", "سأحضر بإذن الله",
+	"جميل جداً", "بالتوفيق", "أين هذا المكان؟", "صحيح",
+}

@@ -24,7 +24,8 @@
 //
 //	replies:      parentID | replyID => nil (a post's direct replies)
 //	tags:         tag | 0x00 | postID => nil (public posts by normalised hashtag)
-//	likes:        postID | userID => notificationID (of the like's notification)
+//	likes:        postID | userID => notificationID (of the like's notification;
+//	              0 for a like written by the bulk loader, which notifies no one)
 //	user_likes:   userID | postID => notificationID
 //	reposts:      originalID | repostID => reposterID
 //	user_reposts: userID | originalID => repostID
