@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -182,6 +183,12 @@ func (w *consentWriter) Write(b []byte) (int, error) {
 }
 
 func (w *consentWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadFrom: see statusWriter.ReadFrom.
+func (w *consentWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.publish()
+	return readFrom(w.ResponseWriter, r)
+}
 
 // privatePaths are kept out of every crawler: accounts, administration,
 // and the addresses that only serve forms and HTMX fragments.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -313,6 +314,16 @@ func TestSecurityHeaders(t *testing.T) {
 			}
 			if len(resp.Cookies()) != 0 {
 				t.Errorf("%s: got cookies on a static file", tc.href)
+			}
+			// The body is copied to the connection through the
+			// middleware's writers (ReadFrom): all of it arrives, with
+			// the length announced.
+			plain := c.do(http.MethodGet, tc.href, nil, http.Header{"Accept-Encoding": {"identity"}})
+			if n, err := strconv.Atoi(plain.Header.Get("Content-Length")); err != nil || n != len(plain.body) || n < 1000 {
+				t.Errorf("%s: got Content-Length %q and %d bytes of body", tc.href, plain.Header.Get("Content-Length"), len(plain.body))
+			}
+			if plain.body != resp.body {
+				t.Errorf("%s: the uncompressed body differs from the decompressed one", tc.href)
 			}
 		}
 	})
