@@ -77,6 +77,7 @@ func (db *DB) Thread(viewerID, postID ID) (Thread, error) {
 			return err
 		}
 		t.MoreReplies = more > 0
+		t.Replies = make([]ReplyBranch, 0, len(replies))
 		for _, r := range replies {
 			children, more, err := b.replies(r.Post.ID, maxChildReplies)
 			if err != nil {
@@ -90,32 +91,32 @@ func (db *DB) Thread(viewerID, postID ID) (Thread, error) {
 }
 
 // replies lists up to limit visible direct replies of a post, oldest
-// first, and how many more visible ones there are.
+// first, and how many more visible ones there are. Entries are large (a
+// post and its author), so the IDs are read first and the slice is made
+// once; the replies past the limit are only checked, not built.
 func (b *builder) replies(postID ID, limit int) ([]Entry, int, error) {
-	var out []Entry
+	var ids []ID
+	forPrefix(b.pageBucket(bucketReplies), idKey(postID), func(k, _ []byte) { ids = append(ids, keyID(k, 8)) })
+	out := make([]Entry, 0, min(limit, len(ids)))
 	more := 0
-	var err error
-	forPrefix(b.tx.Bucket(bucketReplies), idKey(postID), func(k, _ []byte) {
+	for _, id := range ids {
+		p, err := getPost(b.tx, id)
 		if err != nil {
-			return
+			continue
 		}
-		p, e := getPost(b.tx, keyID(k, 8))
-		if e != nil {
-			return
+		if len(out) == limit {
+			if b.shows(&p, true) {
+				more++
+			}
+			continue
 		}
-		entry, ok, e := b.entry(p, true)
-		if e != nil {
-			err = e
-			return
+		entry, ok, err := b.entry(p, true)
+		if err != nil {
+			return nil, 0, err
 		}
-		if !ok {
-			return
-		}
-		if len(out) < limit {
+		if ok {
 			out = append(out, entry)
-		} else {
-			more++
 		}
-	})
-	return out, more, err
+	}
+	return out, more, nil
 }

@@ -83,11 +83,19 @@ func (b *builder) user(id ID) (*User, error) {
 	return &u, nil
 }
 
+// shows tells whether the page shows post p itself (for a repost, check
+// the original too): the viewer may see it, moderation does not hide its
+// author, and, with hide, the viewer has not muted or blocked them, nor
+// hidden bots.
+func (b *builder) shows(p *Post, hide bool) bool {
+	return b.v.canSee(b.tx, p) && !(hide && b.v.hides(p.AuthorID)) && !b.moderated(p.AuthorID) && !b.isHiddenBot(p.AuthorID)
+}
+
 // entry builds the entry of post p, or reports false when the viewer may
 // not see it or it hangs on something gone (a repost of a deleted post).
 // hide also applies the viewer's mutes (timelines); a permalink does not.
 func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
-	if !b.v.canSee(b.tx, &p) || (hide && b.v.hides(p.AuthorID)) || b.moderated(p.AuthorID) || b.isHiddenBot(p.AuthorID) {
+	if !b.shows(&p, hide) {
 		return Entry{}, false, nil
 	}
 	var e Entry
@@ -96,7 +104,7 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 		if err != nil {
 			return Entry{}, false, nil
 		}
-		if !b.v.canSee(b.tx, &orig) || (hide && b.v.hides(orig.AuthorID)) || b.moderated(orig.AuthorID) || b.isHiddenBot(orig.AuthorID) {
+		if !b.shows(&orig, hide) {
 			return Entry{}, false, nil
 		}
 		by, err := b.user(p.AuthorID)
@@ -117,17 +125,17 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 		}
 	}
 	if b.v.id != 0 && !b.pageMarks {
-		e.Liked = b.userBucket(bucketUserLikes).Get(pairKey(b.v.id, p.ID)) != nil
-		e.Reposted = b.userBucket(bucketUserReposts).Get(pairKey(b.v.id, p.ID)) != nil
-		e.Bookmarked = b.userBucket(bucketBookmarks).Get(pairKey(b.v.id, p.ID)) != nil
+		e.Liked = b.pageBucket(bucketUserLikes).Get(pairKey(b.v.id, p.ID)) != nil
+		e.Reposted = b.pageBucket(bucketUserReposts).Get(pairKey(b.v.id, p.ID)) != nil
+		e.Bookmarked = b.pageBucket(bucketBookmarks).Get(pairKey(b.v.id, p.ID)) != nil
 	}
 	return e, true, nil
 }
 
-// userBucket returns one of the buckets of the viewer's marks (keyed
-// userID | postID), looked up once per page: finding a bucket is a B-tree
-// search of its own.
-func (b *builder) userBucket(name []byte) *bolt.Bucket {
+// pageBucket returns a bucket the page reads many times (the viewer's
+// marks, keyed userID | postID; the reply index), looked up once per
+// page: finding a bucket is a B-tree search of its own.
+func (b *builder) pageBucket(name []byte) *bolt.Bucket {
 	if b.marks == nil {
 		b.marks = map[string]*bolt.Bucket{}
 	}
@@ -154,7 +162,7 @@ func (b *builder) markPage(entries []Entry) {
 		lo, hi = min(lo, e.Post.ID), max(hi, e.Post.ID)
 	}
 	set := func(name []byte, mark func(*Entry)) {
-		bk := b.userBucket(name)
+		bk := b.pageBucket(name)
 		c := bk.Cursor()
 		prefix := idKey(b.v.id)
 		marked := map[ID]bool{}
