@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"majlis/i18n"
@@ -106,10 +107,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// ReadFrom hands a body that is copied in (http.ServeContent: static files
-// and media) to the connection's own ReadFrom, which copies through pooled
-// buffers. Without it io.Copy allocated a buffer the size of the file (up
-// to 32 KB) for every response (BENCHMARKS.md, finding 6).
+// ReadFrom copies a body that is copied in (http.ServeContent: static
+// files and media, all served from memory) through a pooled buffer.
+// Without it io.Copy allocated a buffer the size of the file (up to 32 KB)
+// for every response, and so does the connection's own ReadFrom for a
+// reader that is not a file (BENCHMARKS.md, finding 6).
 func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -119,12 +121,14 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	return n, err
 }
 
-// readFrom copies r into w with w's ReadFrom when it has one.
-func readFrom(w http.ResponseWriter, r io.Reader) (int64, error) {
-	if rf, ok := w.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(struct{ io.Writer }{w}, r)
+var copyBuffers = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// readFrom copies r into w through a pooled buffer.
+func readFrom(w io.Writer, r io.Reader) (int64, error) {
+	buf := copyBuffers.Get().(*[32 << 10]byte)
+	defer copyBuffers.Put(buf)
+	// Only Write: io.CopyBuffer would hand over to w's ReadFrom.
+	return io.CopyBuffer(struct{ io.Writer }{w}, r, buf[:])
 }
 
 // logRequests writes one line per request with its status and duration.
