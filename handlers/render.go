@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"hash/fnv"
 	"net/http"
 	"net/url"
@@ -85,30 +84,10 @@ func avatarOf(u storage.User) views.Avatar {
 	return a
 }
 
-// timeOf labels a moment relative to now, as timelines show it.
+// timeOf is a moment as pages show it, relative to now; the views label
+// it in the reader's language.
 func timeOf(t, now time.Time) views.Time {
-	d := now.Sub(t)
-	var label string
-	switch {
-	case d < time.Minute:
-		label = "now"
-	case d < time.Hour:
-		label = fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		label = fmt.Sprintf("%dh", int(d/time.Hour))
-	case d < 7*24*time.Hour:
-		label = fmt.Sprintf("%dd", int(d/(24*time.Hour)))
-	case t.Year() == now.Year():
-		label = t.Format("Jan 2")
-	default:
-		label = t.Format("Jan 2, 2006")
-	}
-	return views.Time{
-		ISO:   t.UTC().Format(time.RFC3339),
-		Label: label,
-		Title: t.UTC().Format("2 January 2006, 15:04 UTC"),
-		At:    t, Now: now, // labelled in the reader's language by the views
-	}
+	return views.Time{ISO: t.UTC().Format(time.RFC3339), At: t, Now: now}
 }
 
 // postView builds the card of an entry as the signed-in viewer (or a

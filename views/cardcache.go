@@ -120,8 +120,6 @@ func (k keyWriter) bool(v bool) {
 // datetime) and how long ago in the reader's language (the label).
 func (k keyWriter) time(ctx context.Context, t Time) {
 	k.str(t.ISO)
-	k.str(t.Label)
-	k.str(t.Title)
 	k.int(int(t.At.Unix()))
 	k.int(t.At.Nanosecond())
 	k.str(timeLabel(ctx, t))

@@ -46,10 +46,10 @@ func digits(ctx context.Context, s string) string {
 
 // timeLabel is the short label of a moment relative to the page's now:
 // "now", "5m", "2h", "3d", "Mar 3", "Mar 3, 2024" (in Arabic "الآن",
-// "٥ د", ...). A Time without its moment keeps its Label.
+// "٥ د", ...); nothing for a Time without its moment.
 func timeLabel(ctx context.Context, t Time) string {
 	if t.At.IsZero() {
-		return t.Label
+		return ""
 	}
 	d := t.Now.Sub(t.At)
 	switch {
@@ -71,7 +71,7 @@ func timeLabel(ctx context.Context, t Time) string {
 // 2006, 15:04 UTC".
 func timeTitle(ctx context.Context, t Time) string {
 	if t.At.IsZero() {
-		return t.Title
+		return ""
 	}
 	u := t.At.UTC()
 	return i18n.T(ctx, "time.full", "day", u.Day(), "month", monthLong(ctx, u.Month()),

@@ -119,15 +119,11 @@ type Post struct {
 	Images []Image
 }
 
-// Time is a moment with its machine-readable form, a short human label
-// ("5m", "2h", "Mar 3") and a full title for hovering.
+// Time is a moment with its machine-readable form. At is the moment and
+// Now the page's now: views label it in the reader's language, short
+// ("5m", "2h", "Mar 3": timeLabel) and in full for hovering (timeTitle).
 type Time struct {
-	ISO   string
-	Label string
-	Title string
-	// At is the moment and Now the page's now, so views can label it in
-	// the reader's language (timeLabel, timeTitle); Label and Title are
-	// the English labels.
+	ISO     string
 	At, Now time.Time
 }
 
