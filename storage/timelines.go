@@ -188,7 +188,8 @@ func (b *builder) markPage(entries []Entry) {
 
 // collect fills a page from candidates, newest first. next yields the next
 // candidate post ID (false when there are none); keep builds its entry or
-// rejects it. A full page gets a Next cursor only when one more entry is
+// rejects it, and is called for each candidate right after next returned
+// it (so next may leave what keep needs to know in a variable). A full page gets a Next cursor only when one more entry is
 // there to show, so that "older posts" never leads to an empty page; a
 // page that scanned limit × scanFactor candidates stops there, short, with
 // a Next cursor after the last candidate it looked at.
@@ -236,20 +237,29 @@ func (b *builder) page(limit int, next func() (ID, bool), keep func(ID) (Entry, 
 // walker yields the IDs under prefix older than before, newest first; the
 // ID sits at offset off of each key.
 func walker(c *bolt.Cursor, prefix []byte, before ID, off int) func() (ID, bool) {
-	var k []byte
-	started := false
+	walk := walkerKV(c, prefix, before, off)
 	return func() (ID, bool) {
+		id, _, ok := walk()
+		return id, ok
+	}
+}
+
+// walkerKV is walker with each key's value.
+func walkerKV(c *bolt.Cursor, prefix []byte, before ID, off int) func() (ID, []byte, bool) {
+	var k, v []byte
+	started := false
+	return func() (ID, []byte, bool) {
 		if !started {
-			k = seekBefore(c, prefix, before)
+			k, v = seekBeforeKV(c, prefix, before)
 			started = true
 		} else if k != nil {
-			k, _ = c.Prev()
+			k, v = c.Prev()
 		}
 		if k == nil || !bytes.HasPrefix(k, prefix) {
 			k = nil
-			return 0, false
+			return 0, nil, false
 		}
-		return keyID(k, off), true
+		return keyID(k, off), v, true
 	}
 }
 
@@ -311,18 +321,17 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 		delete(b.v.muted, authorID)
 		c := tx.Bucket(bucketAuthorPosts).Cursor()
 		prefix := idKey(authorID)
-		var metas = map[ID]indexMeta{}
-		walk := walker(c, prefix, page.Before, 8)
+		var meta indexMeta // of the candidate next gave last
+		walk := walkerKV(c, prefix, page.Before, 8)
 		next := func() (ID, bool) {
-			id, ok := walk()
+			id, v, ok := walk()
 			if ok {
-				_, v := c.Seek(pairKey(authorID, id))
-				metas[id] = decodeMeta(v)
+				meta = decodeMeta(v)
 			}
 			return id, ok
 		}
 		keep := func(id ID) (Entry, bool, error) {
-			if m := metas[id]; m.kind == kindReply && !withReplies {
+			if meta.kind == kindReply && !withReplies {
 				return Entry{}, false, nil
 			}
 			p, err := getPost(tx, id)
@@ -361,14 +370,13 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 			}
 		})
 		m := newMerge(tx, authors, page.Before)
-		metas := map[ID]indexMeta{}
-		mine := map[ID]bool{}
+		// collect asks keep about each candidate right after next gave
+		// it: the candidate's index entry and author wait here.
+		var meta indexMeta
+		var mine bool
 		next := func() (ID, bool) {
-			id, author, meta, ok := m.next()
-			if ok {
-				metas[id] = meta
-				mine[id] = author == userID
-			}
+			id, author, md, ok := m.next()
+			meta, mine = md, author == userID
 			return id, ok
 		}
 		reposts := tx.Bucket(bucketReposts)
@@ -385,8 +393,8 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 			return false
 		}
 		keep := func(id ID) (Entry, bool, error) {
-			m := metas[id]
-			if m.kind == kindReply && !inHome[m.ref] && !mine[id] {
+			m := meta
+			if m.kind == kindReply && !inHome[m.ref] && !mine {
 				return Entry{}, false, nil
 			}
 			p, err := getPost(tx, id)
