@@ -111,7 +111,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // files and media, all served from memory) through a pooled buffer.
 // Without it io.Copy allocated a buffer the size of the file (up to 32 KB)
 // for every response, and so does the connection's own ReadFrom for a
-// reader that is not a file (BENCHMARKS.md, finding 6).
+// reader that is not a file (BENCHMARKS.md, step 10).
 func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK

@@ -155,7 +155,7 @@ type recordCaches struct {
 // author_posts index: the home timeline opens the index of a followed
 // account only once the merge has come down to that bound, so a page of
 // 20 posts does not seek into the index of each of 1,000 followed
-// accounts (BENCHMARKS.md, finding 4). A bound may be too high (after a
+// accounts (BENCHMARKS.md, step 6). A bound may be too high (after a
 // deletion, or a write that rolled back), which costs a seek, never too
 // low, which would hide posts: every index write raises a known bound
 // before its transaction commits (indexPost), and a reader records the
