@@ -84,4 +84,11 @@
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only
 // valid inside their transaction; every getter here copies or decodes them first.
+//
+// In memory, beside the file (cache.go): decoded posts and users, and for each
+// author an upper bound of their newest author_posts ID (for the home
+// timeline's merge). Every write of those records and index entries goes
+// through putPost, deletePost, putUser, the account deletion, indexPost or
+// Bulk, which tell the caches before their transaction commits; a new write
+// path must do the same (TestCacheMatchesFile checks the ones there are).
 package storage
