@@ -62,9 +62,10 @@ type builder struct {
 	// local and tag timelines: see filterBots).
 	hideBots bool
 	// pageMarks leaves the viewer's marks to markPage, for the whole page
-	// at once; marks caches the buckets they are read from.
+	// at once.
 	pageMarks bool
-	marks     map[string]*bolt.Bucket
+	// buckets are the buckets read many times per page (pageBucket).
+	buckets map[string]*bolt.Bucket
 }
 
 func newBuilder(tx *bolt.Tx, viewerID ID) *builder {
@@ -136,13 +137,13 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 // marks, keyed userID | postID; the reply index), looked up once per
 // page: finding a bucket is a B-tree search of its own.
 func (b *builder) pageBucket(name []byte) *bolt.Bucket {
-	if b.marks == nil {
-		b.marks = map[string]*bolt.Bucket{}
+	if b.buckets == nil {
+		b.buckets = map[string]*bolt.Bucket{}
 	}
-	bk, ok := b.marks[string(name)]
+	bk, ok := b.buckets[string(name)]
 	if !ok {
 		bk = b.tx.Bucket(name)
-		b.marks[string(name)] = bk
+		b.buckets[string(name)] = bk
 	}
 	return bk
 }
@@ -189,10 +190,11 @@ func (b *builder) markPage(entries []Entry) {
 // collect fills a page from candidates, newest first. next yields the next
 // candidate post ID (false when there are none); keep builds its entry or
 // rejects it, and is called for each candidate right after next returned
-// it (so next may leave what keep needs to know in a variable). A full page gets a Next cursor only when one more entry is
-// there to show, so that "older posts" never leads to an empty page; a
-// page that scanned limit × scanFactor candidates stops there, short, with
-// a Next cursor after the last candidate it looked at.
+// it (so next may leave what keep needs to know in a variable). A full
+// page gets a Next cursor only when one more entry is there to show, so
+// that "older posts" never leads to an empty page; a page that scanned
+// limit × scanFactor candidates stops there, short, with a Next cursor
+// after the last candidate it looked at.
 func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, error)) (Timeline, error) {
 	// Entries are large (a post and its author): size the slice once.
 	t := Timeline{Entries: make([]Entry, 0, limit+1)}
@@ -463,8 +465,9 @@ func newMerge(tx *bolt.Tx, authors []ID, before ID) *merge {
 	return m
 }
 
-// maxID sorts after every ID.
-const maxID = ID(1<<63 - 1)
+// maxID sorts after every ID (IDs use all 64 bits: past 2039 they pass
+// 1 << 63).
+const maxID = ^ID(0)
 
 // next returns the newest ID left, its author and its index entry.
 func (m *merge) next() (ID, ID, indexMeta, bool) {
