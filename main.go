@@ -19,6 +19,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -188,7 +190,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go pruneSessions(ctx, db, logger)
 	go pruneMedia(ctx, db, logger)
 	if c.debugAddr != "" {
-		if err := serveDebug(ctx, c.debugAddr, logger); err != nil {
+		if err := serveDebug(ctx, c.debugAddr, logger, db); err != nil {
 			return err
 		}
 	}
@@ -255,13 +257,23 @@ func pruneMedia(ctx context.Context, db *storage.DB, logger *slog.Logger) {
 	}
 }
 
-// serveDebug serves pprof and expvar (with runtime.MemStats) on a separate
+// serveDebug serves pprof and expvar (with runtime.MemStats, and the
+// record caches' hits and misses as "majlis_cache") on a separate
 // listener, never on the public one.
-func serveDebug(ctx context.Context, addr string, logger *slog.Logger) error {
+func serveDebug(ctx context.Context, addr string, logger *slog.Logger, db *storage.DB) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("debug listener: %w", err)
 	}
+	debugDB.Store(db)
+	publishCacheStats.Do(func() {
+		expvar.Publish("majlis_cache", expvar.Func(func() any {
+			if db := debugDB.Load(); db != nil {
+				return db.CacheStats()
+			}
+			return nil
+		}))
+	})
 	mux := http.NewServeMux()
 	mux.Handle("GET /debug/vars", expvar.Handler())
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
@@ -290,6 +302,14 @@ func serveDebug(ctx context.Context, addr string, logger *slog.Logger) error {
 // that needs more (a 40-megapixel image being resized) gets it, at the
 // price of more collecting meanwhile. Operators with memory to spare can
 // raise it (GOMEMLIMIT=256MiB) for a little more throughput.
+// debugDB is the database whose cache statistics /debug/vars shows: expvar
+// names are process-wide and published once, while run may serve more than
+// once in a process (the tests do).
+var (
+	debugDB           atomic.Pointer[storage.DB]
+	publishCacheStats sync.Once
+)
+
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

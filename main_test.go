@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -171,4 +173,54 @@ func unsetenv(t *testing.T, key string) {
 	if err := os.Unsetenv(key); err != nil {
 		t.Fatal(err)
 	}
+}
+
+var debugRE = regexp.MustCompile(`msg="debug endpoints" addr=(\S+)`)
+
+// TestDebugCacheStats: with -debug-addr, /debug/vars reports the record
+// caches' hits and misses, and a profile shown twice is read from the
+// cache the second time.
+func TestDebugCacheStats(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done, out := startServer(t, ctx, "-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0", "-data", t.TempDir())
+	m := debugRE.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no debug address in the log:\n%s", out)
+	}
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirects.PostForm("http://"+addr+"/register", url.Values{"username": {"amal"}, "password": {"a long password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: got %d, want 303", resp.StatusCode)
+	}
+	for range 2 {
+		resp, err := http.Get("http://" + addr + "/@amal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /@amal: got %d, want 200", resp.StatusCode)
+		}
+	}
+	resp, err = http.Get("http://" + m[1] + "/debug/vars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var vars struct {
+		Cache *storage.CacheStats `json:"majlis_cache"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
+		t.Fatal(err)
+	}
+	if vars.Cache == nil || vars.Cache.UserHits == 0 || vars.Cache.UserMisses == 0 {
+		t.Errorf("majlis_cache = %+v, want user hits and misses counted", vars.Cache)
+	}
+	cancel()
+	<-done
 }

@@ -16,7 +16,7 @@ import (
 // The caches must never serve a record older than what the file holds. Each
 // entry remembers the ID of the last transaction known to have written its
 // record, and every write of a post or user record (putPost, deletePost,
-// putUser, deleteAccountRecord, Bulk) replaces the entry with a tombstone
+// putUser, deleteUser, Bulk) replaces the entry with a tombstone
 // carrying the writing transaction's ID before that transaction commits.
 // bbolt numbers transactions: a read transaction's ID is that of the last
 // commit it sees, a writable one's the ID it will commit as. So a reader
