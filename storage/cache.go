@@ -174,12 +174,15 @@ type newestEntry struct {
 	wrote uint64 // the last transaction that added to the index
 }
 
-// bound returns the author's bound, if known.
-func (n *newestIndex) bound(author ID) (ID, bool) {
+// bounds calls fn with each author's bound, if known, under one lock (a
+// home page asks for every followed account).
+func (n *newestIndex) bounds(authors []ID, fn func(author, bound ID, known bool)) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	e := n.m[author]
-	return e.bound, e.known
+	for _, a := range authors {
+		e := n.m[a]
+		fn(a, e.bound, e.known)
+	}
 }
 
 // observe records that a read-only transaction with snapshot txid found
@@ -224,12 +227,16 @@ func indexedPost(tx *bolt.Tx, author, id ID) {
 	}
 }
 
-// newestBound returns an upper bound of the author's newest index ID.
-func newestBound(tx *bolt.Tx, author ID) (ID, bool) {
+// newestBounds calls fn with an upper bound of each author's newest index
+// ID, when one is known.
+func newestBounds(tx *bolt.Tx, authors []ID, fn func(author, bound ID, known bool)) {
 	if c := cachesOf(tx); c != nil {
-		return c.newest.bound(author)
+		c.newest.bounds(authors, fn)
+		return
 	}
-	return 0, false
+	for _, a := range authors {
+		fn(a, 0, false)
+	}
 }
 
 // sawNewest records the newest index ID a read-only transaction found.

@@ -448,19 +448,18 @@ type waitingAuthor struct {
 func newMerge(tx *bolt.Tx, authors []ID, before ID) *merge {
 	m := &merge{tx: tx, index: tx.Bucket(bucketAuthorPosts), before: before}
 	m.waiting = make([]waitingAuthor, 0, len(authors))
-	for _, a := range authors {
-		bound, known := newestBound(tx, a)
+	newestBounds(tx, authors, func(a, bound ID, known bool) {
 		switch {
 		case !known:
 			bound = maxID
 		case bound == 0:
-			continue // nothing posted
+			return // nothing posted
 		}
 		if before != 0 && bound >= before {
 			bound = before - 1
 		}
 		m.waiting = append(m.waiting, waitingAuthor{a, bound})
-	}
+	})
 	slices.SortFunc(m.waiting, func(x, y waitingAuthor) int { return cmp.Compare(x.bound, y.bound) })
 	return m
 }
