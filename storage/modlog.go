@@ -48,16 +48,6 @@ func (k ActionKind) adminOnly() bool {
 	return k == ActRole || k == ActResetPassword || k == ActDeleteAccount || k == ActSettings
 }
 
-// onAccount are the actions that change an account (not only a report or
-// a post).
-func (k ActionKind) onAccount() bool {
-	switch k {
-	case ActSilence, ActUnsilence, ActSuspend, ActUnsuspend, ActRole, ActResetPassword, ActDeleteAccount:
-		return true
-	}
-	return false
-}
-
 // Action is one moderation action to take.
 type Action struct {
 	Kind    ActionKind

@@ -518,9 +518,9 @@ func seekBeforeKV(c *bolt.Cursor, prefix []byte, before ID) ([]byte, []byte) {
 	} else {
 		target = binary.BigEndian.AppendUint64(target, uint64(before))
 	}
-	k, v := c.Seek(target)
+	k, _ := c.Seek(target)
 	if k == nil {
-		k, v = c.Last()
+		k, v := c.Last()
 		if k != nil && bytes.Compare(k, target) >= 0 {
 			k, v = c.Prev()
 		}
