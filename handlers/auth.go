@@ -277,15 +277,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	username := strings.TrimSpace(r.PostForm.Get("username"))
 	password := r.PostForm.Get("password")
-	account := "account:" + strings.ToLower(username)
-	ip := "ip:" + h.clientIP(r)
-	if wait := max(h.limits.loginAccount.RetryAfter(account), h.limits.loginClient.RetryAfter(ip)); wait > 0 {
+	tries := h.passwordTries(r, username) // ratelimit.go
+	if wait := tries.wait(); wait > 0 {
 		h.error(w, r, errTooMany(r.Context(), i18n.T(r.Context(), "error.too_many_logins"), wait))
 		return
 	}
 	fail := func() {
-		h.limits.loginAccount.Add(account)
-		h.limits.loginClient.Add(ip)
+		tries.failed()
 		// One message for every wrong credential, so the form does not
 		// tell which usernames exist.
 		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: i18n.T(r.Context(), "form.login_failed")}
@@ -310,7 +308,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		fail()
 		return
 	}
-	h.limits.loginAccount.Reset(account)
+	tries.succeeded()
 	// The right password: now the account's state may be told.
 	if msg := loginRefusal(r.Context(), u); msg != "" {
 		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: msg}
@@ -389,22 +387,22 @@ func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request) {
 // changePassword sets a new password: it checks the current one (unless
 // an admin reset it and the user must choose a new one), ends every
 // session of the account and signs this browser in again. Wrong current
-// passwords count against the login limit of the account.
+// passwords count against the login's limits (passwordTries).
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
 		return
 	}
 	me := viewer(r).user
-	account := "account:" + strings.ToLower(me.Username)
-	if wait := h.limits.loginAccount.RetryAfter(account); wait > 0 {
+	tries := h.passwordTries(r, me.Username) // ratelimit.go
+	if wait := tries.wait(); wait > 0 {
 		h.error(w, r, errTooMany(r.Context(), i18n.T(r.Context(), "error.too_many_passwords"), wait))
 		return
 	}
 	f := views.PasswordForm{Must: me.MustChangePassword, Errors: map[string]string{}}
 	current, next, confirm := r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
 	if !f.Must && (len(current) > maxPassword || bcrypt.CompareHashAndPassword([]byte(me.PasswordHash), []byte(current)) != nil) {
-		h.limits.loginAccount.Add(account)
+		tries.failed()
 		f.Errors["current_password"] = i18n.T(r.Context(), "form.current_password_wrong")
 	}
 	switch {

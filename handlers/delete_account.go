@@ -11,18 +11,25 @@ import (
 
 // deleteOwnAccount deletes the signed-in member's account for good, after
 // they confirm with their password (403 and nothing deleted when it is
-// wrong). storage.DeleteUser removes everything in one transaction and
-// keeps the name reserved; storage.Compact then rewrites the database file
-// so the deleted bytes (posts, password hash) are not left in its free
-// pages. The compaction pauses every other request for as long as it runs.
+// wrong; wrong ones count against the login's limits, and past them the
+// answer is 429 whatever the password). storage.DeleteUser removes
+// everything in one transaction and keeps the name reserved;
+// storage.Compact then rewrites the database file so the deleted bytes
+// (posts, password hash) are not left in its free pages. The compaction pauses every other request for as long as it runs.
 func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
 		return
 	}
 	me := viewer(r).user
+	tries := h.passwordTries(r, me.Username) // the login's limits (ratelimit.go)
+	if wait := tries.wait(); wait > 0 {
+		h.error(w, r, errTooMany(r.Context(), i18n.T(r.Context(), "error.too_many_passwords"), wait))
+		return
+	}
 	password := r.PostForm.Get("password")
 	if len(password) > maxPassword || bcrypt.CompareHashAndPassword([]byte(me.PasswordHash), []byte(password)) != nil {
+		tries.failed()
 		h.render(w, r, http.StatusForbidden, views.DataSettingsPage(h.page(r, i18n.T(r.Context(), "title.your_data"), "settings"),
 			views.DataSettings{DeleteError: i18n.T(r.Context(), "form.delete_wrong_password")}))
 		return

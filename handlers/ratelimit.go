@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -71,9 +73,9 @@ func (l *limiter) Reset(key string) {
 
 // limiters are the rate limits of the instance.
 type limiters struct {
-	// loginAccount: failed logins per account.
+	// loginAccount: wrong passwords per account (see passwordTries).
 	loginAccount *limiter
-	// loginClient: failed logins per client address.
+	// loginClient: wrong passwords per client address.
 	loginClient *limiter
 	// register: accounts created per client address.
 	register *limiter
@@ -85,4 +87,36 @@ func newLimiters(now func() time.Time) *limiters {
 		loginClient:  newLimiter(20, 15*time.Minute, now),
 		register:     newLimiter(10, time.Hour, now),
 	}
+}
+
+// passwordTries are the limits on guessing one account's password, shared
+// by every form that checks a password (login, password change, account
+// deletion), so that none of them is a way around the others: wrong
+// passwords count per account and per client address, and while either is
+// over its limit no password is checked, not even the right one.
+type passwordTries struct {
+	limits      *limiters
+	account, ip string
+}
+
+// passwordTries are the limits on username's password for r's client.
+func (h *Handler) passwordTries(r *http.Request, username string) passwordTries {
+	return passwordTries{limits: h.limits, account: "account:" + strings.ToLower(username), ip: "ip:" + h.clientIP(r)}
+}
+
+// wait is how long until a password may be checked again, 0 when now.
+func (p passwordTries) wait() time.Duration {
+	return max(p.limits.loginAccount.RetryAfter(p.account), p.limits.loginClient.RetryAfter(p.ip))
+}
+
+// failed counts a wrong password.
+func (p passwordTries) failed() {
+	p.limits.loginAccount.Add(p.account)
+	p.limits.loginClient.Add(p.ip)
+}
+
+// succeeded forgets the account's wrong passwords (those of the address
+// stay: it may be guessing other accounts).
+func (p passwordTries) succeeded() {
+	p.limits.loginAccount.Reset(p.account)
 }
