@@ -99,9 +99,9 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, u := range staff {
 		if u.IsAdmin() {
-			a.Admins = append(a.Admins, h.userItem(u))
+			a.Admins = append(a.Admins, h.userItem(r, u))
 		} else {
-			a.Moderators = append(a.Moderators, h.userItem(u))
+			a.Moderators = append(a.Moderators, h.userItem(r, u))
 		}
 	}
 	if v := viewer(r); v != nil {

@@ -178,9 +178,9 @@ func (h *Handler) saveInstance(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminRow is an account as user management lists it.
-func (h *Handler) adminRow(u storage.User) views.AdminUserRow {
+func (h *Handler) adminRow(r *http.Request, u storage.User) views.AdminUserRow {
 	return views.AdminUserRow{
-		User:     h.userItem(u),
+		User:     h.userItem(r, u),
 		Username: u.Username,
 		Role:     string(u.Role),
 		Status:   string(u.AccountStatus()),
@@ -211,7 +211,7 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	lv := views.AdminUsers{Query: q, Empty: i18n.T(r.Context(), "empty.admin_users")}
 	for _, u := range l.Users {
-		lv.Rows = append(lv.Rows, h.adminRow(u))
+		lv.Rows = append(lv.Rows, h.adminRow(r, u))
 	}
 	if l.Next != 0 {
 		lv.MoreURL = "/admin/users?" + url.Values{"q": {q}, "before": {l.Next.String()}}.Encode()
@@ -264,7 +264,7 @@ func roleLabel(ctx context.Context, role storage.Role) string {
 func (h *Handler) adminUserView(r *http.Request, u storage.User) views.AdminUser {
 	me := viewer(r).user
 	base := "/admin/users/" + u.Username
-	v := views.AdminUser{Row: h.adminRow(u)}
+	v := views.AdminUser{Row: h.adminRow(r, u)}
 	status := u.AccountStatus()
 	if status == storage.StatusPending {
 		if a, err := h.db.ApplicationOf(u.ID); err == nil {
@@ -418,7 +418,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	t := views.TempPassword{Row: h.adminRow(u), Password: password}
+	t := views.TempPassword{Row: h.adminRow(r, u), Password: password}
 	h.render(w, r, http.StatusOK, views.TempPasswordPage(h.adminPage(r, i18n.T(r.Context(), "title.new_password")), h.adminFrame(r, "users"), t))
 }
 
@@ -433,7 +433,7 @@ func (h *Handler) deleteAccountForm(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, moderationError(r.Context(), err))
 		return
 	}
-	h.render(w, r, http.StatusOK, views.DeleteAccountPage(h.adminPage(r, i18n.T(r.Context(), "title.delete_account", "name", u.Username)), h.adminFrame(r, "users"), h.adminRow(u)))
+	h.render(w, r, http.StatusOK, views.DeleteAccountPage(h.adminPage(r, i18n.T(r.Context(), "title.delete_account", "name", u.Username)), h.adminFrame(r, "users"), h.adminRow(r, u)))
 }
 
 // deleteAccount deletes an account with everything it made; its name

@@ -22,8 +22,9 @@ import (
 // Indexable); what applies is the strictest. Every response starts from
 // the instance's policy (withConsent) and every handler that shows a
 // member's content narrows it with carries: a page that shows several
-// members (a thread, a timeline) allows AI training only when every one
-// of them does, and is indexable only when every one of them is. The
+// members (a thread, a timeline, and the lists of members, through
+// userItem: followers, likers, notifications) allows AI training only when
+// every one of them does, and is indexable only when every one of them is. The
 // result is published when the response starts (consentWriter): the
 // X-Robots-Tag, Content-Usage and tdm-reservation headers, and in HTML
 // the robots and tdm-reservation meta tags (views.Page.Consent). The

@@ -465,3 +465,74 @@ func TestBots(t *testing.T) {
 		}
 	})
 }
+
+// Pages that show members without their posts — follower and following
+// lists, likers, reposters, notifications — follow the strictest choice
+// of the members they show, as pages and as HTMX fragments; the same
+// pages showing only members who allow training and indexing stay open.
+func TestConsentPeoplePages(t *testing.T) {
+	srv := newTestServer(t)
+	db := srv.db
+	setInstanceConsent(t, db, true, false)
+	yes := storage.ProfileUpdate{AITraining: storage.AITrainingYes, Indexable: true}
+	open := setConsent(t, db, newUser(t, db, "open"), yes)
+	other := setConsent(t, db, newUser(t, db, "other"), yes)
+	shy := setConsent(t, db, newUser(t, db, "shy"), storage.ProfileUpdate{AITraining: storage.AITrainingNo})
+	repostURI := func(id storage.ID) string { return testBaseURL + "/r/" + id.String() }
+
+	// open's post and lists show shy; other's show only open.
+	openPost := newPost(t, db, open, "open's words")
+	otherPost := newPost(t, db, other, "other's words")
+	for _, a := range []struct{ who, whom storage.User }{{shy, open}, {open, shy}, {open, other}, {other, open}} {
+		if _, err := db.Follow(a.who.ID, a.whom.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []struct {
+		who  storage.User
+		post storage.Post
+	}{{shy, openPost}, {open, otherPost}} {
+		if _, err := db.Like(a.who.ID, a.post.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Repost(a.who.ID, a.post.ID, repostURI); err != nil {
+			t.Fatal(err)
+		}
+	}
+	openPath := "/@open/" + openPost.ID.String()
+	otherPath := "/@other/" + otherPost.ID.String()
+
+	visitor := srv.newClient(t)
+	openClient := peopleClient(t, srv, "open")
+	otherClient := peopleClient(t, srv, "other")
+	for _, tc := range []struct {
+		name     string
+		c        *client
+		path     string
+		reserved bool
+	}{
+		{"followers showing shy", visitor, "/@open/followers", true},
+		{"following showing shy", visitor, "/@open/following", true},
+		{"likers showing shy", visitor, openPath + "/likes", true},
+		{"reposters showing shy", visitor, openPath + "/reposts", true},
+		{"notifications from shy", openClient, "/notifications", true},
+		{"followers showing open", visitor, "/@other/followers", false},
+		{"following showing open", visitor, "/@other/following", false},
+		{"likers showing open", visitor, otherPath + "/likes", false},
+		{"reposters showing open", visitor, otherPath + "/reposts", false},
+		{"notifications from open", otherClient, "/notifications", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Run("page", func(t *testing.T) {
+				wantConsent(t, tc.c.get(tc.path), tc.reserved, tc.reserved, true)
+			})
+			t.Run("htmx fragment", func(t *testing.T) {
+				resp := tc.c.getHX(tc.path)
+				if !resp.isFragment() {
+					t.Fatalf("GET %s under HTMX: got a whole page, want a fragment", tc.path)
+				}
+				wantConsent(t, resp, tc.reserved, tc.reserved, false)
+			})
+		})
+	}
+}

@@ -217,7 +217,7 @@ func (h *Handler) postUsers(w http.ResponseWriter, r *http.Request, heading, suf
 	path := postPath(e.Author, e.Post.ID)
 	lv := views.UserList{Empty: empty}
 	for _, u := range l.Users {
-		lv.Users = append(lv.Users, h.userItem(u))
+		lv.Users = append(lv.Users, h.userItem(r, u))
 	}
 	if l.Next != 0 {
 		lv.MoreURL = withBefore(path+suffix, l.Next)

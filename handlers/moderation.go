@@ -142,7 +142,7 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request) {
 	for _, a := range ap.Applications {
 		base := "/admin/applications/" + a.User.Username
 		l.Items = append(l.Items, views.ApplicationItem{
-			User:       h.userItem(a.User),
+			User:       h.userItem(r, a.User),
 			Username:   a.User.Username,
 			Reason:     a.Reason,
 			Time:       timeOf(a.CreatedAt, now),
@@ -184,7 +184,7 @@ func (h *Handler) answerApplication(w http.ResponseWriter, r *http.Request, appr
 		return
 	}
 	if isHTMX(r) {
-		h.render(w, r, http.StatusOK, views.AdminDoneRow(views.PersonDone{User: h.userItem(u), Message: msg}))
+		h.render(w, r, http.StatusOK, views.AdminDoneRow(views.PersonDone{User: h.userItem(r, u), Message: msg}))
 		return
 	}
 	h.setFlash(w, r, views.Flash{Message: msg})

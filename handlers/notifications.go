@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -40,7 +39,7 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	nv := h.notificationsView(r.Context(), np, me.NotesReadTo)
+	nv := h.notificationsView(r, np, me.NotesReadTo)
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.NotificationItems(nv))
 		return
@@ -82,8 +81,10 @@ func groupable(k storage.NoteKind) bool {
 
 // notificationsView turns a page of notifications into lines, grouping
 // likes and reposts of the same post, and follows, at the place of the
-// newest; readTo is the newest notification seen before this visit.
-func (h *Handler) notificationsView(ctx context.Context, np storage.NotePage, readTo storage.ID) views.Notifications {
+// newest; readTo is the newest notification marked read. The actors and
+// the posts' authors are on the page (consent.go).
+func (h *Handler) notificationsView(r *http.Request, np storage.NotePage, readTo storage.ID) views.Notifications {
+	ctx := r.Context()
 	type groupKey struct {
 		kind storage.NoteKind
 		post storage.ID
@@ -98,7 +99,7 @@ func (h *Handler) notificationsView(ctx context.Context, np storage.NotePage, re
 		if i, ok := groups[key]; ok && groupable(ne.Kind) {
 			if !actors[i][ne.ActorID] {
 				actors[i][ne.ActorID] = true
-				nv.Items[i].Actors = append(nv.Items[i].Actors, h.userItem(ne.Actor))
+				nv.Items[i].Actors = append(nv.Items[i].Actors, h.userItem(r, ne.Actor))
 			}
 			nv.Items[i].Unread = nv.Items[i].Unread || unread
 			continue
@@ -107,10 +108,11 @@ func (h *Handler) notificationsView(ctx context.Context, np storage.NotePage, re
 			Key:    ne.ID.String(),
 			Kind:   string(ne.Kind),
 			Unread: unread,
-			Actors: []views.UserItem{h.userItem(ne.Actor)},
+			Actors: []views.UserItem{h.userItem(r, ne.Actor)},
 			Time:   timeOf(ne.ID.Time(), now),
 		}
 		if ne.Post != nil {
+			h.carries(r, ne.Post.Author)
 			n.Post = notePost(*ne.Post, now)
 		}
 		if ne.Kind == storage.NoteFollowRequest {

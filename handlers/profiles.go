@@ -178,7 +178,7 @@ func (h *Handler) relations(w http.ResponseWriter, r *http.Request, heading, suf
 	}
 	lv := views.UserList{Empty: empty}
 	for _, f := range l.Users {
-		lv.Users = append(lv.Users, h.userItem(f))
+		lv.Users = append(lv.Users, h.userItem(r, f))
 	}
 	if l.Next != 0 {
 		lv.MoreURL = withBefore(userPath(u)+suffix, l.Next)

@@ -117,7 +117,7 @@ func (h *Handler) changeRelation(w http.ResponseWriter, r *http.Request, a relat
 	next := r.PostForm.Get("next")
 	switch {
 	case next != "" && isHTMX(r):
-		h.render(w, r, http.StatusOK, views.PersonDoneRow(views.PersonDone{User: h.userItem(u), Message: msg}))
+		h.render(w, r, http.StatusOK, views.PersonDoneRow(views.PersonDone{User: h.userItem(r, u), Message: msg}))
 	case next != "":
 		h.setFlash(w, r, views.Flash{Message: msg})
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)

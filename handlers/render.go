@@ -117,9 +117,11 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		p.DOMID = "pinned-post-" + p.ID
 	}
 	if e.RepostedBy != nil {
+		h.carries(r, *e.RepostedBy)
 		p.RepostedBy = userRef(*e.RepostedBy)
 	}
 	if e.ReplyTo != nil {
+		h.carries(r, *e.ReplyTo)
 		p.ReplyTo = userRef(*e.ReplyTo)
 	}
 	if v := e.Post.Visibility; v != storage.Public && v.Valid() {
@@ -229,7 +231,10 @@ func withBefore(base string, id storage.ID) string {
 	return base + "?before=" + url.QueryEscape(id.String())
 }
 
-func (h *Handler) userItem(u storage.User) views.UserItem {
+// userItem is a member as lists show them (name, handle, avatar): showing
+// them, the response carries their profile (consent.go).
+func (h *Handler) userItem(r *http.Request, u storage.User) views.UserItem {
+	h.carries(r, u)
 	return views.UserItem{Name: u.Name(), Handle: "@" + u.Username, URL: userPath(u), Avatar: avatarOf(u)}
 }
 

@@ -48,7 +48,7 @@ func (h *Handler) reportTargetOf(r *http.Request) (reportTarget, error) {
 
 func (h *Handler) reportFormView(r *http.Request, t reportTarget) views.ReportForm {
 	f := views.ReportForm{
-		Target:     h.userItem(t.user),
+		Target:     h.userItem(r, t.user),
 		Action:     t.path,
 		Categories: views.ReportCategories,
 		Limit:      storage.MaxReportComment,

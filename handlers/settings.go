@@ -354,7 +354,7 @@ func (h *Handler) peopleSettings(w http.ResponseWriter, r *http.Request, kind, t
 	self := "/settings/" + kind
 	lv := views.PeopleList{Kind: kind, Empty: empty}
 	for _, u := range l.Users {
-		pe := views.Person{User: h.userItem(u), Username: u.Username, Next: self}
+		pe := views.Person{User: h.userItem(r, u), Username: u.Username, Next: self}
 		switch kind {
 		case "requests":
 			pe.Request = requestActions(u, self)
@@ -441,7 +441,7 @@ func (h *Handler) answerRequest(w http.ResponseWriter, r *http.Request, accept b
 		return
 	}
 	if isHTMX(r) {
-		h.render(w, r, http.StatusOK, views.PersonDoneRow(views.PersonDone{User: h.userItem(u), Message: msg}))
+		h.render(w, r, http.StatusOK, views.PersonDoneRow(views.PersonDone{User: h.userItem(r, u), Message: msg}))
 		return
 	}
 	next := r.PostForm.Get("next")
