@@ -174,7 +174,22 @@ func TestConversation(t *testing.T) {
 	if got := alice.text(`[data-kind="reply"] [data-testid="note-body"]`); !strings.Contains(got, answer) {
 		t.Errorf("the reply notification shows %q, want bob's reply", got)
 	}
+	// Opening the page marks nothing by itself (a GET changes no state):
+	// htmx posts the page's own "mark read" form once the page is shown,
+	// which empties the badge and leaves this view's highlights.
 	alice.waitUntil("the badge is empty on the notifications page", fmt.Sprintf(`!document.querySelector(%s)`, jsString(selBadgeCount)))
+	if n := alice.count(selNote + ".unread"); n != 4 {
+		t.Errorf("%d notifications highlighted as new after the badge emptied, want all 4 still", n)
+	}
+	// "Mark all as read" takes the highlights away, in place.
+	alice.setMarker()
+	alice.click(`[data-testid="mark-read-button"]`)
+	alice.waitUntil("no notification is highlighted and the button is gone",
+		fmt.Sprintf(`!document.querySelector(%s) && !document.querySelector('[data-testid="mark-read"]') && document.querySelectorAll(%s).length === 4`,
+			jsString(selNote+".unread"), jsString(selNote)))
+	if !alice.markerKept() {
+		t.Error("Mark all as read reloaded the page; want the list swapped by htmx")
+	}
 
 	// The thread: bob's reply under alice's post.
 	alice.open(postPath)
@@ -269,5 +284,39 @@ func TestLikeWithoutJavaScript(t *testing.T) {
 	e, err := h.db.Post(0, p.ID)
 	if err != nil || e.Post.Likes != 1 {
 		t.Errorf("stored likes = %d (%v), want 1", e.Post.Likes, err)
+	}
+}
+
+// TestNotificationsWithoutJS: without JavaScript, opening the
+// notifications marks nothing — reloading shows the same highlights and
+// badge — and the "Mark all as read" button, a plain form, does.
+func TestNotificationsWithoutJS(t *testing.T) {
+	h := newHarness(t)
+	reader := h.seedUser("reader", "Reader")
+	fan := h.seedUser("fan", "Fan")
+	p := h.seedPost(reader, "Something worth liking.")
+	if _, err := h.db.Like(fan.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := h.newTab("reader", false)
+	r.login("reader")
+	for range 2 {
+		r.open("/notifications")
+		if n := r.count(selNote + ".unread"); n != 1 {
+			t.Fatalf("%d notifications highlighted as new, want 1 (opening the page marks nothing)", n)
+		}
+		if got := r.text(selBadgeCount); got != "1" {
+			t.Fatalf("the badge shows %q on the notifications page, want 1", got)
+		}
+	}
+	r.clickAndLoad(`[data-testid="mark-read-button"]`)
+	if loc := r.location(); !strings.HasSuffix(loc, "/notifications") {
+		t.Errorf("Mark all as read leads to %s, want /notifications", loc)
+	}
+	if n := r.count(selNote + ".unread"); n != 0 {
+		t.Errorf("%d notifications highlighted after Mark all as read, want none", n)
+	}
+	if r.exists(selBadgeCount) {
+		t.Errorf("the badge shows %q after Mark all as read, want it empty", r.text(selBadgeCount))
 	}
 }

@@ -24,9 +24,11 @@ func (h *Handler) unread(userID storage.ID) int {
 }
 
 // notifications lists the signed-in user's notifications, newest first,
-// likes, reposts and follows grouped within the page. Opening the first
-// page marks everything read, after the list is rendered, so this view
-// still highlights what is new.
+// likes, reposts and follows grouped within the page, those not marked
+// read highlighted. Opening it changes nothing (a link from another site
+// must not clear the badge): the first page offers "Mark all as read",
+// and when the member came from this site (or typed the address) htmx
+// posts that form as soon as the page is shown.
 func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
 	me := viewer(r).user
 	page, err := pageParam(r)
@@ -44,16 +46,66 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.NotificationItems(nv))
 		return
 	}
-	p := h.page(r, i18n.T(r.Context(), "title.notifications"), "notifications")
-	if page.Before == 0 && p.Viewer != nil {
-		p.Viewer.Unread = 0
+	if page.Before == 0 && len(np.Notes) > 0 && np.Notes[0].ID > me.NotesReadTo {
+		nv.UpTo = np.Notes[0].ID.String()
+		nv.MarkOnLoad = !fromOtherSite(r)
 	}
-	h.render(w, r, http.StatusOK, views.NotificationsPage(p, nv))
-	if page.Before == 0 && len(np.Notes) > 0 {
-		if err := h.db.MarkNotificationsRead(me.ID, np.Notes[0].ID); err != nil {
-			h.cfg.Logger.Error("mark notifications read", "err", err)
+	h.render(w, r, http.StatusOK, views.NotificationsPage(h.page(r, i18n.T(r.Context(), "title.notifications"), "notifications"), nv))
+}
+
+// fromOtherSite tells whether the browser says another site sent it here
+// (a link or a form elsewhere). Browsers that do not say are taken at
+// their word.
+func fromOtherSite(r *http.Request) bool {
+	s := r.Header.Get("Sec-Fetch-Site")
+	return s == "cross-site" || s == "same-site"
+}
+
+// markNotificationsRead marks the member's notifications read up to
+// up_to, the newest one their page showed (one that came later stays
+// unread; without up_to, all of them). Without JavaScript it sends the
+// browser back to the notifications; under htmx it answers the first page
+// of them, read, with the badge and the form out of band, or, for the
+// page's own mark when it is shown (only=badge), the badge alone.
+func (h *Handler) markNotificationsRead(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	me := viewer(r).user
+	var upTo storage.ID
+	if s := r.PostForm.Get("up_to"); s != "" {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.bad_notification")))
+			return
 		}
+		upTo = id
 	}
+	if err := h.db.MarkNotificationsRead(me.ID, upTo); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if !isHTMX(r) {
+		http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+		return
+	}
+	badge := views.Badge{Count: h.unread(me.ID), OOB: true}
+	if r.PostForm.Get("only") == "badge" {
+		h.render(w, r, http.StatusOK, views.NotificationBadge(badge))
+		return
+	}
+	u, err := h.db.UserByID(me.ID)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	np, err := h.db.Notifications(me.ID, storage.Page{Limit: 20}) // the page's first
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.NotificationsMarked(h.notificationsView(r, np, u.NotesReadTo), badge))
 }
 
 // notificationBadge answers the badge's polling with the badge alone. A

@@ -149,8 +149,16 @@ func TestNotificationsPage(t *testing.T) {
 				t.Errorf("line %d (%s): got no unread mark, want New", i, kinds[i])
 			}
 		}
-		if count, _ := badgeOf(t, doc); count != "" {
-			t.Errorf("badge on the notifications page: got %q, want none (opening it reads them)", count)
+		if count, _ := badgeOf(t, doc); count != "10" {
+			t.Errorf("badge on the notifications page: got %q, want 10 (opening it marks nothing)", count)
+		}
+		form := oneByTestID(t, doc, "mark-read")
+		if attr(form, "method") != "post" || attr(form, "action") != "/notifications/read" || attr(form, "hx-post") != "/notifications/read" {
+			t.Errorf("Mark all as read: got <form method=%q action=%q hx-post=%q>, want a POST form to /notifications/read with htmx",
+				attr(form, "method"), attr(form, "action"), attr(form, "hx-post"))
+		}
+		if got := text(oneByTestID(t, form, "mark-read-button")); got != "Mark all as read" {
+			t.Errorf("button: got %q, want Mark all as read", got)
 		}
 	})
 	t.Run("grouped avatars", func(t *testing.T) {
@@ -206,10 +214,27 @@ func TestNotificationsPage(t *testing.T) {
 	})
 	t.Run("second visit", func(t *testing.T) {
 		again := c.get("/notifications").Doc()
-		if n := len(byTestID(again, "note-new")); n != 0 {
-			t.Errorf("got %d New labels on the second visit, want 0", n)
+		if n := len(byTestID(again, "note-new")); n != len(notes) {
+			t.Errorf("got %d New labels on the second visit, want %d: opening the page marks nothing", n, len(notes))
 		}
-		if count, _ := badgeOf(t, c.get("/").Doc()); count != "" {
+		if count, _ := badgeOf(t, c.get("/").Doc()); count != "10" {
+			t.Errorf("badge after opening the page twice: got %q, want 10", count)
+		}
+	})
+	t.Run("mark all as read", func(t *testing.T) {
+		upTo := attr(findAll(oneByTestID(t, doc, "mark-read"), func(n *htmlNode) bool { return attr(n, "name") == "up_to" })[0], "value")
+		resp := c.postForm("/notifications/read", url.Values{"up_to": {upTo}}, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/notifications" {
+			t.Fatalf("got %d to %q, want 303 to /notifications", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		again := c.get("/notifications").Doc()
+		if n := len(byTestID(again, "note-new")); n != 0 {
+			t.Errorf("got %d New labels after marking them read, want 0", n)
+		}
+		if n := len(byTestID(again, "mark-read")); n != 0 {
+			t.Errorf("got %d Mark all as read forms with nothing unread, want 0", n)
+		}
+		if count, _ := badgeOf(t, again); count != "" {
 			t.Errorf("badge after reading: got %q, want none", count)
 		}
 	})
@@ -293,10 +318,14 @@ func TestNotificationBadge(t *testing.T) {
 			t.Errorf("got Cache-Control %q, want no-store", cc)
 		}
 	})
-	t.Run("opening the page resets it", func(t *testing.T) {
+	t.Run("opening the page keeps it, marking read resets it", func(t *testing.T) {
 		c.get("/notifications")
+		if count, _ := badgeOf(t, c.getHX("/notifications/badge").Doc()); count != "3" {
+			t.Errorf("got badge %q after opening the page, want 3", count)
+		}
+		c.postForm("/notifications/read", nil, nil)
 		if count, _ := badgeOf(t, c.getHX("/notifications/badge").Doc()); count != "" {
-			t.Errorf("got badge %q after opening the page, want none", count)
+			t.Errorf("got badge %q after marking read, want none", count)
 		}
 	})
 	t.Run("99+", func(t *testing.T) {
@@ -360,4 +389,179 @@ func TestNotificationsPagination(t *testing.T) {
 		t.Errorf("got %d lines over all pages, want 45 (likes of different posts are not grouped)", seen)
 	}
 	checkReadablePage(t, c.get("/notifications?before=nope"), http.StatusBadRequest)
+}
+
+// Opening the notifications changes nothing; a POST marks them read: the
+// form without JavaScript, the same form under htmx, and the page's own
+// mark when htmx shows it — which a page that another site linked to
+// does not make.
+func TestNotificationsMarkRead(t *testing.T) {
+	type fixture struct {
+		srv   *testServer
+		amal  storage.User
+		bilal storage.User
+		c     *client
+	}
+	like := func(t *testing.T, f fixture) {
+		t.Helper()
+		p := newPost(t, f.srv.db, f.amal, "post")
+		if _, err := f.srv.db.Like(f.bilal.ID, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	badge := func(t *testing.T, f fixture) string {
+		t.Helper()
+		count, _ := badgeOf(t, f.c.getHX("/notifications/badge").Doc())
+		return count
+	}
+	// upTo is the newest notification the page offers to mark read.
+	upTo := func(t *testing.T, doc *htmlNode) string {
+		t.Helper()
+		inputs := findAll(oneByTestID(t, doc, "mark-read"), func(n *htmlNode) bool { return attr(n, "name") == "up_to" })
+		if len(inputs) != 1 || attr(inputs[0], "value") == "" {
+			t.Fatalf("the Mark all as read form has no up_to")
+		}
+		return attr(inputs[0], "value")
+	}
+	fromSite := func(site string) http.Header { return http.Header{"Sec-Fetch-Site": {site}} }
+
+	for _, tc := range []struct {
+		name string
+		// run acts and returns the badge and the number of New marks
+		// wanted afterwards on a fresh GET of the page.
+		run                 func(t *testing.T, f fixture) (badge string, unread int)
+		wantBadge, wantMark string
+	}{
+		{
+			name: "a link from another site",
+			run: func(t *testing.T, f fixture) (string, int) {
+				doc := f.c.do("GET", "/notifications", nil, fromSite("cross-site")).Doc()
+				if n := len(byTestID(doc, "note-new")); n != 3 {
+					t.Errorf("got %d New marks, want 3", n)
+				}
+				upTo(t, doc)
+				if n := len(byTestID(doc, "mark-seen")); n != 0 {
+					t.Errorf("got %d forms that mark read when the page is shown, want none on a page another site linked to", n)
+				}
+				return "3", 3
+			},
+		},
+		{
+			name: "opened from this site",
+			run: func(t *testing.T, f fixture) (string, int) {
+				doc := f.c.do("GET", "/notifications", nil, fromSite("same-origin")).Doc()
+				seen := oneByTestID(t, doc, "mark-seen")
+				for k, want := range map[string]string{"method": "post", "action": "/notifications/read", "hx-post": "/notifications/read", "hx-trigger": "load", "hx-swap": "none"} {
+					if got := attr(seen, k); got != want {
+						t.Errorf("the page's own mark: %s=%q, want %q", k, got, want)
+					}
+				}
+				vals := map[string]string{}
+				for _, in := range byTag(seen, "input") {
+					vals[attr(in, "name")] = attr(in, "value")
+				}
+				if vals["only"] != "badge" || vals["up_to"] != upTo(t, doc) {
+					t.Errorf("the page's own mark sends %v, want only=badge and the page's up_to", vals)
+				}
+				return "3", 3 // the GET itself marked nothing
+			},
+		},
+		{
+			name: "the page's own mark under htmx",
+			run: func(t *testing.T, f fixture) (string, int) {
+				id := upTo(t, f.c.get("/notifications").Doc())
+				resp := f.c.postForm("/notifications/read", url.Values{"up_to": {id}, "only": {"badge"}}, htmxHeader())
+				if resp.StatusCode != http.StatusOK || !resp.isFragment() {
+					t.Fatalf("got %d (fragment %t), want 200 and the badge", resp.StatusCode, resp.isFragment())
+				}
+				b := oneByTestID(t, resp.Doc(), "notif-badge")
+				if attr(b, "hx-swap-oob") != "true" || attr(b, "hx-get") != "/notifications/badge" {
+					t.Errorf("badge: got hx-swap-oob=%q hx-get=%q, want an out-of-band badge that keeps polling", attr(b, "hx-swap-oob"), attr(b, "hx-get"))
+				}
+				if count, _ := badgeOf(t, resp.Doc()); count != "" {
+					t.Errorf("badge in the answer: got %q, want none", count)
+				}
+				if n := len(byTestID(resp.Doc(), "note")); n != 0 {
+					t.Errorf("got %d notifications in the answer, want the badge alone (the page keeps its marks)", n)
+				}
+				return "", 0
+			},
+		},
+		{
+			name: "Mark all as read under htmx",
+			run: func(t *testing.T, f fixture) (string, int) {
+				id := upTo(t, f.c.get("/notifications").Doc())
+				resp := f.c.postForm("/notifications/read", url.Values{"up_to": {id}}, htmxHeader())
+				if resp.StatusCode != http.StatusOK || !resp.isFragment() {
+					t.Fatalf("got %d (fragment %t), want 200 and the list", resp.StatusCode, resp.isFragment())
+				}
+				doc := resp.Doc()
+				if n, marks := len(byTestID(doc, "note")), len(byTestID(doc, "note-new")); n != 3 || marks != 0 {
+					t.Errorf("got %d notifications with %d New marks, want 3 and none", n, marks)
+				}
+				place := findAll(doc, func(n *htmlNode) bool { return attr(n, "id") == "notes-read" })
+				if len(place) != 1 || attr(place[0], "hx-swap-oob") != "true" || len(byTag(place[0], "form")) != 0 {
+					t.Errorf("want the form's place swapped out of band, empty")
+				}
+				if b := oneByTestID(t, doc, "notif-badge"); attr(b, "hx-swap-oob") != "true" {
+					t.Errorf("want the badge swapped out of band")
+				}
+				if count, _ := badgeOf(t, doc); count != "" {
+					t.Errorf("badge in the answer: got %q, want none", count)
+				}
+				return "", 0
+			},
+		},
+		{
+			name: "what came after the page stays unread",
+			run: func(t *testing.T, f fixture) (string, int) {
+				id := upTo(t, f.c.get("/notifications").Doc())
+				like(t, f)
+				if resp := f.c.postForm("/notifications/read", url.Values{"up_to": {id}}, nil); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("got %d, want 303", resp.StatusCode)
+				}
+				return "1", 1
+			},
+		},
+		{
+			name: "a form that names no notification",
+			run: func(t *testing.T, f fixture) (string, int) {
+				checkReadablePage(t, f.c.postForm("/notifications/read", url.Values{"up_to": {"nope"}}, nil), http.StatusBadRequest)
+				return "3", 3
+			},
+		},
+		{
+			name: "a form on another site",
+			run: func(t *testing.T, f fixture) (string, int) {
+				resp := f.c.postForm("/notifications/read", nil, fromSite("cross-site"))
+				if resp.StatusCode != http.StatusForbidden {
+					t.Errorf("got %d, want 403", resp.StatusCode)
+				}
+				return "3", 3
+			},
+		},
+		{
+			name: "a visitor",
+			run: func(t *testing.T, f fixture) (string, int) {
+				checkReadablePage(t, f.srv.newClient(t).postForm("/notifications/read", nil, nil), http.StatusForbidden)
+				return "3", 3
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newTestServer(t)
+			f := fixture{srv: srv, amal: newUser(t, srv.db, "amal"), bilal: newUser(t, srv.db, "bilal")}
+			for range 3 {
+				like(t, f)
+			}
+			f.c = peopleClient(t, srv, "amal")
+			wantBadge, wantUnread := tc.run(t, f)
+			if got := badge(t, f); got != wantBadge {
+				t.Errorf("badge afterwards: got %q, want %q", got, wantBadge)
+			}
+			if got := len(byTestID(f.c.get("/notifications").Doc(), "note-new")); got != wantUnread {
+				t.Errorf("New marks afterwards: got %d, want %d", got, wantUnread)
+			}
+		})
+	}
 }

@@ -58,6 +58,7 @@ func (h *Handler) routes() {
 	// People: notifications, profile settings, follow requests, blocks and
 	// mutes (notifications.go, settings.go, relations.go).
 	m.HandleFunc("GET /notifications", h.requireUser(h.notifications))
+	m.HandleFunc("POST /notifications/read", h.requireUser(h.markNotificationsRead))
 	m.HandleFunc("GET /notifications/badge", h.notificationBadge)
 	m.HandleFunc("POST /settings", h.requireUser(h.saveSettings))
 	m.HandleFunc("GET /settings/account", h.requireUser(h.account))

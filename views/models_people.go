@@ -13,6 +13,9 @@ type ProfileLink struct {
 // Badge is the unread-notifications count in the navigation.
 type Badge struct {
 	Count int
+	// OOB makes it an out-of-band swap of the navigation's badge, in an
+	// htmx answer about something else.
+	OOB bool
 }
 
 // Text is the count as the badge shows it: "99+" beyond 99, "" at 0.
@@ -43,6 +46,13 @@ type Notifications struct {
 	// MoreURL loads the next page (plain link and infinite scroll).
 	MoreURL string
 	Empty   string
+	// UpTo is the newest notification of the page while it shows unread
+	// ones: the "Mark all as read" form marks up to it, so that one that
+	// came after the page was shown stays unread. "" shows no form.
+	UpTo string
+	// MarkOnLoad has htmx mark them read as soon as the page is shown,
+	// keeping its highlights: off when another site linked to the page.
+	MarkOnLoad bool
 }
 
 // Note is one line of the notifications page: a notification, or a group
