@@ -215,15 +215,20 @@ func (h *Handler) robots(w http.ResponseWriter, r *http.Request) {
 			h.error(w, r, err)
 			return
 		}
-		// Their profiles, posts and feeds ("$" ends a pattern, RFC 9309,
-		// so that /@m does not also match /@mona), and the pages that
-		// mix members.
+		// Their profiles, posts, lists and feeds, at their canonical
+		// address: "$" ends a pattern (RFC 9309), so that /@m does not
+		// also match /@mona; "?" is the profile's next pages. Every
+		// other spelling of a member's address ("/@M", "/%40m",
+		// "/users/m") is a redirect to the canonical one
+		// (canonicalMember), which the AI group is kept off too. The
+		// pages that mix members (the local timeline, first and next
+		// pages, tags, pictures) are reserved with them.
 		for _, name := range optOuts {
-			disallow = append(disallow, "/@"+name+"$", "/@"+name+"/", "/@"+name+".", "/users/"+name+"$", "/users/"+name+"/")
+			reserved = append(reserved, "/@"+name+"$", "/@"+name+"/", "/@"+name+".", "/@"+name+"?")
 		}
 		if len(optOuts) > 0 {
-			reserved = slices.Clone(disallow)
-			disallow = append(disallow, "/$", "/local", "/tags/", "/media/")
+			reserved = append(reserved, "/$", "/?", "/local", "/tags/", "/media/")
+			disallow = append(slices.Clone(reserved), "/users/", "/%40")
 		}
 	}
 	if len(disallow) > 0 {

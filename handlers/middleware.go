@@ -25,13 +25,14 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // middleware wraps the router, outermost first: logging and recovery,
 // security headers, the signed-in user (so even a refusal shows the right
-// navigation), the body cap, then cross-origin protection.
+// navigation), the body cap, cross-origin protection, then the redirect of
+// members' addresses to their canonical spelling.
 func (h *Handler) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, errForbidden(i18n.T(r.Context(), "error.cross_origin")))
 	}))
-	inner := h.withViewer(h.withLang(h.limitBody(cop.Handler(next)))) // withLang: lang.go
+	inner := h.withViewer(h.withLang(h.limitBody(cop.Handler(h.canonicalMember(next))))) // withLang: lang.go; canonicalMember: canonical.go
 	logged := h.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {

@@ -63,7 +63,11 @@ func TestNotFound(t *testing.T) {
 	}
 
 	t.Run("name in another case", func(t *testing.T) {
-		if resp := amal.get("/@AMAL/" + id); resp.StatusCode != http.StatusOK {
+		resp := amal.get("/@AMAL/" + id)
+		if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/@amal/"+id {
+			t.Fatalf("got status %d to %q, want 301 to /@amal/%s", resp.StatusCode, resp.Header.Get("Location"), id)
+		}
+		if resp := amal.get(resp.Header.Get("Location")); resp.StatusCode != http.StatusOK {
 			t.Errorf("got status %d, want 200", resp.StatusCode)
 		}
 	})
