@@ -93,8 +93,8 @@ type Result struct {
 // Mention links look like <a href="/@amal" class="mention">@Amal</a> and
 // hashtag links like <a href="/tags/go" class="hashtag">#Go</a>; being
 // local, they carry no rel or target attribute. Input nested too deeply for
-// Markdown (see maxDepth) is rendered as plain text with no links at all, and
-// then Mentions and Tags are empty.
+// Markdown (see maxDepth) or longer than maxSource bytes is rendered as plain
+// text with no links at all, and then Mentions and Tags are empty.
 func RenderPost(src string, opt Options) (Result, error) {
 	return render(src, opt)
 }

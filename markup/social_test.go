@@ -102,8 +102,15 @@ func TestRenderPost(t *testing.T) {
 		},
 		{
 			name: "too deep falls back to text without links",
-			src:  strings.Repeat(">", 60) + " @amal #tag",
-			html: "<p>" + strings.Repeat("&gt;", 60) + " @amal #tag</p>",
+			src:  strings.Repeat("*", 120) + "@amal #tag" + strings.Repeat("*", 120),
+			html: "<p>" + strings.Repeat("*", 120) + "@amal #tag" + strings.Repeat("*", 120) + "</p>",
+		},
+		{
+			name:     "quotes beyond the nesting limit keep their links",
+			src:      strings.Repeat(">", 20) + " @amal #tag",
+			html:     strings.Repeat("<blockquote>\n", 16) + "<p>" + strings.Repeat("&gt;", 4) + ` <a href="/@amal" class="mention">@amal</a> <a href="/tags/tag" class="hashtag">#tag</a></p>` + strings.Repeat("\n</blockquote>", 16),
+			mentions: []string{"amal"},
+			tags:     []string{"tag"},
 		},
 	}
 	for _, tt := range tests {
