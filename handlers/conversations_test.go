@@ -699,6 +699,12 @@ func TestTagPage(t *testing.T) {
 	amal.publish(url.Values{"body": {"#go unlisted"}, "visibility": {"unlisted"}})
 	amal.publish(url.Values{"body": {"#go secret"}, "visibility": {"followers"}})
 	amal.say("no tags here, go")
+	// The same tags typed two ways: precomposed é or e + combining acute,
+	// shadda before fatha or after it.
+	cafeNFC := amal.say("#caf\u00e9 au lait")
+	cafeNFD := amal.say("#CAFE\u0301 noir")
+	shaddaFirst := amal.say("#\u0645\u0651\u064e")
+	fathaFirst := amal.say("#\u0645\u064e\u0651")
 
 	for _, tc := range []struct {
 		path string
@@ -708,6 +714,10 @@ func TestTagPage(t *testing.T) {
 		{"/tags/GO", []string{goAgain, goPost}},
 		{"/tags/" + url.PathEscape("مجلس"), []string{arabic}},
 		{"/tags/" + url.PathEscape("مـجـلـس"), []string{arabic}},
+		{"/tags/" + url.PathEscape("caf\u00e9"), []string{cafeNFD, cafeNFC}},
+		{"/tags/" + url.PathEscape("cafe\u0301"), []string{cafeNFD, cafeNFC}},
+		{"/tags/" + url.PathEscape("\u0645\u0651\u064e"), []string{fathaFirst, shaddaFirst}},
+		{"/tags/" + url.PathEscape("\u0645\u064e\u0651"), []string{fathaFirst, shaddaFirst}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			page := visitor.get(tc.path)

@@ -30,7 +30,9 @@ import (
 // ones, nor reposts; a member's feed leaves out their replies too, as
 // their profile does. Each holds the feedItems newest. The XML is written
 // by encoding/xml from the structs below, so every text and every HTML
-// body is escaped by the encoder, never by hand.
+// body is escaped by the encoder, never by hand. Titles and descriptions
+// are plain text made HTML first (htmlText), since readers take an RSS
+// title for HTML.
 
 // feedKind is a feed's format.
 type feedKind int
@@ -82,6 +84,7 @@ func feedSuffix(segment string) (name string, kind feedKind, ok bool) {
 
 // feed is a feed before it takes a format.
 type feed struct {
+	// title and description are plain text.
 	title, description string
 	// page is the absolute address of the HTML page the feed follows (its
 	// Atom id too); path the feed's path without its suffix.
@@ -96,6 +99,8 @@ type feed struct {
 type feedPerson struct{ name, uri string }
 
 type feedItem struct {
+	// title is plain text: the content warning, or the start of the
+	// post's text without its markup.
 	title, link, id string
 	// permalink tells whether id is an address that shows the post.
 	permalink          bool
@@ -340,6 +345,18 @@ func (h *Handler) writeFeed(w http.ResponseWriter, r *http.Request, f feed, kind
 	}
 }
 
+// htmlText is plain text as HTML: "&", "<" and ">" escaped, so that a
+// reader that takes it for HTML shows every character as typed and finds
+// no tag in it. RSS leaves open whether a title or a channel's description
+// is text or HTML, and most readers take it for HTML, as the biggest
+// publishers write it: so text a member typed, such as a content warning
+// "<i>spoiler</i>" or a post about the <b> element, must never reach a
+// reader as markup. Quotes stay as they are: they mean nothing in HTML
+// text, and a reader that shows a title as text would show "&#39;".
+func htmlText(plain string) string { return htmlTextEscaper.Replace(plain) }
+
+var htmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // etagMatches applies If-None-Match (a list of tags, or "*") to etag,
 // comparing weakly as RFC 9110 asks for this header.
 func etagMatches(header, etag string) bool {
@@ -399,9 +416,9 @@ func rssDate(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
 
 func (h *Handler) rssDoc(f feed) rssDoc {
 	ch := rssChannel{
-		Title:       f.title,
+		Title:       htmlText(f.title),
 		Link:        f.page,
-		Description: f.description,
+		Description: htmlText(f.description),
 		Self:        rssSelf{Href: h.cfg.BaseURL + f.path + feedRSS.suffix(), Rel: "self", Type: rssType},
 		Generator:   "majlis",
 	}
@@ -410,7 +427,7 @@ func (h *Handler) rssDoc(f feed) rssDoc {
 	}
 	for _, it := range f.items {
 		ch.Items = append(ch.Items, rssItem{
-			Title:       it.title,
+			Title:       htmlText(it.title),
 			Link:        it.link,
 			GUID:        rssGUID{IsPermaLink: it.permalink, Value: it.id},
 			PubDate:     rssDate(it.published),
@@ -427,8 +444,8 @@ func (h *Handler) rssDoc(f feed) rssDoc {
 type atomDoc struct {
 	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
 	ID        string      `xml:"id"`
-	Title     string      `xml:"title"`
-	Subtitle  string      `xml:"subtitle,omitempty"`
+	Title     atomText    `xml:"title"`
+	Subtitle  *atomText   `xml:"subtitle,omitempty"`
 	Updated   string      `xml:"updated"`
 	Author    *atomPerson `xml:"author,omitempty"`
 	Links     []atomLink  `xml:"link"`
@@ -449,7 +466,7 @@ type atomLink struct {
 
 type atomEntry struct {
 	ID         string         `xml:"id"`
-	Title      string         `xml:"title"`
+	Title      atomText       `xml:"title"`
 	Published  string         `xml:"published"`
 	Updated    string         `xml:"updated"`
 	Author     atomPerson     `xml:"author"`
@@ -467,19 +484,28 @@ type atomContent struct {
 	Value string `xml:",chardata"`
 }
 
+// atomText is a title or subtitle: plain text as HTML (htmlText), which
+// type="html" tells readers, as RSS cannot.
+type atomText atomContent
+
+func atomHTMLText(plain string) atomText { return atomText{Type: "html", Value: htmlText(plain)} }
+
 func atomDate(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (h *Handler) atomDoc(f feed) atomDoc {
 	d := atomDoc{
-		ID:       f.page,
-		Title:    f.title,
-		Subtitle: f.description,
-		Updated:  atomDate(f.updated),
+		ID:      f.page,
+		Title:   atomHTMLText(f.title),
+		Updated: atomDate(f.updated),
 		Links: []atomLink{
 			{Rel: "self", Type: atomType, Href: h.cfg.BaseURL + f.path + feedAtom.suffix()},
 			{Rel: "alternate", Type: "text/html", Href: f.page},
 		},
 		Generator: "majlis",
+	}
+	if f.description != "" {
+		sub := atomHTMLText(f.description)
+		d.Subtitle = &sub
 	}
 	if f.author != nil {
 		d.Author = &atomPerson{Name: f.author.name, URI: f.author.uri}
@@ -487,7 +513,7 @@ func (h *Handler) atomDoc(f feed) atomDoc {
 	for _, it := range f.items {
 		e := atomEntry{
 			ID:        it.id,
-			Title:     it.title,
+			Title:     atomHTMLText(it.title),
 			Published: atomDate(it.published),
 			Updated:   atomDate(it.updated),
 			Author:    atomPerson{Name: it.author.name, URI: it.author.uri},

@@ -23,9 +23,13 @@
 // paragraph. GFM strikethrough accepts ~one~ or ~~two~~ tildes. Tables, task
 // lists, footnotes and attribute syntax are not enabled.
 //
-// Input nested deeper than maxDepth syntax-tree levels (only ever
-// pathological input) is rendered as plain escaped paragraphs instead, so
-// the output never nests deeply enough to trip HTML parsers.
+// Rendering has budgets (see budget.go): block quotes and lists nested too
+// deeply, and too many inline marks in one paragraph, are shown as text;
+// input whose syntax tree is still nested deeper than maxDepth levels, or
+// that is longer than maxSource bytes, is rendered as plain escaped
+// paragraphs instead. Time and memory stay proportional to the length of
+// the source, and the output never nests deeply enough to trip HTML
+// parsers.
 package markup
 
 import (
@@ -37,7 +41,6 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
@@ -52,22 +55,17 @@ const linkRel = "nofollow noopener ugc"
 // md is the compiled Markdown converter. It is built once at init and never
 // mutated afterwards; goldmark converters are safe for concurrent use.
 var md = goldmark.New(
+	goldmark.WithParser(newParser()),
 	goldmark.WithExtensions(
-		extension.Strikethrough,
 		extension.NewLinkify(
 			extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"}),
 		),
 	),
-	goldmark.WithParserOptions(
-		// No other inline parser triggers on '@' or '#', so the
-		// priority only has to be valid.
-		parser.WithInlineParsers(util.Prioritized(socialParser{}, 500)),
-	),
 	goldmark.WithRendererOptions(
 		html.WithHardWraps(),
 		// Our node renderer overrides the default HTML renderer (priority
-		// 1000) and the strikethrough renderer (500) for the kinds it
-		// registers; lower priority values win.
+		// 1000) for the kinds it registers, strikethrough included; lower
+		// priority values win.
 		renderer.WithNodeRenderers(util.Prioritized(nodeRenderer{}, 100)),
 	),
 )
@@ -130,22 +128,36 @@ func render(src string, opt Options) (Result, error) {
 		return Result{}, nil
 	}
 	src = normalise(src)
-	source := []byte(src)
-	doc := md.Parser().Parse(text.NewReader(source), parser.WithContext(parseContext(opt)))
 	var res Result
 	var buf bytes.Buffer
-	buf.Grow(len(source) * 2)
-	if treeDepth(doc) > maxDepth {
+	if len(src) > maxSource {
 		writePlainParagraphs(&buf, src)
-	} else {
-		res.Mentions, res.Tags = collect(doc, source)
-		if err := md.Renderer().Render(&buf, source, doc); err != nil {
-			return Result{}, err
-		}
+		return sanitize(res, &buf), nil
 	}
+	source := []byte(src)
+	doc := md.Parser().Parse(text.NewReader(source), parser.WithContext(parseContext(opt)))
+	buf.Grow(len(source) * 2)
+	if deeperThan(doc, maxDepth) {
+		writePlainParagraphs(&buf, src)
+		return sanitize(res, &buf), nil
+	}
+	res.Mentions, res.Tags = collect(doc, source)
+	if err := md.Renderer().Render(&buf, source, doc); err != nil {
+		return Result{}, err
+	}
+	if buf.Len() > maxOutputFactor*len(source)+outputSlack {
+		res = Result{}
+		buf.Reset()
+		writePlainParagraphs(&buf, src)
+	}
+	return sanitize(res, &buf), nil
+}
+
+// sanitize sets res.HTML to the sanitized HTML in buf.
+func sanitize(res Result, buf *bytes.Buffer) Result {
 	out := policy.SanitizeBytes(buf.Bytes())
 	res.HTML = strings.Trim(string(out), " \t\n")
-	return res, nil
+	return res
 }
 
 // maxDepth bounds the nesting of the Markdown syntax tree that Render turns
@@ -153,27 +165,13 @@ func render(src string, opt Options) (Result, error) {
 // as a thousand asterisks would otherwise produce hundreds of nested
 // elements, which HTML parsers refuse or flatten (golang.org/x/net/html and
 // Blink stop at 512). Each tree level yields at most two elements, so the
-// output stays far below that.
+// output stays far below that. Block quotes and lists nest at most
+// maxBlockDepth deep (see budget.go), which takes at most 2*maxBlockDepth+1
+// levels and leaves room for inline markup inside them.
 const maxDepth = 48
 
-// treeDepth returns the maximum depth of the tree rooted at n (n itself is
-// depth 0).
-func treeDepth(n ast.Node) int {
-	depth, deepest := 0, 0
-	_ = ast.Walk(n, func(_ ast.Node, entering bool) (ast.WalkStatus, error) {
-		if entering {
-			depth++
-			deepest = max(deepest, depth)
-		} else {
-			depth--
-		}
-		return ast.WalkContinue, nil
-	})
-	return deepest - 1
-}
-
 // writePlainParagraphs renders src without any Markdown: the fallback for
-// input nested too deeply. Blank lines separate paragraphs, single newlines
+// input beyond a budget (nested too deeply, too long). Blank lines separate paragraphs, single newlines
 // are line breaks, and everything is escaped text, so no content is lost.
 func writePlainParagraphs(buf *bytes.Buffer, src string) {
 	for para := range strings.SplitSeq(src, "\n\n") {

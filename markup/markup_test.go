@@ -217,9 +217,9 @@ func TestRender(t *testing.T) {
 			want: "<p>" + strings.Repeat("*", 120) + "x" + strings.Repeat("*", 120) + "<br>\n&lt;b&gt;y&lt;/b&gt;</p>\n<p>z</p>",
 		},
 		{
-			name: "too deeply nested quotes fall back to plain text",
+			name: "quotes nested beyond the limit are text in the innermost quote",
 			src:  strings.Repeat(">", 60) + " [x](https://example.com)",
-			want: "<p>" + strings.Repeat("&gt;", 60) + " [x](https://example.com)</p>",
+			want: strings.Repeat("<blockquote>\n", 16) + "<p>" + strings.Repeat("&gt;", 44) + ` <a href="https://example.com" rel="nofollow noopener ugc" target="_blank">x</a></p>` + strings.Repeat("\n</blockquote>", 16),
 		},
 		{
 			name: "hr",

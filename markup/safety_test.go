@@ -445,12 +445,21 @@ func FuzzRender(f *testing.F) {
 	for _, tt := range socialAttacks {
 		f.Add(tt.src)
 	}
+	for _, tt := range hostile {
+		f.Add(tt.gen(300))
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		got, err := Render(src)
 		if err != nil {
 			t.Fatalf("Render(%q): got error %v, want nil", src, err)
 		}
 		checkSafe(t, got)
+		if limit := maxOutputFactor*len(src) + outputSlack; len(got) > limit {
+			t.Errorf("Render(%q) is %d bytes long, want at most %d", src, len(got), limit)
+		}
+		if d := htmlDepth(t, got); d > 2*maxDepth {
+			t.Errorf("Render(%q) nests %d elements deep, want at most %d", src, d, 2*maxDepth)
+		}
 		if utf8.ValidString(src) && !utf8.ValidString(got) {
 			t.Errorf("Render(%q) = %q: got invalid UTF-8 for valid input", src, got)
 		}

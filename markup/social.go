@@ -10,6 +10,8 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Mentions and hashtags
@@ -93,8 +95,8 @@ type Result struct {
 // Mention links look like <a href="/@amal" class="mention">@Amal</a> and
 // hashtag links like <a href="/tags/go" class="hashtag">#Go</a>; being
 // local, they carry no rel or target attribute. Input nested too deeply for
-// Markdown (see maxDepth) is rendered as plain text with no links at all, and
-// then Mentions and Tags are empty.
+// Markdown (see maxDepth) or longer than maxSource bytes is rendered as plain
+// text with no links at all, and then Mentions and Tags are empty.
 func RenderPost(src string, opt Options) (Result, error) {
 	return render(src, opt)
 }
@@ -104,14 +106,21 @@ func RenderPost(src string, opt Options) (Result, error) {
 // accepted and dropped, so NormalizeTag("#Go") and NormalizeTag("Go") are
 // both "go". A valid tag is 1 to 100 letters, marks, decimal digits and
 // underscores, does not end with an underscore, and has a letter other than
-// tatweel.
+// tatweel; its key is at most 100 characters long too.
 //
-// The key is the tag lowercased with strings.ToLower (simple Unicode case
-// mapping, rune by rune) with every ARABIC TATWEEL (U+0640) removed. Unicode
-// normalisation (NFC) is not applied, because the standard library lacks it:
-// a precomposed "é" and "e" + COMBINING ACUTE ACCENT are different tags, as
-// are Arabic letters with harakat typed in a different order. NormalizeTag
-// is idempotent: NormalizeTag(k) == k for every key k it returns.
+// The key is the tag with every ARABIC TATWEEL (U+0640) removed, put in
+// Unicode normalization form NFC, lowercased (strings.ToLower, so "İ" is
+// "i"), then case-folded (so "ß" is "ss" and the final "ς" is "σ") and put
+// in NFC again: after the lowercasing, the canonical caseless form of
+// Unicode's definition D145, composed. Spellings
+// that Unicode deems the same text are the same tag: a precomposed "é" and
+// "e" + COMBINING ACUTE ACCENT, or Arabic harakat typed in either order
+// ("شدّة" with shadda then fatha, or fatha then shadda). Compatibility
+// variants stay apart: fullwidth "ｇｏ" is not "go", and an Arabic
+// presentation form is not its letter (NFKC would join them, but it also
+// turns some letters, such as the ligature "ﷺ", into text with spaces,
+// which is no tag). NormalizeTag is idempotent: NormalizeTag(k) == k for
+// every key k it returns.
 func NormalizeTag(tag string) string {
 	tag = strings.TrimPrefix(tag, "#")
 	if tag == "" || utf8.RuneCountInString(tag) > maxTagLen {
@@ -125,8 +134,9 @@ func NormalizeTag(tag string) string {
 	if strings.HasSuffix(tag, "_") {
 		return ""
 	}
-	key := strings.ToLower(strings.ReplaceAll(tag, string(tatweel), ""))
-	if strings.IndexFunc(key, unicode.IsLetter) < 0 {
+	key := strings.ToLower(norm.NFC.String(strings.ReplaceAll(tag, string(tatweel), "")))
+	key = norm.NFC.String(cases.Fold().String(norm.NFD.String(key)))
+	if strings.IndexFunc(key, unicode.IsLetter) < 0 || utf8.RuneCountInString(key) > maxTagLen {
 		return ""
 	}
 	return key

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // TestRenderPost covers the Mentions and Tags lists and exact outputs of
@@ -66,8 +68,8 @@ func TestRenderPost(t *testing.T) {
 		{
 			name: "digits, marks and underscore alone are not tags",
 			src:  "#123 #١٢٣ #_ #__1 #ـ #\u0301 #1a #a\u0301",
-			html: "<p>#123 #١٢٣ #_ #__1 #ـ #\u0301 <a href=\"/tags/1a\" class=\"hashtag\">#1a</a> <a href=\"/tags/a%CC%81\" class=\"hashtag\">#a\u0301</a></p>",
-			tags: []string{"1a", "a\u0301"},
+			html: "<p>#123 #١٢٣ #_ #__1 #ـ #\u0301 <a href=\"/tags/1a\" class=\"hashtag\">#1a</a> <a href=\"/tags/%C3%A1\" class=\"hashtag\">#a\u0301</a></p>",
+			tags: []string{"1a", "\u00e1"},
 		},
 		{
 			name: "escapes",
@@ -102,8 +104,15 @@ func TestRenderPost(t *testing.T) {
 		},
 		{
 			name: "too deep falls back to text without links",
-			src:  strings.Repeat(">", 60) + " @amal #tag",
-			html: "<p>" + strings.Repeat("&gt;", 60) + " @amal #tag</p>",
+			src:  strings.Repeat("*", 120) + "@amal #tag" + strings.Repeat("*", 120),
+			html: "<p>" + strings.Repeat("*", 120) + "@amal #tag" + strings.Repeat("*", 120) + "</p>",
+		},
+		{
+			name:     "quotes beyond the nesting limit keep their links",
+			src:      strings.Repeat(">", 20) + " @amal #tag",
+			html:     strings.Repeat("<blockquote>\n", 16) + "<p>" + strings.Repeat("&gt;", 4) + ` <a href="/@amal" class="mention">@amal</a> <a href="/tags/tag" class="hashtag">#tag</a></p>` + strings.Repeat("\n</blockquote>", 16),
+			mentions: []string{"amal"},
+			tags:     []string{"tag"},
 		},
 	}
 	for _, tt := range tests {
@@ -180,7 +189,28 @@ func TestNormalizeTag(t *testing.T) {
 		{"مَجْلِس", "مَجْلِس"},
 		{"ÉTÉ", "été"},
 		{"İstanbul", "istanbul"},
+		{"I\u0307stanbul", "istanbul"},
 		{"ΣΟΦΙΑ", "σοφια"},
+		// Unicode normalization: spellings that are the same text are
+		// the same tag.
+		{"caf\u00e9", "caf\u00e9"},
+		{"cafe\u0301", "caf\u00e9"},
+		{"CAFE\u0301", "caf\u00e9"},
+		{"\u0645\u064e\u0651", "\u0645\u064e\u0651"},       // meem, fatha, shadda
+		{"\u0645\u0651\u064e", "\u0645\u064e\u0651"},       // meem, shadda, fatha
+		{"\u0645\u0651\u0640\u064e", "\u0645\u064e\u0651"}, // tatweel between them
+		{"\u0623", "\u0623"},                               // alef with hamza above
+		{"\u0627\u0654", "\u0623"},                         // alef + combining hamza above
+		{"Straße", "strasse"},
+		{"STRASSE", "strasse"},
+		{"σοφίας", "σοφίασ"},
+		{"ΣΟΦΊΑΣ", "σοφίασ"},
+		// Compatibility variants stay apart.
+		{"ｇｏ", "ｇｏ"},
+		{"\ufee3\ufea0\ufee0\ufeb2", "\ufee3\ufea0\ufee0\ufeb2"}, // مجلس in presentation forms
+		{"\ufdfa", "\ufdfa"},
+		{strings.Repeat("ß", 50), strings.Repeat("s", 100)},
+		{strings.Repeat("ß", 51), ""},
 		{strings.Repeat("a", 100), strings.Repeat("a", 100)},
 		{"", ""},
 		{"#", ""},
@@ -213,7 +243,7 @@ func TestNormalizeTag(t *testing.T) {
 }
 
 func FuzzNormalizeTag(f *testing.F) {
-	for _, s := range []string{"Go", "المـجلس", "İ", "ǅ", "ᾼ", "#x", "1"} {
+	for _, s := range []string{"Go", "المـجلس", "İ", "ǅ", "ᾼ", "#x", "1", "cafe\u0301", "ß", "ΐ", "\u0645\u0651\u0640\u064e", "ﬁ", "ᾳ\u0345"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -226,6 +256,11 @@ func FuzzNormalizeTag(f *testing.F) {
 		}
 		if NormalizeTag("#"+k) != k {
 			t.Errorf("NormalizeTag(%q) = %q, want %q", "#"+k, NormalizeTag("#"+k), k)
+		}
+		// Canonically equivalent spellings are the same tag.
+		nfc, nfd := NormalizeTag(norm.NFC.String(s)), NormalizeTag(norm.NFD.String(s))
+		if nfc != "" && nfd != "" && nfc != nfd {
+			t.Errorf("NormalizeTag of %q in NFC is %q, in NFD %q; want the same", s, nfc, nfd)
 		}
 	})
 }

@@ -23,7 +23,7 @@
 // follows.go, edits.go):
 //
 //	replies:      parentID | replyID => nil (a post's direct replies)
-//	tags:         tag | 0x00 | postID => nil (public posts by normalised hashtag)
+//	tags:         tag | 0x00 | postID => nil (public posts by hashtag key, markup.NormalizeTag)
 //	likes:        postID | userID => notificationID (of the like's notification;
 //	              0 for a like written by the bulk loader, which notifies no one)
 //	user_likes:   userID | postID => notificationID

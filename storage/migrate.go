@@ -27,6 +27,7 @@ var migrations = []migration{
 	{"create media index buckets", createBuckets(bucketMediaPosts, bucketMediaProfiles, bucketMediaUploads)},
 	{"create administration buckets", createBuckets(bucketInvites, bucketUserInvites,
 		bucketApplications, bucketReports, bucketOpenReports, bucketUserReports, bucketModLog)},
+	{"normalize hashtag keys", retag},
 }
 
 // createBuckets is a migration step that adds buckets.
