@@ -36,7 +36,8 @@
 //	mutes:        muterID | mutedID => created
 //	follow_requests: targetID | requesterID => notificationID (pending requests)
 //	sent_requests: requesterID | targetID => created
-//	edits:        postID | editID => Edit (JSON: an earlier version of the post)
+//	edits:        postID | editID => Edit (JSON: an earlier version of the post and
+//	              the accounts it mentioned, so its audience is known)
 //	media:        sha256 hex of the bytes => the bytes of one processed image file
 //	              (a media.Variant), stored as-is; equal files are stored once
 //	media_meta:   sha256 hex => mediaMeta (JSON: content type, width, height, size,
