@@ -20,8 +20,8 @@ import (
 //     muted account: that part reads the whole mutes bucket);
 //   - its likes and bookmarks of others' posts, with the like counts;
 //   - its sessions, its notifications, its invitations and its
-//     application, its avatar and header (their files are deleted when
-//     nothing else uses them);
+//     application, its avatar and header and its pending uploads (images
+//     not yet posted; their files are deleted when nothing else uses them);
 //   - the account record and its username entry. With reserveName, the
 //     name stays taken (a reserved marker in usernames) so nobody can
 //     pass for the deleted account; without, it is free again (a rejected
@@ -185,6 +185,11 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 	if err := dropProfileImages(tx, &u); err != nil {
 		return err
 	}
+	// Its pending uploads, with their files unless a post, a profile or
+	// someone else's upload uses them.
+	if err := dropUploads(tx, userID); err != nil {
+		return err
+	}
 
 	// The account and its name.
 	names := tx.Bucket(bucketUsernames)
@@ -210,4 +215,45 @@ func deleteKeys(tx *bolt.Tx, ba, a, bb, b []byte) error {
 		return err
 	}
 	return tx.Bucket(bb).Delete(b)
+}
+
+// dropUploads deletes the pending uploads of owner (media_uploads entries)
+// and the files that nothing else uses: no post or profile (refs 0) and
+// no other member's upload of the same bytes. media_uploads has no index
+// by owner, so this reads it whole; it holds only the uploads of the last
+// day (PruneMedia sweeps older ones).
+func dropUploads(tx *bolt.Tx, owner ID) error {
+	b := tx.Bucket(bucketMediaUploads)
+	var mine [][]byte
+	_ = b.ForEach(func(k, _ []byte) error {
+		if len(k) > 8 && keyID(k, len(k)-8) == owner {
+			mine = append(mine, bytes.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range mine {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	for _, k := range mine {
+		hash := string(k[:len(k)-8])
+		m, err := getMediaMeta(tx, hash)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if m.Refs > 0 {
+			continue
+		}
+		if other, _ := b.Cursor().Seek([]byte(hash)); other != nil && bytes.HasPrefix(other, []byte(hash)) {
+			continue
+		}
+		if err := deleteMedia(tx, hash); err != nil {
+			return err
+		}
+	}
+	return nil
 }

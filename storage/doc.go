@@ -53,8 +53,9 @@
 //	media_uploads: sha256 hex | ownerID => upload (JSON: the Attachment without its
 //	              alt text, and when it was uploaded), one entry for each variant: an
 //	              image uploaded for a post not sent yet. Only its owner may see it
-//	              or attach it; the post that attaches it deletes the entries, and
-//	              PruneMedia deletes those older than a day.
+//	              or attach it; the post that attaches it deletes the entries,
+//	              PruneMedia deletes those older than a day, and the owner's
+//	              account deletion deletes theirs (with the files nothing else uses).
 //
 // Administration (instance.go, invites.go, reports.go, modlog.go, deletion.go):
 //
