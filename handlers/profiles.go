@@ -107,7 +107,7 @@ func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withRepli
 		h.error(w, r, err)
 		return
 	}
-	page, err := pageParam(r)
+	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return
