@@ -16,7 +16,8 @@
 //	              written here, neither replies nor reposts)
 //	follows:      followerID | followeeID => created (unix nanoseconds)
 //	followers:    followeeID | followerID => created (unix nanoseconds)
-//	sessions:     sessionID => Session (JSON)
+//	sessions:     sessionID => Session (JSON; at most MaxSessionsPerUser per user,
+//	              the User-Agent cut to MaxUserAgentBytes)
 //	user_sessions: userID | sessionID => nil (to revoke every session of a user)
 //
 // Conversations (posts.go, interactions.go, notifications.go, blocks.go,
