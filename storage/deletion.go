@@ -31,7 +31,9 @@ import (
 // the notifications bucket). The deleted bytes stay in the file's free
 // pages until Compact rewrites it: call it after a deletion that must
 // leave no trace (a member deleting their account). Reports by or about
-// the account and the moderation log keep their copies of its name.
+// the account keep their copies of its texts for ReportRetention (then
+// PruneReports erases them and compacts), and their copy of its name,
+// like the moderation log.
 func (db *DB) DeleteUser(userID ID, reserveName bool) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error { return db.deleteUser(tx, userID, reserveName) })
 	if err != nil {
@@ -174,6 +176,17 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 	}
 	if err := tx.Bucket(bucketApplications).Delete(prefix); err != nil {
 		return err
+	}
+
+	// Reports by or about it keep their texts for ReportRetention from
+	// now (reports.go); its own list of reports goes.
+	if err := db.markReportsGone(tx, userID); err != nil {
+		return err
+	}
+	for _, k := range keysUnder(bucketUserReports) {
+		if err := tx.Bucket(bucketUserReports).Delete(k); err != nil {
+			return err
+		}
 	}
 
 	// Its imported-post keys (importer.go).

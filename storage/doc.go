@@ -71,9 +71,12 @@
 //	applications: userID => Application (JSON: why a pending account wants to join);
 //	              deleted when the account is approved or rejected
 //	reports:      reportID => Report (JSON, with a snapshot of the reported account
-//	              and post as they were when reported, and its resolution)
+//	              and post as they were when reported, and its resolution; the
+//	              snapshot's texts and the comment are erased ReportRetention after
+//	              the resolution or an account's deletion, by PruneReports)
 //	open_reports: reportID => nil (the moderators' queue; deleted on resolution)
-//	user_reports: reporterID | reportID => nil (a member's own reports)
+//	user_reports: reporterID | reportID => nil (a member's own reports; dropped
+//	              with the account)
 //	modlog:       entryID => LogEntry (JSON: who did what to whom, when and why;
 //	              names are copied in, so the log outlives deleted accounts)
 //
