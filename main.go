@@ -189,6 +189,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	go pruneSessions(ctx, db, logger)
 	go pruneMedia(ctx, db, logger)
+	go pruneReports(ctx, db, logger)
 	if c.debugAddr != "" {
 		if err := serveDebug(ctx, c.debugAddr, logger, db); err != nil {
 			return err
@@ -248,6 +249,25 @@ func pruneMedia(ctx context.Context, db *storage.DB, logger *slog.Logger) {
 			logger.Error("prune media", "err", err)
 		} else if n > 0 {
 			logger.Info("pruned abandoned uploads", "files", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pruneReports erases, every hour, the texts of the reports kept for
+// storage.ReportRetention (see storage.PruneReports).
+func pruneReports(ctx context.Context, db *storage.DB, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.PruneReports(); err != nil {
+			logger.Error("prune reports", "err", err)
+		} else if n > 0 {
+			logger.Info("erased the texts of old reports", "count", n)
 		}
 		select {
 		case <-ctx.Done():

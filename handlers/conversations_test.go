@@ -1031,3 +1031,47 @@ func TestBookmarks(t *testing.T) {
 		t.Errorf("after unbookmark: got %d, want 0", n)
 	}
 }
+
+// A mentioned-only post to dave, edited to mention carol instead: carol
+// sees the post and its "edited" mark, but never the version written for
+// dave, on the page or in the card htmx swaps in.
+func TestEditHistoryOnlyForEveryVersionsAudience(t *testing.T) {
+	srv := newTestServer(t)
+	amal := srv.signIn(t, "amal")
+	carol := srv.signIn(t, "carol")
+	newUser(t, srv.db, "dave")
+	link := amal.publish(url.Values{"body": {"@dave the door code is 4711"}, "visibility": {"direct"}})
+	if resp := amal.postForm(link+"/edit", url.Values{"body": {"@carol hello"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: got status %d, want 303", resp.StatusCode)
+	}
+	focused := htmxHeader()
+	focused.Set("HX-Current-URL", srv.URL+link)
+	for _, tt := range []struct {
+		name     string
+		c        *client
+		hdr      http.Header
+		versions int
+	}{
+		{"author, page", amal, nil, 1},
+		{"author, htmx card", amal, focused, 1},
+		{"carol, page", carol, nil, 0},
+		{"carol, htmx card", carol, focused, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := tt.c.do(http.MethodGet, link, nil, tt.hdr)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("got status %d, want 200", resp.StatusCode)
+			}
+			card := cardOf(t, resp.Doc(), link)
+			if n := len(byTestID(card, "edit-version")); n != tt.versions {
+				t.Errorf("got %d earlier versions, want %d", n, tt.versions)
+			}
+			if len(byTestID(card, "edited")) != 1 {
+				t.Errorf("got no edited mark")
+			}
+			if leaked := strings.Contains(resp.body, "4711"); leaked != (tt.versions > 0) {
+				t.Errorf("got the text written for dave shown: %v, want %v", leaked, tt.versions > 0)
+			}
+		})
+	}
+}

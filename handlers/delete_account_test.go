@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"majlis/storage"
 )
 
 func TestDeleteOwnAccount(t *testing.T) {
@@ -45,6 +47,24 @@ func TestDeleteOwnAccount(t *testing.T) {
 	}
 	if got := bilal.get("/notifications").body; !strings.Contains(got, "amal") {
 		t.Fatal("bilal has no notification from amal before the deletion")
+	}
+	// An image uploaded for a post never sent: its files are amal's too.
+	up := amal.postMultipart("/media/upload", nil, []formFile{{"image", "draft.png", noisePNG(t, 600, 40)}}, htmxHeader())
+	if up.StatusCode != http.StatusOK {
+		t.Fatalf("upload: got %d", up.StatusCode)
+	}
+	part := oneByTestID(t, up.Doc(), "compose-images")
+	pending := previewHashes(t, part)
+	thumb, _, _ := strings.Cut(strings.TrimPrefix(attr(byTag(part, "img")[0], "src"), "/media/"), ".")
+	pending = append(pending, thumb)
+	var pendingBytes [][]byte
+	for _, h := range pending {
+		if err := srv.db.ServeMedia(h, func(_ storage.Media, data []byte) error {
+			pendingBytes = append(pendingBytes, bytes.Clone(data))
+			return nil
+		}); err != nil {
+			t.Fatalf("the pending upload's file %s: %v", h, err)
+		}
 	}
 	u, err := srv.db.LocalUser("amal")
 	if err != nil {
@@ -118,6 +138,11 @@ func TestDeleteOwnAccount(t *testing.T) {
 	for _, secret := range []string{phrase, hash} {
 		if bytes.Contains(raw, []byte(secret)) {
 			t.Errorf("the database file still holds %q", secret)
+		}
+	}
+	for i, b := range pendingBytes {
+		if bytes.Contains(raw, b) {
+			t.Errorf("the database file still holds the bytes of the pending upload's file %s", pending[i])
 		}
 	}
 }

@@ -64,6 +64,9 @@ type Handler struct {
 	// dummyHash makes a login for an unknown account cost as much as one
 	// with a wrong password, so timing does not reveal who exists.
 	dummyHash []byte
+	// cursors seals timeline cursors that would tell a hidden post's ID
+	// (cursor.go).
+	cursors *cursorSeal
 }
 
 // MaxPostChars is the longest post source, in Unicode characters, of an
@@ -105,6 +108,9 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 		limits:   newLimiters(cfg.Now),
 		// Two at once: see the memory note of package media.
 		imageSlots: make(chan struct{}, 2),
+	}
+	if h.cursors, err = newCursorSeal(hashKey); err != nil {
+		return nil, err
 	}
 	h.dummyHash, err = bcrypt.GenerateFromPassword([]byte(randomToken()), cfg.PasswordCost)
 	if err != nil {

@@ -373,11 +373,19 @@ func mediaURL(hash, contentType string) string {
 }
 
 // Cache-Control of stored files. A file's name is the hash of its bytes,
-// so it never changes: everyone's caches may keep a public file for a
-// year. A file only some may see is kept by the viewer's browser alone,
-// for an hour (who may see it can change: an unfollow, a block).
+// so its bytes never change; who may see it can:
+//   - avatars and headers are public for good: every cache may keep them
+//     for a year;
+//   - an image of a public or unlisted post is everyone's only while the
+//     post and its author are visible (a deletion, a suspension take it
+//     back), so caches, shared ones included, keep it five minutes and
+//     then ask again (If-None-Match: a 304 while it is still visible, a
+//     404 once it is not);
+//   - a file only some may see is kept by the viewer's browser alone, for
+//     an hour (who may see it can change: an unfollow, a block).
 const (
-	publicMediaCache  = "public, max-age=31536000, immutable"
+	profileMediaCache = "public, max-age=31536000, immutable"
+	postMediaCache    = "public, max-age=300"
 	privateMediaCache = "private, max-age=3600"
 )
 
@@ -393,7 +401,7 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.carriesMedia(r, hash) // consent.go
-	err := h.db.ServeMediaTo(viewerID(r), hash, func(m storage.Media, public bool, data []byte) error {
+	err := h.db.ServeMediaTo(viewerID(r), hash, func(m storage.Media, access storage.MediaAccess, data []byte) error {
 		if mediaExt(m.ContentType) != ext {
 			return notFound
 		}
@@ -401,9 +409,12 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Content-Type", m.ContentType)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("ETag", `"`+m.Hash+`"`)
-		if public {
-			hd.Set("Cache-Control", publicMediaCache)
-		} else {
+		switch access {
+		case storage.MediaProfile:
+			hd.Set("Cache-Control", profileMediaCache)
+		case storage.MediaPublicPost:
+			hd.Set("Cache-Control", postMediaCache)
+		default:
 			hd.Set("Cache-Control", privateMediaCache)
 			hd.Add("Vary", "Cookie")
 		}

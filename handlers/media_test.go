@@ -323,7 +323,8 @@ func checkServed(t testing.TB, c *client, path, wantType, wantCache string) []by
 }
 
 const (
-	publicCache  = "public, max-age=31536000, immutable"
+	profileCache = "public, max-age=31536000, immutable"
+	postCache    = "public, max-age=300"
 	privateCache = "private, max-age=3600"
 )
 
@@ -384,7 +385,7 @@ func TestImageRoundTrip(t *testing.T) {
 				t.Errorf("GIF badge shown: %v, want %v", !tt.animated, tt.animated)
 			}
 
-			display := checkServed(t, c, im.href, tt.wantType, publicCache)
+			display := checkServed(t, c, im.href, tt.wantType, postCache)
 			cfg, kind, err := image.DecodeConfig(bytes.NewReader(display))
 			if err != nil {
 				t.Fatalf("served display version does not decode: %v", err)
@@ -392,7 +393,7 @@ func TestImageRoundTrip(t *testing.T) {
 			if cfg.Width != tt.w || cfg.Height != tt.h || "image/"+kind != tt.wantType {
 				t.Errorf("display version is a %dx%d %s, want %dx%d %s", cfg.Width, cfg.Height, kind, tt.w, tt.h, tt.wantType)
 			}
-			thumb := checkServed(t, c, im.src, tt.thumbType, publicCache)
+			thumb := checkServed(t, c, im.src, tt.thumbType, postCache)
 			tcfg, _, err := image.DecodeConfig(bytes.NewReader(thumb))
 			if err != nil {
 				t.Fatalf("served thumbnail does not decode: %v", err)
@@ -621,9 +622,9 @@ func TestHTMXUploadAndPost(t *testing.T) {
 	if attr(form, "hx-swap-oob") != "true" || len(byTestID(form, "image-preview")) != 0 {
 		t.Error("the compose box is not sent back empty")
 	}
-	// Posted publicly, the image is everyone's, for a year.
-	checkServed(t, visitor, imgs[0].src, "image/jpeg", publicCache)
-	checkServed(t, visitor, imgs[0].href, "image/jpeg", publicCache)
+	// Posted publicly, the image is everyone's, while the post is there.
+	checkServed(t, visitor, imgs[0].src, "image/jpeg", postCache)
+	checkServed(t, visitor, imgs[0].href, "image/jpeg", postCache)
 	// The upload is spent: publishing it again says so.
 	resp = c.postMultipart("/posts", []formField{{"body", "Again"}, {"media", hashes[0]}, {"media_alt", "x"}}, nil, htmxHeader())
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.body, "Add it again") {
@@ -784,7 +785,7 @@ func TestMediaVisibility(t *testing.T) {
 		img := cardImages(t, as["author"].get("/@author").Doc())[0]
 		wantCache := privateCache
 		if vis == storage.Public || vis == storage.Unlisted {
-			wantCache = publicCache
+			wantCache = postCache
 		}
 		for name, c := range as {
 			for _, u := range []string{img.href, img.src} {
@@ -869,14 +870,14 @@ func TestProfilePictures(t *testing.T) {
 	if attr(banner, "width") != "1500" || attr(banner, "height") != "500" || !strings.Contains(attr(banner, "srcset"), " 600w") {
 		t.Errorf("banner: width %q height %q srcset %q", attr(banner, "width"), attr(banner, "height"), attr(banner, "srcset"))
 	}
-	checkServed(t, srv.newClient(t), attr(banner, "src"), "image/jpeg", publicCache)
+	checkServed(t, srv.newClient(t), attr(banner, "src"), "image/jpeg", profileCache)
 	card := byTestID(byTestID(first, "post")[0], "avatar-img")
 	if len(card) != 1 || attr(card[0], "width") != "96" || attr(card[0], "height") != "96" || !hasClass(card[0], "avatar") {
 		t.Fatalf("avatar beside the post: %v, want a 96×96 img.avatar", card)
 	}
 	oldDisplay, oldThumb := attr(large[0], "src"), attr(card[0], "src")
 	// Avatars are public, even to a visitor.
-	checkServed(t, srv.newClient(t), oldThumb, "image/jpeg", publicCache)
+	checkServed(t, srv.newClient(t), oldThumb, "image/jpeg", profileCache)
 
 	// A new avatar frees the old one.
 	if resp := upload(nil, []formFile{{"avatar", "new.png", pngFile(t, gradientImage(200, 200))}}); resp.StatusCode != http.StatusSeeOther {
@@ -964,5 +965,47 @@ func TestImagesBehindContentWarning(t *testing.T) {
 	}
 	if n := len(byTestID(post, "attachment-img")); n != 1 {
 		t.Errorf("the card shows %d images, want 1 (inside the warning only)", n)
+	}
+}
+
+// A suspended account's post images are hidden like its posts, and no
+// cache was told to keep them: caches ask again after a few minutes.
+func TestSuspendedAccountsImages(t *testing.T) {
+	srv := newTestServer(t)
+	newUser(t, srv.db, "admin") // the first account is the admin
+	amal := srv.signIn(t, "amal")
+	fan := srv.signIn(t, "fan")
+	fan.postForm("/@amal/follow", nil, nil)
+	visitor := srv.newClient(t)
+	resp := amal.postMultipart("/posts", []formField{{"body", "a picture"}, {"alt", "noise"}},
+		[]formFile{{"image", "n.png", noisePNG(t, 64, 64)}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /posts: got %d", resp.StatusCode)
+	}
+	img := cardImages(t, amal.get(newestLink(t, srv.db, "amal")).Doc())[0]
+	for _, u := range []string{img.href, img.src} {
+		if b := checkServed(t, visitor, u, "image/jpeg", postCache); len(b) == 0 {
+			t.Fatalf("GET %s: no bytes", u)
+		}
+	}
+	if err := srv.db.SetStatus(userID(t, srv.db, "amal"), storage.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*client{"visitor": visitor, "follower": fan} {
+		for _, u := range []string{img.href, img.src} {
+			resp := c.get(u)
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: GET %s of a suspended account: got %d, want 404", name, u, resp.StatusCode)
+			}
+			if strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+				t.Errorf("%s: GET %s: got Cache-Control %q, want no lasting cache", name, u, resp.Header.Get("Cache-Control"))
+			}
+		}
+	}
+	if err := srv.db.SetStatus(userID(t, srv.db, "amal"), storage.StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	if got := visitor.get(img.href).StatusCode; got != http.StatusOK {
+		t.Errorf("after unsuspending: got %d, want 200", got)
 	}
 }

@@ -277,6 +277,10 @@ func (h *Handler) reportDetailView(r *http.Request, e storage.ReportEntry) views
 		t := timeOf(s.PostCreatedAt, now)
 		d.PostTime = &t
 	}
+	if !e.PurgedAt.IsZero() {
+		t := timeOf(e.PurgedAt, now)
+		d.PurgedAt = &t
+	}
 	if e.Target != nil {
 		d.TargetStatus = string(e.Target.AccountStatus())
 		if e.PostID != 0 {

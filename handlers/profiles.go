@@ -38,7 +38,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		Avatar:    avatarOf(u),
 		Admin:     u.IsAdmin(),
 		Bot:       u.Bot,
-		Posts:     u.PostsCount,
+		Posts:     u.VisiblePostsCount(0, false), // what everyone may see; below, the viewer's
 		Following: u.FollowingCount,
 		Followers: u.FollowersCount,
 		Joined:    timeOf(u.CreatedAt, h.cfg.Now()),
@@ -53,6 +53,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 	}
 	pr.IsSelf = v.user.ID == u.ID
 	if pr.IsSelf {
+		pr.Posts = u.VisiblePostsCount(v.user.ID, false)
 		return pr, nil
 	}
 	rel, err := h.db.RelationshipOf(v.user.ID, u.ID)
@@ -60,6 +61,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		return pr, err
 	}
 	pr.IsFollowed = rel.Following
+	pr.Posts = u.VisiblePostsCount(v.user.ID, rel.Following)
 	pr.Requested = rel.Requested && !rel.Following
 	pr.FollowsYou = rel.FollowedBy
 	pr.Blocking, pr.BlockedBy, pr.Muting = rel.Blocking, rel.BlockedBy, rel.Muting
@@ -105,7 +107,7 @@ func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withRepli
 		h.error(w, r, err)
 		return
 	}
-	page, err := pageParam(r)
+	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -254,5 +255,36 @@ func TestRelationsPagination(t *testing.T) {
 	})
 	if _, _, followers := counts(t, c, "star"); followers != "45" {
 		t.Errorf("got followers count %s, want 45", followers)
+	}
+}
+
+// A profile's post count is what the viewer may see: a followers-only or
+// direct post does not raise it for a visitor, so nobody learns that a
+// private post was sent.
+func TestProfilePostCountIsWhatTheViewerSees(t *testing.T) {
+	srv := newTestServer(t)
+	amal := srv.signIn(t, "amal")
+	fan := srv.signIn(t, "fan")
+	dave := srv.signIn(t, "dave")
+	visitor := srv.newClient(t)
+	fan.postForm("/@amal/follow", nil, nil)
+	amal.say("hello everyone")
+	amal.publish(url.Values{"body": {"for my followers"}, "visibility": {"followers"}})
+	amal.publish(url.Values{"body": {"@dave between us"}, "visibility": {"direct"}})
+	for _, tt := range []struct {
+		name string
+		c    *client
+		want string
+	}{
+		{"visitor", visitor, "1"},
+		{"mentioned non-follower", dave, "1"},
+		{"follower", fan, "2"},
+		{"amal", amal, "3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, _, _ := counts(t, tt.c, "amal"); got != tt.want {
+				t.Errorf("got %s posts, want %s", got, tt.want)
+			}
+		})
 	}
 }

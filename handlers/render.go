@@ -221,9 +221,7 @@ func (h *Handler) timelineView(r *http.Request, t storage.Timeline, base, empty 
 	for _, e := range t.Entries {
 		v.Posts = append(v.Posts, h.postView(r, e))
 	}
-	if t.Next != 0 {
-		v.MoreURL = withBefore(base, t.Next)
-	}
+	v.MoreURL = h.nextURL(base, t)
 	return v
 }
 

@@ -167,6 +167,7 @@ func (h *Handler) reportItem(e storage.ReportEntry) views.ReportItem {
 		OfPost:   e.PostID != 0,
 		Time:     timeOf(e.CreatedAt, h.cfg.Now()),
 		Open:     e.Status == storage.ReportOpen,
+		Purged:   !e.PurgedAt.IsZero(),
 	}
 	if e.Reporter != nil {
 		it.Reporter = userRef(*e.Reporter)

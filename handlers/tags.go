@@ -22,7 +22,7 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.not_hashtag")))
 		return
 	}
-	page, err := pageParam(r)
+	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return

@@ -15,7 +15,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		h.local(w, r)
 		return
 	}
-	page, err := pageParam(r)
+	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -34,7 +34,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParam(r)
+	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -60,7 +60,7 @@ func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
 
 // bookmarks is the signed-in user's private bookmarks.
 func (h *Handler) bookmarks(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParam(r)
+	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return

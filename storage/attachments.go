@@ -20,8 +20,9 @@ import (
 // post's own transaction it takes a reference to both files, indexes them
 // under the post (media_posts) and deletes the upload entries. An upload
 // nobody attaches is removed by PruneMedia after a while. A file is served
-// to a viewer who may see at least one post that uses it, to everyone when
-// it is an avatar or a header, and to its uploader while it is pending.
+// to a viewer who may see at least one post that uses it (whose author is
+// not suspended), to everyone when it is an avatar or a header, and to its
+// uploader while it is pending.
 
 const (
 	// MaxAttachments is how many images a post may carry.
@@ -204,22 +205,38 @@ func detachMedia(tx *bolt.Tx, p *Post) error {
 	return nil
 }
 
+// MediaAccess is who may see a served file, so that caches keep it no
+// longer than they should.
+type MediaAccess int
+
+const (
+	// MediaRestricted files are for some viewers only: images of
+	// followers-only and direct posts, pending uploads.
+	MediaRestricted MediaAccess = iota
+	// MediaPublicPost files are everyone's through a public or unlisted
+	// post, for as long as that post and its author are visible: a
+	// deletion or a suspension takes them back.
+	MediaPublicPost
+	// MediaProfile files are avatars and headers, public for good.
+	MediaProfile
+)
+
 // ServeMediaTo is ServeMedia for one viewer (0 for a visitor): it calls fn
 // only when the viewer may see the file, else answers ErrNotFound, as for
 // a file that does not exist. A viewer may see a file that a profile shows
 // (avatars and headers are public), that is attached to a post the viewer
-// may see (the post's visibility, blocks), or that is their own pending
-// upload. public tells fn whether everyone may see it (a profile picture,
-// or attached to a public or unlisted post), so that any cache may keep
-// it. As with ServeMedia, data is valid only while fn runs.
-func (db *DB) ServeMediaTo(viewerID ID, hash string, fn func(m Media, public bool, data []byte) error) error {
+// may see (the post's visibility, blocks; a suspended author's posts are
+// hidden from everyone, their images too), or that is their own pending
+// upload. access tells fn who else may see it (MediaAccess), for the
+// caches. As with ServeMedia, data is valid only while fn runs.
+func (db *DB) ServeMediaTo(viewerID ID, hash string, fn func(m Media, access MediaAccess, data []byte) error) error {
 	var fnErr error
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		m, err := getMediaMeta(tx, hash)
 		if err != nil {
 			return err
 		}
-		visible, public := mediaAccess(tx, viewerID, hash)
+		visible, access := mediaAccess(tx, viewerID, hash)
 		if !visible {
 			return fmt.Errorf("media %s: %w", hash, ErrNotFound)
 		}
@@ -227,7 +244,7 @@ func (db *DB) ServeMediaTo(viewerID ID, hash string, fn func(m Media, public boo
 		if data == nil {
 			return fmt.Errorf("media %s: bytes missing: %w", hash, ErrNotFound)
 		}
-		fnErr = fn(m.media(hash), public, data)
+		fnErr = fn(m.media(hash), access, data)
 		return fnErr
 	})
 	if fnErr != nil {
@@ -239,14 +256,17 @@ func (db *DB) ServeMediaTo(viewerID ID, hash string, fn func(m Media, public boo
 	return nil
 }
 
-// mediaAccess tells whether the viewer may see a stored file, and whether
-// everyone may.
-func mediaAccess(tx *bolt.Tx, viewerID ID, hash string) (visible, public bool) {
+// mediaAccess tells whether the viewer may see a stored file, and who else
+// may. Posts follow the rules of pages: what the viewer may see
+// (viewer.canSee), less what moderation hides from everyone (a suspended
+// author, viewer.hidesAuthor).
+func mediaAccess(tx *bolt.Tx, viewerID ID, hash string) (visible bool, access MediaAccess) {
 	prefix := []byte(hash)
 	if k, _ := tx.Bucket(bucketMediaProfiles).Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
-		return true, true
+		return true, MediaProfile
 	}
 	var v *viewer
+	public := false
 	c := tx.Bucket(bucketMediaPosts).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		if len(k) != len(prefix)+8 {
@@ -256,23 +276,29 @@ func mediaAccess(tx *bolt.Tx, viewerID ID, hash string) (visible, public bool) {
 		if err != nil {
 			continue
 		}
+		if v == nil {
+			v = newViewer(tx, viewerID)
+		}
+		if author, err := getUser(tx, p.AuthorID); err != nil || v.hidesAuthor(&author, false) {
+			continue
+		}
 		if p.Visibility == Public || p.Visibility == Unlisted {
 			public = true
 		}
 		if !visible {
-			if v == nil {
-				v = newViewer(tx, viewerID)
-			}
 			visible = v.canSee(tx, &p)
 		}
 		if visible && public {
-			return true, true
+			return true, MediaPublicPost
 		}
 	}
 	if !visible && viewerID != 0 && tx.Bucket(bucketMediaUploads).Get(mediaIDKey(hash, viewerID)) != nil {
 		visible = true
 	}
-	return visible, public
+	if public {
+		return visible, MediaPublicPost
+	}
+	return visible, MediaRestricted
 }
 
 // PruneMedia removes the uploads that waited too long for their post:

@@ -49,11 +49,11 @@ func refsOf(t testing.TB, db *DB, hash string) int {
 // whether it calls it public.
 func canServe(t testing.TB, db *DB, viewer ID, hash string) (ok, public bool) {
 	t.Helper()
-	err := db.ServeMediaTo(viewer, hash, func(_ Media, pub bool, data []byte) error {
+	err := db.ServeMediaTo(viewer, hash, func(_ Media, access MediaAccess, data []byte) error {
 		if len(data) == 0 {
 			t.Errorf("ServeMediaTo(%d, %s) gave no bytes", viewer, hash)
 		}
-		ok, public = true, pub
+		ok, public = true, access != MediaRestricted
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -435,5 +435,51 @@ func TestDeleteRepostedAttachment(t *testing.T) {
 	must(t, db.DeletePost(p.ID), "DeletePost")
 	if refsOf(t, db, up.Display) != -1 {
 		t.Error("the image outlived its post and the post's reposts")
+	}
+}
+
+// A suspended account's posts are hidden from everyone, and so are their
+// images; a silenced one's stay visible, as its posts do on permalinks.
+func TestMediaOfModeratedAuthors(t *testing.T) {
+	db := openTestDB(t)
+	createUser(t, db, "admin") // the first account is the admin
+	amal := createUser(t, db, "amal")
+	fan := createUser(t, db, "fan")
+	follow(t, db, fan, amal)
+	pub := putUpload(t, db, amal, "public picture")
+	priv := putUpload(t, db, amal, "followers picture")
+	write(t, db, amal, withImages(pub))
+	write(t, db, amal, withVis(FollowersOnly), withImages(priv))
+
+	for _, tt := range []struct {
+		status   Status
+		shown    bool
+		wantPost MediaAccess
+	}{
+		{StatusSuspended, false, 0},
+		{StatusSilenced, true, MediaPublicPost},
+		{StatusActive, true, MediaPublicPost},
+	} {
+		t.Run(string(tt.status), func(t *testing.T) {
+			must(t, db.SetStatus(amal.ID, tt.status), "SetStatus(%s)", tt.status)
+			for _, c := range []struct {
+				name   string
+				viewer ID
+				hash   string
+			}{
+				{"visitor, public post", 0, pub.Display},
+				{"follower, public post", fan.ID, pub.Thumb},
+				{"follower, followers-only post", fan.ID, priv.Display},
+			} {
+				var access MediaAccess = -1
+				err := db.ServeMediaTo(c.viewer, c.hash, func(_ Media, a MediaAccess, _ []byte) error { access = a; return nil })
+				if shown := err == nil; shown != tt.shown {
+					t.Errorf("%s: got served %v (%v), want %v", c.name, shown, err, tt.shown)
+				}
+				if tt.shown && c.hash != priv.Display && access != tt.wantPost {
+					t.Errorf("%s: got access %d, want %d", c.name, access, tt.wantPost)
+				}
+			}
+		})
 	}
 }

@@ -65,7 +65,9 @@ type bulkUser struct {
 	bot bool
 }
 
-type countDelta struct{ posts, followers, following int }
+type countDelta struct {
+	posts, followersPosts, directPosts, followers, following int
+}
 
 // bulkPost is a post the transaction stored, or an older one it read as
 // the target of a reply, like, repost or bookmark.
@@ -364,7 +366,14 @@ func (b *BulkWriter) PutPost(p Post) error {
 	bp := &bulkPost{Post: p, fresh: true}
 	b.touched[p.ID] = bp
 	b.order = append(b.order, bp)
-	b.known[p.AuthorID].posts++
+	d := &b.known[p.AuthorID].countDelta
+	d.posts++
+	switch p.Visibility {
+	case FollowersOnly:
+		d.followersPosts++
+	case Direct:
+		d.directPosts++
+	}
 	b.n += 2 + len(p.Tags)
 	return nil
 }
@@ -541,6 +550,8 @@ func (b *BulkWriter) flushCounts() error {
 		}
 		err := updateUser(b.tx, id, func(u *User) {
 			u.PostsCount += d.posts
+			u.FollowersPostsCount += d.followersPosts
+			u.DirectPostsCount += d.directPosts
 			u.FollowersCount += d.followers
 			u.FollowingCount += d.following
 		})

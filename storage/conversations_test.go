@@ -1014,3 +1014,63 @@ func TestReplyCountHidesPrivateReplies(t *testing.T) {
 		t.Errorf("after deleting every reply: got %d replies (err %v), want 0", e.Post.Replies, err)
 	}
 }
+
+// The edit history is shown only to those in the audience of every
+// version: someone a later version mentions never reads what an earlier
+// version said to others.
+func TestEditHistoryAudience(t *testing.T) {
+	db := openTestDB(t)
+	amal := createUser(t, db, "amal")
+	carol := createUser(t, db, "carol")
+	dave := createUser(t, db, "dave")
+	fan := createUser(t, db, "fan")
+	stranger := createUser(t, db, "stranger")
+	follow(t, db, fan, amal)
+
+	// A direct post to dave, edited to mention carol instead.
+	swapped := write(t, db, amal, withVis(Direct), mentioning(dave), saying("for dave only"))
+	_, err := db.EditPost(amal.ID, swapped.ID, PostChange{Source: "for carol", HTML: "<p>for carol</p>", Mentions: []ID{carol.ID}})
+	must(t, err, "EditPost(swapped)")
+	// A direct post to dave, edited to add carol.
+	added := write(t, db, amal, withVis(Direct), mentioning(dave), saying("dave, a secret"))
+	_, err = db.EditPost(amal.ID, added.ID, PostChange{Source: "both", HTML: "<p>both</p>", Mentions: []ID{dave.ID, carol.ID}})
+	must(t, err, "EditPost(added)")
+	// A followers-only post mentioning dave, edited to mention carol.
+	circle := write(t, db, amal, withVis(FollowersOnly), mentioning(dave), saying("circle and dave"))
+	_, err = db.EditPost(amal.ID, circle.ID, PostChange{Source: "circle and carol", HTML: "<p>circle and carol</p>", Mentions: []ID{carol.ID}})
+	must(t, err, "EditPost(circle)")
+	// A public post: its history is everyone's.
+	open := write(t, db, amal, mentioning(dave), saying("open to all"))
+	_, err = db.EditPost(amal.ID, open.ID, PostChange{Source: "still open", HTML: "<p>still open</p>", Mentions: []ID{carol.ID}})
+	must(t, err, "EditPost(open)")
+
+	for _, tt := range []struct {
+		name     string
+		viewer   User
+		post     Post
+		want     int   // earlier versions shown
+		wantErr  error // ErrNotFound: the post itself is hidden
+		whatSeen string
+	}{
+		{"author sees all", amal, swapped, 1, nil, ""},
+		{"carol, added later, sees none of dave's version", carol, swapped, 0, nil, ""},
+		{"dave, dropped, sees nothing", dave, swapped, 0, ErrNotFound, ""},
+		{"dave, in both versions", dave, added, 1, nil, "dave, a secret"},
+		{"carol, in the second only", carol, added, 0, nil, ""},
+		{"follower sees both versions", fan, circle, 1, nil, "circle and dave"},
+		{"carol, mentioned later, no follower", carol, circle, 0, nil, ""},
+		{"stranger on a followers-only post", stranger, circle, 0, ErrNotFound, ""},
+		{"visitor on a public post", User{}, open, 1, nil, "open to all"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			hist, err := db.PostEdits(tt.viewer.ID, tt.post.ID)
+			wantErr(t, err, tt.wantErr, "PostEdits")
+			if len(hist) != tt.want {
+				t.Fatalf("got %d earlier versions, want %d", len(hist), tt.want)
+			}
+			if tt.whatSeen != "" && hist[0].Source != tt.whatSeen {
+				t.Errorf("got %q, want %q", hist[0].Source, tt.whatSeen)
+			}
+		})
+	}
+}

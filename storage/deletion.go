@@ -20,8 +20,8 @@ import (
 //     muted account: that part reads the whole mutes bucket);
 //   - its likes and bookmarks of others' posts, with the like counts;
 //   - its sessions, its notifications, its invitations and its
-//     application, its avatar and header (their files are deleted when
-//     nothing else uses them);
+//     application, its avatar and header and its pending uploads (images
+//     not yet posted; their files are deleted when nothing else uses them);
 //   - the account record and its username entry. With reserveName, the
 //     name stays taken (a reserved marker in usernames) so nobody can
 //     pass for the deleted account; without, it is free again (a rejected
@@ -31,7 +31,9 @@ import (
 // the notifications bucket). The deleted bytes stay in the file's free
 // pages until Compact rewrites it: call it after a deletion that must
 // leave no trace (a member deleting their account). Reports by or about
-// the account and the moderation log keep their copies of its name.
+// the account keep their copies of its texts for ReportRetention (then
+// PruneReports erases them and compacts), and their copy of its name,
+// like the moderation log.
 func (db *DB) DeleteUser(userID ID, reserveName bool) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error { return db.deleteUser(tx, userID, reserveName) })
 	if err != nil {
@@ -176,6 +178,17 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		return err
 	}
 
+	// Reports by or about it keep their texts for ReportRetention from
+	// now (reports.go); its own list of reports goes.
+	if err := db.markReportsGone(tx, userID); err != nil {
+		return err
+	}
+	for _, k := range keysUnder(bucketUserReports) {
+		if err := tx.Bucket(bucketUserReports).Delete(k); err != nil {
+			return err
+		}
+	}
+
 	// Its imported-post keys (importer.go).
 	if err := deleteImported(tx, userID); err != nil {
 		return err
@@ -183,6 +196,11 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 
 	// Its avatar and header (their files go when nothing else uses them).
 	if err := dropProfileImages(tx, &u); err != nil {
+		return err
+	}
+	// Its pending uploads, with their files unless a post, a profile or
+	// someone else's upload uses them.
+	if err := dropUploads(tx, userID); err != nil {
 		return err
 	}
 
@@ -210,4 +228,45 @@ func deleteKeys(tx *bolt.Tx, ba, a, bb, b []byte) error {
 		return err
 	}
 	return tx.Bucket(bb).Delete(b)
+}
+
+// dropUploads deletes the pending uploads of owner (media_uploads entries)
+// and the files that nothing else uses: no post or profile (refs 0) and
+// no other member's upload of the same bytes. media_uploads has no index
+// by owner, so this reads it whole; it holds only the uploads of the last
+// day (PruneMedia sweeps older ones).
+func dropUploads(tx *bolt.Tx, owner ID) error {
+	b := tx.Bucket(bucketMediaUploads)
+	var mine [][]byte
+	_ = b.ForEach(func(k, _ []byte) error {
+		if len(k) > 8 && keyID(k, len(k)-8) == owner {
+			mine = append(mine, bytes.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range mine {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	for _, k := range mine {
+		hash := string(k[:len(k)-8])
+		m, err := getMediaMeta(tx, hash)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if m.Refs > 0 {
+			continue
+		}
+		if other, _ := b.Cursor().Seek([]byte(hash)); other != nil && bytes.HasPrefix(other, []byte(hash)) {
+			continue
+		}
+		if err := deleteMedia(tx, hash); err != nil {
+			return err
+		}
+	}
+	return nil
 }

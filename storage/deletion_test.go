@@ -159,3 +159,48 @@ func TestDeleteUserFreeName(t *testing.T) {
 	createUser(t, db, "Bilal")
 	wantErr(t, db.DeleteUser(b.ID, false), ErrNotFound, "deleting twice")
 }
+
+// Images uploaded but not yet posted go with the account, and their files
+// with them, unless something else still uses the same bytes.
+func TestDeleteUserDropsPendingUploads(t *testing.T) {
+	db := openTestDB(t)
+	amal := createUser(t, db, "amal")
+	bilal := createUser(t, db, "bilal")
+	alone := putUpload(t, db, bilal, "bilal's draft picture")
+	shared := putUpload(t, db, bilal, "the same picture")
+	putUpload(t, db, amal, "the same picture") // amal uploaded those bytes too
+	posted := putUpload(t, db, bilal, "posted elsewhere")
+	putUpload(t, db, amal, "posted elsewhere")
+	write(t, db, amal, withImages(posted)) // and amal posted them
+
+	must(t, db.DeleteUser(bilal.ID, true), "DeleteUser")
+	for _, tt := range []struct {
+		name  string
+		hash  string
+		wantN int // refs, -1 for gone
+	}{
+		{"only bilal's upload: display", alone.Display, -1},
+		{"only bilal's upload: thumbnail", alone.Thumb, -1},
+		{"also amal's upload", shared.Display, 0},
+		{"in amal's post", posted.Display, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := refsOf(t, db, tt.hash); got != tt.wantN {
+				t.Errorf("got refs %d, want %d", got, tt.wantN)
+			}
+		})
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMediaUploads).ForEach(func(k, _ []byte) error {
+			if keyID(k, len(k)-8) == bilal.ID {
+				t.Errorf("an upload entry of the deleted account is left: %s", k[:len(k)-8])
+			}
+			return nil
+		})
+	})
+	must(t, err, "View")
+	if ok, _ := canServe(t, db, amal.ID, shared.Display); !ok {
+		t.Error("amal's own pending upload of the same bytes is no longer served to her")
+	}
+	must(t, db.Check(), "Check")
+}

@@ -16,7 +16,8 @@
 //	              written here, neither replies nor reposts)
 //	follows:      followerID | followeeID => created (unix nanoseconds)
 //	followers:    followeeID | followerID => created (unix nanoseconds)
-//	sessions:     sessionID => Session (JSON)
+//	sessions:     sessionID => Session (JSON; at most MaxSessionsPerUser per user,
+//	              the User-Agent cut to MaxUserAgentBytes)
 //	user_sessions: userID | sessionID => nil (to revoke every session of a user)
 //
 // Conversations (posts.go, interactions.go, notifications.go, blocks.go,
@@ -36,7 +37,8 @@
 //	mutes:        muterID | mutedID => created
 //	follow_requests: targetID | requesterID => notificationID (pending requests)
 //	sent_requests: requesterID | targetID => created
-//	edits:        postID | editID => Edit (JSON: an earlier version of the post)
+//	edits:        postID | editID => Edit (JSON: an earlier version of the post and
+//	              the accounts it mentioned, so its audience is known)
 //	media:        sha256 hex of the bytes => the bytes of one processed image file
 //	              (a media.Variant), stored as-is; equal files are stored once
 //	media_meta:   sha256 hex => mediaMeta (JSON: content type, width, height, size,
@@ -52,8 +54,9 @@
 //	media_uploads: sha256 hex | ownerID => upload (JSON: the Attachment without its
 //	              alt text, and when it was uploaded), one entry for each variant: an
 //	              image uploaded for a post not sent yet. Only its owner may see it
-//	              or attach it; the post that attaches it deletes the entries, and
-//	              PruneMedia deletes those older than a day.
+//	              or attach it; the post that attaches it deletes the entries,
+//	              PruneMedia deletes those older than a day, and the owner's
+//	              account deletion deletes theirs (with the files nothing else uses).
 //
 // Administration (instance.go, invites.go, reports.go, modlog.go, deletion.go):
 //
@@ -68,9 +71,12 @@
 //	applications: userID => Application (JSON: why a pending account wants to join);
 //	              deleted when the account is approved or rejected
 //	reports:      reportID => Report (JSON, with a snapshot of the reported account
-//	              and post as they were when reported, and its resolution)
+//	              and post as they were when reported, and its resolution; the
+//	              snapshot's texts and the comment are erased ReportRetention after
+//	              the resolution or an account's deletion, by PruneReports)
 //	open_reports: reportID => nil (the moderators' queue; deleted on resolution)
-//	user_reports: reporterID | reportID => nil (a member's own reports)
+//	user_reports: reporterID | reportID => nil (a member's own reports; dropped
+//	              with the account)
 //	modlog:       entryID => LogEntry (JSON: who did what to whom, when and why;
 //	              names are copied in, so the log outlives deleted accounts)
 //

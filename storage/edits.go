@@ -14,6 +14,11 @@ type Edit struct {
 	HTML           string    `json:"html"`
 	ContentWarning string    `json:"cw,omitempty"`
 	At             time.Time `json:"at"` // when this version was written
+	// Mentions are the accounts this version mentioned: with the post's
+	// visibility, its audience. Versions saved before it was recorded have
+	// none, so only the author and (for followers-only posts) the followers
+	// count as their audience.
+	Mentions []ID `json:"mentions,omitempty"`
 }
 
 // PostChange is a new version of a post's text.
@@ -51,7 +56,7 @@ func (db *DB) EditPost(authorID, postID ID, c PostChange) (Post, error) {
 		if !p.EditedAt.IsZero() {
 			at = p.EditedAt
 		}
-		old, err := json.Marshal(Edit{Source: p.Source, HTML: p.HTML, ContentWarning: p.ContentWarning, At: at})
+		old, err := json.Marshal(Edit{Source: p.Source, HTML: p.HTML, ContentWarning: p.ContentWarning, At: at, Mentions: p.Mentions})
 		if err != nil {
 			return err
 		}
@@ -80,8 +85,13 @@ func (db *DB) EditPost(authorID, postID ID, c PostChange) (Post, error) {
 	return out, nil
 }
 
-// PostEdits returns the earlier versions of a post the viewer may see,
-// newest first.
+// PostEdits returns the earlier versions of a post, newest first, to a
+// viewer who may see the post. The history is all or nothing: it is shown
+// only to those who were in the audience of every version (the author, and
+// for a followers-only or direct post those whom every version mentions or,
+// followers-only, the followers), so a person mentioned by a later version
+// never reads what an earlier one said to others; anyone else gets an empty
+// history (the post still says it was edited).
 func (db *DB) PostEdits(viewerID, postID ID) ([]Edit, error) {
 	var out []Edit
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -89,15 +99,28 @@ func (db *DB) PostEdits(viewerID, postID ID) ([]Edit, error) {
 		if err != nil {
 			return err
 		}
-		if !newViewer(tx, viewerID).canSee(tx, &p) {
+		v := newViewer(tx, viewerID)
+		if !v.canSee(tx, &p) {
 			return fmt.Errorf("post %d: %w", postID, ErrNotFound)
 		}
-		forPrefix(tx.Bucket(bucketEdits), idKey(postID), func(_, v []byte) {
+		all := true
+		forPrefix(tx.Bucket(bucketEdits), idKey(postID), func(_, val []byte) {
 			var e Edit
-			if json.Unmarshal(v, &e) == nil {
-				out = append(out, e)
+			if json.Unmarshal(val, &e) != nil {
+				all = false // a version we cannot read is a version we cannot vouch for
+				return
 			}
+			version := p
+			version.Mentions = e.Mentions
+			if !v.canSee(tx, &version) {
+				all = false
+			}
+			out = append(out, e)
 		})
+		if !all {
+			out = nil
+			return nil
+		}
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}

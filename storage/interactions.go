@@ -157,7 +157,7 @@ func (db *DB) Repost(userID, postID ID, uri func(id ID) string) (Post, error) {
 		if err := tx.Bucket(bucketUserReposts).Put(pairKey(userID, orig.ID), idKey(id)); err != nil {
 			return err
 		}
-		if err := updateUser(tx, userID, func(u *User) { u.PostsCount++ }); err != nil {
+		if err := updateUser(tx, userID, func(u *User) { u.countPost(r.Visibility, 1) }); err != nil {
 			return err
 		}
 		orig.Reposts++

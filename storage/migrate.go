@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,6 +29,7 @@ var migrations = []migration{
 	{"create administration buckets", createBuckets(bucketInvites, bucketUserInvites,
 		bucketApplications, bucketReports, bucketOpenReports, bucketUserReports, bucketModLog)},
 	{"normalize hashtag keys", retag},
+	{"count followers-only and direct posts per account", countPrivatePosts},
 }
 
 // createBuckets is a migration step that adds buckets.
@@ -84,6 +86,44 @@ func (db *DB) migrate() error {
 		}
 		if have > 0 {
 			db.log.Info("database upgraded", "schema_version", v+1, "step", step.name)
+		}
+	}
+	return nil
+}
+
+// countPrivatePosts fills in User.FollowersPostsCount and DirectPostsCount
+// from the visibility codes in author_posts (one pass over the index, no
+// post decoded).
+func countPrivatePosts(tx *bolt.Tx) error {
+	followers, direct := map[ID]int{}, map[ID]int{}
+	err := tx.Bucket(bucketAuthorPosts).ForEach(func(k, v []byte) error {
+		if len(k) == 16 && len(v) > 0 {
+			switch v[0] {
+			case visCodes[FollowersOnly]:
+				followers[keyID(k, 0)]++
+			case visCodes[Direct]:
+				direct[keyID(k, 0)]++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	authors := map[ID]bool{}
+	for id := range followers {
+		authors[id] = true
+	}
+	for id := range direct {
+		authors[id] = true
+	}
+	for id := range authors {
+		err := updateUser(tx, id, func(u *User) { u.FollowersPostsCount, u.DirectPostsCount = followers[id], direct[id] })
+		if errors.Is(err, ErrNotFound) {
+			continue // an index entry without its account
+		}
+		if err != nil {
+			return fmt.Errorf("user %d: %w", id, err)
 		}
 	}
 	return nil

@@ -226,7 +226,7 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	if tx.Bucket(bucketPosts).Get(idKey(p.ID)) != nil {
 		return fmt.Errorf("post %d: %w", p.ID, ErrExists)
 	}
-	if err := updateUser(tx, p.AuthorID, func(u *User) { u.PostsCount++ }); err != nil {
+	if err := updateUser(tx, p.AuthorID, func(u *User) { u.countPost(p.Visibility, 1) }); err != nil {
 		return err
 	}
 	for _, m := range p.Mentions {
@@ -470,7 +470,7 @@ func deletePost(tx *bolt.Tx, id ID) error {
 	if err := unpin(tx, p.AuthorID, id); err != nil {
 		return err
 	}
-	return updateUser(tx, p.AuthorID, func(u *User) { u.PostsCount = max(u.PostsCount-1, 0) })
+	return updateUser(tx, p.AuthorID, func(u *User) { u.countPost(p.Visibility, -1) })
 }
 
 // forPrefix calls fn for every key under prefix. fn must not change the

@@ -58,6 +58,50 @@ type Report struct {
 	Status     ReportStatus   `json:"status"`
 	// Resolution is set once a moderator resolved the report.
 	Resolution *Resolution `json:"resolution,omitempty"`
+	// AccountGoneAt is when the reported account or the reporter was
+	// deleted (the first of them); zero while both exist.
+	AccountGoneAt time.Time `json:"account_gone_at,omitzero"`
+	// PurgedAt is when PruneReports erased the report's texts (see
+	// ReportRetention); zero while they are kept.
+	PurgedAt time.Time `json:"purged_at,omitzero"`
+}
+
+// ReportRetention is how long a report keeps its texts — the snapshot of
+// the reported account and post, and the reporter's comment — once it is
+// resolved or either account is deleted, whichever comes first: long
+// enough for the moderators to look back at a case, not for ever. Then
+// PruneReports erases them; the report keeps who reported whom, when, for
+// what, and how it was resolved (the moderation log keeps the same).
+const ReportRetention = 90 * 24 * time.Hour
+
+// purgeAt is when the report's texts are due to go; false while they are
+// kept with no end (an open report between two existing accounts).
+func (r *Report) purgeAt() (time.Time, bool) {
+	var from time.Time
+	if r.Resolution != nil {
+		from = r.Resolution.At
+	}
+	if !r.AccountGoneAt.IsZero() && (from.IsZero() || r.AccountGoneAt.Before(from)) {
+		from = r.AccountGoneAt
+	}
+	if from.IsZero() {
+		return time.Time{}, false
+	}
+	return from.Add(ReportRetention), true
+}
+
+// purge erases the report's texts: the snapshot but the username (the
+// name stays reserved, and the moderation log names it too), the post's
+// visibility, date and number of images; and the reporter's comment.
+func (r *Report) purge(now time.Time) {
+	r.Snapshot = Snapshot{
+		Username:        r.Snapshot.Username,
+		PostVisibility:  r.Snapshot.PostVisibility,
+		PostCreatedAt:   r.Snapshot.PostCreatedAt,
+		PostAttachments: r.Snapshot.PostAttachments,
+	}
+	r.Comment = ""
+	r.PurgedAt = now.UTC()
 }
 
 // Snapshot is a copy of the reported account (and post) when reported.
@@ -336,4 +380,90 @@ func (db *DB) PostExists(id ID) (bool, error) {
 		return nil
 	})
 	return ok, err
+}
+
+// PruneReports erases the texts of the reports whose ReportRetention has
+// passed (see Report.purge) and returns how many it erased. A report that
+// names an account deleted before AccountGoneAt was kept (a file from an
+// older majlis) starts its clock now. When an erased report named a
+// deleted account, the file is compacted (Compact), so those texts do not
+// stay in its free pages: they were the last copy of a deleted member's
+// words. The server runs it every hour.
+func (db *DB) PruneReports() (int, error) {
+	now := db.now()
+	purged, ofDeleted := 0, false
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		var changed []Report
+		err := tx.Bucket(bucketReports).ForEach(func(k, v []byte) error {
+			var r Report
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("report %x: decode: %w", k, err)
+			}
+			if !r.PurgedAt.IsZero() {
+				return nil
+			}
+			stamped := false
+			if r.AccountGoneAt.IsZero() && (!userExists(tx, r.TargetID) || !userExists(tx, r.ReporterID)) {
+				r.AccountGoneAt, stamped = now.UTC(), true
+			}
+			if at, ok := r.purgeAt(); ok && !now.Before(at) {
+				r.purge(now)
+				purged++
+				ofDeleted = ofDeleted || !r.AccountGoneAt.IsZero()
+			} else if !stamped {
+				return nil
+			}
+			changed = append(changed, r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i := range changed {
+			if err := putReport(tx, &changed[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune reports: %w", err)
+	}
+	if ofDeleted {
+		if _, err := db.Compact(); err != nil {
+			return purged, fmt.Errorf("prune reports: %w", err)
+		}
+	}
+	return purged, nil
+}
+
+func userExists(tx *bolt.Tx, id ID) bool {
+	return tx.Bucket(bucketUsers).Get(idKey(id)) != nil
+}
+
+// markReportsGone starts the ReportRetention clock of the reports by or
+// about a member whose account is being deleted in tx. Reports have no
+// index by reported account, so this reads them all (a rare action).
+func (db *DB) markReportsGone(tx *bolt.Tx, userID ID) error {
+	var gone []Report
+	err := tx.Bucket(bucketReports).ForEach(func(_, v []byte) error {
+		var r Report
+		if json.Unmarshal(v, &r) != nil {
+			return nil // a deletion is not blocked by a damaged report
+		}
+		if (r.TargetID == userID || r.ReporterID == userID) && r.AccountGoneAt.IsZero() && r.PurgedAt.IsZero() {
+			r.AccountGoneAt = db.now().UTC()
+			gone = append(gone, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range gone {
+		if err := putReport(tx, &gone[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,9 +1,14 @@
 package storage
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestCreateReportSnapshots(t *testing.T) {
@@ -123,4 +128,106 @@ func TestResolveReport(t *testing.T) {
 	// The reporter may file a new report about the same account now.
 	r2 := Report{ReporterID: bilal.ID, TargetID: chadi.ID, Category: ReportOther}
 	must(t, db.CreateReport(&r2), "CreateReport after the first was resolved")
+}
+
+// Reports keep their texts (the snapshot and the comment) for
+// ReportRetention after they are resolved or either account is deleted,
+// then PruneReports erases them; an open report between two existing
+// accounts keeps them. Erasing a deleted member's texts compacts the
+// file, so no byte of them is left.
+func TestPruneReports(t *testing.T) {
+	clock := newFakeClock()
+	db := openTestDBWith(t, filepath.Join(t.TempDir(), "majlis.db"), Options{Now: clock.Now})
+	admin := createUser(t, db, "admin")
+	amal := createUser(t, db, "amal")
+	bilal := createUser(t, db, "bilal")
+	chadi := createUser(t, db, "chadi")
+	_, err := db.UpdateProfile(amal.ID, ProfileUpdate{DisplayName: "Amal Q", Bio: "amal-bio-unique-words"})
+	must(t, err, "UpdateProfile")
+	leaving := write(t, db, amal, saying("leaving-member-unique-words"))
+	report := func(reporter, target User, post Post, comment string) ID {
+		t.Helper()
+		r := Report{ReporterID: reporter.ID, TargetID: target.ID, PostID: post.ID, Category: ReportOther, Comment: comment}
+		must(t, db.CreateReport(&r), "CreateReport")
+		return r.ID
+	}
+	ofDeleted := report(bilal, amal, leaving, "quoting leaving-member-unique-words")
+	resolved := report(bilal, chadi, write(t, db, chadi, saying("chadi-resolved-words")), "resolved comment")
+	open := report(chadi, bilal, write(t, db, bilal, saying("bilal-open-words")), "open comment")
+	_, err = db.Moderate(Action{Kind: ActDismiss, ActorID: admin.ID, ReportID: resolved, At: clock.Now()})
+	must(t, err, "dismiss")
+	clock.Advance(24 * time.Hour)
+	must(t, db.DeleteUser(amal.ID, true), "DeleteUser")
+
+	texts := func(id ID) (string, string) {
+		t.Helper()
+		e, err := db.Report(id)
+		must(t, err, "Report(%d)", id)
+		return e.Snapshot.PostSource + e.Snapshot.PostHTML + e.Snapshot.Bio + e.Snapshot.BioHTML + e.Snapshot.DisplayName, e.Comment
+	}
+	step := func(name string, d time.Duration, wantN int, kept map[ID]bool) {
+		t.Run(name, func(t *testing.T) {
+			clock.Advance(d)
+			n, err := db.PruneReports()
+			must(t, err, "PruneReports")
+			if n != wantN {
+				t.Errorf("got %d reports erased, want %d", n, wantN)
+			}
+			for id, want := range kept {
+				snap, comment := texts(id)
+				if got := snap != "" && comment != ""; got != want {
+					t.Errorf("report %d: got texts kept %v (%q, %q), want %v", id, got, snap, comment, want)
+				}
+			}
+		})
+	}
+	step("within the time", ReportRetention-48*time.Hour, 0, map[ID]bool{ofDeleted: true, resolved: true, open: true})
+	step("resolved 90 days ago", 24*time.Hour, 1, map[ID]bool{ofDeleted: true, resolved: false, open: true})
+	step("deleted 90 days ago", 24*time.Hour, 1, map[ID]bool{ofDeleted: false, resolved: false, open: true})
+
+	// Right after the sweep that erased them (the next write could reuse
+	// the freed pages and hide a missing compaction).
+	e, err := db.Report(ofDeleted)
+	must(t, err, "Report")
+	if e.Snapshot.Username != "amal" || e.PurgedAt.IsZero() || e.Category != ReportOther {
+		t.Errorf("erased report = %+v, want the name, category and erasure date kept", e.Report)
+	}
+	raw, err := os.ReadFile(db.Path())
+	must(t, err, "ReadFile")
+	for _, secret := range []string{"leaving-member-unique-words", "amal-bio-unique-words", "Amal Q"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the file still holds %q after the reports were erased", secret)
+		}
+	}
+	step("a year on", 365*24*time.Hour, 0, map[ID]bool{open: true})
+	must(t, db.Check(), "Check")
+}
+
+// A report that names an account deleted by an older majlis (no
+// AccountGoneAt) starts its clock at the first sweep.
+func TestPruneReportsOfAccountsDeletedBefore(t *testing.T) {
+	clock := newFakeClock()
+	db := openTestDBWith(t, filepath.Join(t.TempDir(), "majlis.db"), Options{Now: clock.Now})
+	amal := createUser(t, db, "amal")
+	bilal := createUser(t, db, "bilal")
+	r := Report{ReporterID: bilal.ID, TargetID: amal.ID, Category: ReportSpam, Comment: "old words"}
+	must(t, db.CreateReport(&r), "CreateReport")
+	must(t, db.DeleteUser(amal.ID, true), "DeleteUser")
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		old, err := getReport(tx, r.ID)
+		if err != nil {
+			return err
+		}
+		old.AccountGoneAt = time.Time{}
+		return putReport(tx, &old)
+	})
+	must(t, err, "forget AccountGoneAt")
+	n, err := db.PruneReports()
+	if err != nil || n != 0 {
+		t.Fatalf("first sweep: got %d erased, %v; want 0", n, err)
+	}
+	clock.Advance(ReportRetention)
+	if n, err := db.PruneReports(); err != nil || n != 1 {
+		t.Errorf("after ReportRetention: got %d erased, %v; want 1", n, err)
+	}
 }

@@ -95,8 +95,9 @@ func TestScanBound(t *testing.T) {
 			// 2 × scanFactor entries and stops, empty, with a cursor.
 			page, err := tl.get(Page{Before: tl.want[4], Limit: 2})
 			must(t, err, "page")
-			if len(page.Entries) != 0 || page.Next == 0 {
-				t.Errorf("got %d entries Next %d, want an empty page with a cursor", len(page.Entries), page.Next)
+			if len(page.Entries) != 0 || page.Next == 0 || !page.NextHidden {
+				t.Errorf("got %d entries Next %d (hidden %v), want an empty page with a cursor marked hidden",
+					len(page.Entries), page.Next, page.NextHidden)
 			}
 		})
 	}

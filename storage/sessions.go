@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -21,25 +24,45 @@ type Session struct {
 	Values map[string]string `json:"values,omitempty"`
 }
 
-// SaveSession creates or replaces a session.
+const (
+	// MaxSessionsPerUser is how many sessions an account keeps: a new one
+	// beyond it ends the oldest, so logging in over and over cannot grow
+	// the file without bound.
+	MaxSessionsPerUser = 100
+	// MaxUserAgentBytes is how much of a browser's User-Agent a session
+	// keeps (valid UTF-8, cut at a character boundary).
+	MaxUserAgentBytes = 256
+)
+
+// SaveSession creates or replaces a session. Its User-Agent is cut to
+// MaxUserAgentBytes; a new session of an account that has
+// MaxSessionsPerUser already ends the oldest of them, in the same
+// transaction.
 func (db *DB) SaveSession(s Session) error {
 	if s.ID == "" || s.UserID == 0 {
 		return fmt.Errorf("save session: id and user are required: %w", ErrInvalid)
 	}
+	s.UserAgent = truncateUTF8(s.UserAgent, MaxUserAgentBytes)
 	v, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		sessions, index := tx.Bucket(bucketSessions), tx.Bucket(bucketUserSessions)
+		old := sessions.Get([]byte(s.ID))
 		// A session saved again for another user leaves the old user's
 		// index, or the old user's DeleteUserSessions would end it.
-		if old := sessions.Get([]byte(s.ID)); old != nil {
+		if old != nil {
 			var o Session
 			if json.Unmarshal(old, &o) == nil && o.UserID != s.UserID {
 				if err := index.Delete(append(idKey(o.UserID), s.ID...)); err != nil {
 					return err
 				}
+			}
+		}
+		if old == nil || index.Get(append(idKey(s.UserID), s.ID...)) == nil {
+			if err := db.makeRoomForSession(tx, s.UserID); err != nil {
+				return err
 			}
 		}
 		if err := sessions.Put([]byte(s.ID), v); err != nil {
@@ -190,4 +213,63 @@ func (db *DB) CountUserSessions(userID ID) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// makeRoomForSession ends the oldest sessions of userID (expired ones
+// first, then by creation) until one more fits under MaxSessionsPerUser.
+// It reads the account's sessions, at most MaxSessionsPerUser of them.
+func (db *DB) makeRoomForSession(tx *bolt.Tx, userID ID) error {
+	type held struct {
+		id      string
+		created time.Time
+		expired bool
+	}
+	var all []held
+	now := db.now()
+	sessions := tx.Bucket(bucketSessions)
+	prefix := idKey(userID)
+	c := tx.Bucket(bucketUserSessions).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		h := held{id: string(k[8:]), expired: true}
+		var s Session
+		if v := sessions.Get(k[8:]); v != nil && json.Unmarshal(v, &s) == nil {
+			h.created, h.expired = s.CreatedAt, !s.ExpiresAt.After(now)
+		}
+		all = append(all, h)
+	}
+	if len(all) < MaxSessionsPerUser {
+		return nil
+	}
+	slices.SortFunc(all, func(a, b held) int {
+		switch {
+		case a.expired != b.expired:
+			if a.expired {
+				return -1
+			}
+			return 1
+		}
+		return a.created.Compare(b.created)
+	})
+	for _, h := range all[:len(all)-MaxSessionsPerUser+1] {
+		if err := deleteSession(tx, h.id); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUserSessions).Delete(append(idKey(userID), h.id...)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// truncateUTF8 makes s valid UTF-8 (invalid bytes dropped) and cuts it to
+// at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

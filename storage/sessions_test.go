@@ -2,9 +2,13 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -242,5 +246,82 @@ func TestPruneSessionsCorruptRecord(t *testing.T) {
 	}
 	if n, err := db.DeleteUserSessions(amal.ID); err != nil || n != 0 {
 		t.Errorf("second DeleteUserSessions(amal) = %d, %v; want 0, nil (no index entry left)", n, err)
+	}
+}
+
+// An account keeps at most MaxSessionsPerUser sessions: a new login ends
+// the oldest (an expired one first); saving a session again (its flash
+// message) ends none. Other accounts' sessions are untouched.
+func TestSessionCap(t *testing.T) {
+	db, clock, amal, bilal := sessionFixture(t)
+	saveSession(t, db, clock, "bilal", bilal.ID, 48*time.Hour)
+	var ids []string
+	for i := range MaxSessionsPerUser {
+		clock.Advance(time.Second)
+		ttl := 24 * time.Hour
+		if i == 10 {
+			ttl = time.Minute // expires before the others
+		}
+		id := fmt.Sprintf("amal-%03d", i)
+		saveSession(t, db, clock, id, amal.ID, ttl)
+		ids = append(ids, id)
+	}
+	count := func() int {
+		t.Helper()
+		n, err := db.CountUserSessions(amal.ID)
+		must(t, err, "CountUserSessions")
+		return n
+	}
+	if n := count(); n != MaxSessionsPerUser {
+		t.Fatalf("got %d sessions, want %d", n, MaxSessionsPerUser)
+	}
+	// A flash message saved into the newest session ends nothing.
+	s, err := db.Session(ids[len(ids)-1])
+	must(t, err, "Session")
+	s.Values = map[string]string{"flash": "saved"}
+	must(t, db.SaveSession(s), "SaveSession again")
+	if n := count(); n != MaxSessionsPerUser {
+		t.Fatalf("after saving a session again: got %d sessions, want %d", n, MaxSessionsPerUser)
+	}
+
+	clock.Advance(time.Hour) // amal-010 has expired
+	saveSession(t, db, clock, "amal-new-1", amal.ID, 24*time.Hour)
+	saveSession(t, db, clock, "amal-new-2", amal.ID, 24*time.Hour)
+	if n := count(); n != MaxSessionsPerUser {
+		t.Errorf("got %d sessions, want %d", n, MaxSessionsPerUser)
+	}
+	want := map[string]bool{"amal-000": false, "amal-001": true, "amal-010": false, "amal-099": true,
+		"amal-new-1": true, "amal-new-2": true, "bilal": true}
+	got := live(db, slices.Collect(maps.Keys(want))...)
+	if !maps.Equal(got, want) {
+		t.Errorf("got live %v, want %v (the expired one, then the oldest, ended)", got, want)
+	}
+	keys := keysUnder(t, db, bucketUserSessions, idKey(amal.ID))
+	if len(keys) != MaxSessionsPerUser {
+		t.Errorf("user_sessions holds %d entries of amal, want %d", len(keys), MaxSessionsPerUser)
+	}
+}
+
+// A session keeps at most MaxUserAgentBytes of the User-Agent, as valid
+// UTF-8 cut between characters.
+func TestSessionUserAgentCut(t *testing.T) {
+	db, clock, amal, _ := sessionFixture(t)
+	for _, tt := range []struct {
+		name, ua, want string
+	}{
+		{"short", "Firefox", "Firefox"},
+		{"64 KB", strings.Repeat("x", 64<<10), strings.Repeat("x", MaxUserAgentBytes)},
+		{"multibyte at the cut", "a" + strings.Repeat("é", 200), "a" + strings.Repeat("é", (MaxUserAgentBytes-1)/2)},
+		{"invalid bytes dropped", "Fire\xfffox", "Firefox"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Session{ID: "ua-" + tt.name, UserID: amal.ID, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour), UserAgent: tt.ua}
+			must(t, db.SaveSession(s), "SaveSession")
+			got, err := db.Session(s.ID)
+			must(t, err, "Session")
+			if got.UserAgent != tt.want || !utf8.ValidString(got.UserAgent) || len(got.UserAgent) > MaxUserAgentBytes {
+				t.Errorf("got a User-Agent of %d bytes %.40q…, want %d bytes %.40q…", len(got.UserAgent), got.UserAgent, len(tt.want), tt.want)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -127,6 +128,9 @@ func walkEntries(t testing.TB, get func(Page) (Timeline, error), limit int) []En
 			t.Errorf("a full page had Next %d, but the page it leads to is empty: want Next 0 when nothing visible is left", page.Before)
 		}
 		prevFull = len(tl.Entries) == limit
+		if tl.Next != 0 && !tl.NextHidden && !slices.ContainsFunc(tl.Entries, func(e Entry) bool { return e.Cursor() == tl.Next }) {
+			t.Errorf("page before %d: got Next %d, the place of no entry shown, and not marked hidden", page.Before, tl.Next)
+		}
 		out = append(out, tl.Entries...)
 		if tl.Next == 0 {
 			return out

@@ -42,6 +42,12 @@ func (e Entry) Cursor() ID {
 type Timeline struct {
 	Entries []Entry
 	Next    ID
+	// NextHidden is set when Next is the place of a post the viewer may
+	// not see (a page that stopped at its scan bound in a run of hidden
+	// posts): it is that post's ID, and so its time. Show it to nobody as
+	// it is (the web pages seal it); otherwise Next is the cursor of the
+	// page's last entry.
+	NextHidden bool
 }
 
 // scanFactor bounds how many index entries one page may pass over while
@@ -194,21 +200,23 @@ func (b *builder) markPage(entries []Entry) {
 // page gets a Next cursor only when one more entry is there to show, so
 // that "older posts" never leads to an empty page; a page that scanned
 // limit × scanFactor candidates stops there, short, with a Next cursor
-// after the last candidate it looked at.
+// after the last candidate it looked at (NextHidden when the viewer may
+// not see that one).
 func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, error)) (Timeline, error) {
 	// Entries are large (a post and its author): size the slice once.
 	t := Timeline{Entries: make([]Entry, 0, limit+1)}
 	var last ID
+	lastShown := false
 	for scanned := 0; ; scanned++ {
 		id, ok := next()
 		if !ok {
 			return t, nil
 		}
 		if scanned >= limit*scanFactor {
-			t.Next = last
+			t.Next, t.NextHidden = last, !lastShown
 			return t, nil
 		}
-		last = id
+		last, lastShown = id, false
 		e, ok, err := keep(id)
 		if err != nil {
 			return t, err
@@ -216,6 +224,7 @@ func collect(limit int, next func() (ID, bool), keep func(ID) (Entry, bool, erro
 		if !ok {
 			continue
 		}
+		lastShown = true
 		if len(t.Entries) == limit {
 			// One more entry to show: there is an older page.
 			t.Next = t.Entries[limit-1].Cursor()

@@ -34,6 +34,12 @@ type User struct {
 	PostsCount     int       `json:"posts_count"`
 	FollowersCount int       `json:"followers_count"`
 	FollowingCount int       `json:"following_count"`
+	// FollowersPostsCount and DirectPostsCount are how many of PostsCount
+	// are followers-only and direct posts, so that a profile shows each
+	// viewer the count of what they may see (VisiblePostsCount) without
+	// reading the posts.
+	FollowersPostsCount int `json:"followers_posts_count,omitempty"`
+	DirectPostsCount    int `json:"direct_posts_count,omitempty"`
 	// BioHTML is the rendered, sanitized Bio.
 	BioHTML string `json:"bio_html,omitempty"`
 	// Links are a few links shown on the profile.
@@ -95,6 +101,35 @@ func (i ProfileImage) IsZero() bool { return i.Display == "" }
 type ProfileLink struct {
 	Label string `json:"label"`
 	URL   string `json:"url"`
+}
+
+// countPost adds delta posts (or reposts) of visibility v to the user's
+// counts; none goes below zero.
+func (u *User) countPost(v Visibility, delta int) {
+	u.PostsCount = max(u.PostsCount+delta, 0)
+	switch v {
+	case FollowersOnly:
+		u.FollowersPostsCount = max(u.FollowersPostsCount+delta, 0)
+	case Direct:
+		u.DirectPostsCount = max(u.DirectPostsCount+delta, 0)
+	}
+}
+
+// VisiblePostsCount is the post count a viewer sees on the profile: the
+// member themselves all their posts; a follower also the followers-only
+// ones; anyone else the public and unlisted posts and reposts. Private
+// posts that mention the viewer are not counted for them (that would
+// take reading the posts), so the count never tells anyone that a
+// private post they cannot see was sent.
+func (u User) VisiblePostsCount(viewerID ID, follows bool) int {
+	if viewerID != 0 && viewerID == u.ID {
+		return u.PostsCount
+	}
+	n := u.PostsCount - u.DirectPostsCount - u.FollowersPostsCount
+	if follows && viewerID != 0 {
+		n += u.FollowersPostsCount
+	}
+	return max(n, 0)
 }
 
 // PostVisibility returns the user's default visibility for new posts.

@@ -168,7 +168,15 @@ type ReportItem struct {
 	// Open, or else Outcome says how it was resolved.
 	Open    bool
 	Outcome string
+	// Purged: the report's texts were erased after ReportRetentionDays.
+	Purged bool
 }
+
+// ReportRetentionDays is how many days a report keeps its texts (the
+// snapshot and the comment) once it is resolved or either account is
+// deleted: storage.ReportRetention in days (a handlers test checks that
+// they agree).
+const ReportRetentionDays = 90
 
 // ReportDetail is a report's page for moderators: what was reported as it
 // was then, and the form that resolves it.
@@ -190,6 +198,8 @@ type ReportDetail struct {
 	PostURL string
 	// TargetStatus is the account's status now ("deleted" when gone).
 	TargetStatus string
+	// PurgedAt is when the snapshot's texts were erased, nil while kept.
+	PurgedAt *Time
 	// Resolution details, when resolved.
 	ResolvedBy string
 	Reason     string
