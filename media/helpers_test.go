@@ -566,8 +566,11 @@ func plainTextBomb(t testing.TB, w, h, hidden int) []byte {
 	g.raw(0x21, 0x01, 0x00, 0x3B)
 	g.raw(bytes.Repeat([]byte{'x'}, 11)...)
 	g.raw(0x00)
-	for range hidden {
-		g.frame(t, image.Rect(0, 0, w, h), nil, false, fill(w*h, 0))
+	head := len(g.b)
+	g.frame(t, image.Rect(0, 0, w, h), nil, false, fill(w*h, 0))
+	frame := append([]byte(nil), g.b[head:]...)
+	for range hidden - 1 {
+		g.raw(frame...)
 	}
 	return g.end()
 }

@@ -338,3 +338,60 @@ func FuzzPrecheck(f *testing.F) {
 		}
 	})
 }
+
+// The hostile uploads of issue 11's memory test are refused before
+// anything of their size is allocated: decompression bombs of every
+// format from their headers, GIFs of too many frames or pixels from the
+// walk of their blocks.
+func TestBombsAreRefusedCheaply(t *testing.T) {
+	// repeatFrame is a GIF of a w×h canvas and n copies of one frame.
+	repeatFrame := func(w, h, n int) []byte {
+		g := newGIF(w, h, []color.RGBA{{0, 0, 0, 255}, {255, 255, 255, 255}})
+		head := len(g.b)
+		g.frame(t, image.Rect(0, 0, w, h), nil, false, fill(w*h, 1))
+		block := append([]byte(nil), g.b[head:]...)
+		for range n - 1 {
+			g.raw(block...)
+		}
+		return g.end()
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"png 100000x100000", pngHeaderOnly(100000, 100000), ErrTooManyPixels},
+		{"png 16-bit 6000x5000", pngHeaderOnlyDepth(6000, 5000, 16, 6), ErrTooMuchMemory},
+		{"jpeg 60000x60000", setJPEGSize(t, encodeJPEG(t, gradient(64, 64)), 60000, 60000), ErrTooManyPixels},
+		{"webp lossy 16383x16383", webpFile(riffChunk("VP8 ", vp8FrameHeader(16383, 16383))), ErrTooManyPixels},
+		{"webp lossless 16384x16384", webpSolid(16384, 16384, color.NRGBA{A: 255}), ErrTooManyPixels},
+		{"webp extended 16777216x100", webpFile(vp8x(0, 1<<24, 100), riffChunk("VP8L", vp8l(16384, 100, color.NRGBA{A: 255}))), ErrTooManyPixels},
+		{"gif 65535x65535", newGIF(65535, 65535, []color.RGBA{{}, {}}).frame(t, image.Rect(0, 0, 1, 1), nil, false, []byte{0}).end(), ErrTooManyPixels},
+		{"gif of 16 frames of 3000x3000", repeatFrame(3000, 3000, 16), ErrTooManyPixels},
+		{"gif of 5000 frames", repeatFrame(1, 1, 5000), ErrTooManyPixels},
+		{"gif frames hidden behind plain text", plainTextBomb(t, 3000, 3000, 16), ErrTooManyPixels},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			n := allocated(func() { _, err = Process(bytes.NewReader(tt.data), Limits{}) })
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Process error = %v, want %v", err, tt.want)
+			}
+			if limit := uint64(len(tt.data)) + 1<<20; n > limit {
+				t.Errorf("refusing a %d-byte bomb allocated %d bytes, want at most %d", len(tt.data), n, limit)
+			}
+		})
+	}
+}
+
+// vp8FrameHeader is the start of a lossy WebP key frame of w×h (RFC 6386,
+// section 9.1): a frame tag, the start code and the dimensions, and no
+// data.
+func vp8FrameHeader(w, h int) []byte {
+	const firstPartitionLen = 0
+	tag := uint32(0) | 0<<1 | 1<<4 | firstPartitionLen<<5 // key frame, version 0, shown
+	b := []byte{byte(tag), byte(tag >> 8), byte(tag >> 16), 0x9d, 0x01, 0x2a}
+	b = binary.LittleEndian.AppendUint16(b, uint16(w))
+	return binary.LittleEndian.AppendUint16(b, uint16(h))
+}
