@@ -111,14 +111,15 @@ func (f format) precheck(b []byte) error {
 // jpegStructure walks the markers of a JPEG, skipping over the
 // entropy-coded data after each start of scan: it counts the scans and
 // reads the frame header (the first SOF, as image/jpeg does) and the
-// Adobe segments. It stops at the end of the image or at anything that is
-// not a marker; it never reads out of bounds.
+// Adobe segments. Like image/jpeg, it skips stray bytes between segments.
+// It stops at the end of the image; it never reads out of bounds.
 func jpegStructure(b []byte) jpegInfo {
 	var ji jpegInfo
 	p := 2 // after SOI
 	for p+1 < len(b) {
 		if b[p] != 0xFF {
-			return ji // not a marker: the decoder will complain
+			p++ // not a marker: skipped, as image/jpeg does
+			continue
 		}
 		m := b[p+1]
 		switch {

@@ -55,6 +55,7 @@ func stillFiles(t testing.TB) []struct {
 		{"png gray interlaced with tRNS", interlacedPNG(t, 640, 480, 0, 8, gray8, trns), &image.NRGBA{}},
 		{"jpeg 4:2:0", encodeJPEG(t, gradient(640, 480)), &image.YCbCr{}},
 		{"jpeg gray", encodeJPEG(t, image.NewGray(image.Rect(0, 0, 640, 480))), &image.Gray{}},
+		{"jpeg rgb", rgbJPEG(t, encodeJPEG(t, gradient(640, 480))), &image.RGBA{}},
 		{"jpeg progressive 4:2:0", readImage(t, "progressive420.jpg"), &image.YCbCr{}},
 		{"jpeg progressive 4:4:4", readImage(t, "progressive444.jpg"), &image.YCbCr{}},
 		{"jpeg progressive gray", readImage(t, "progressive-gray.jpg"), &image.Gray{}},
@@ -65,6 +66,24 @@ func stillFiles(t testing.TB) []struct {
 		{"webp lossless", readImage(t, "lossless.webp"), &image.NRGBA{}},
 		{"webp lossless, colour-indexed", readImage(t, "lossless-palette.webp"), &image.NRGBA{}},
 	}
+}
+
+// rgbJPEG renames the components of a JPEG from the encoder R, G and B:
+// image/jpeg then reads them as red, green and blue, not YCbCr, and
+// converts them into an RGBA picture.
+func rgbJPEG(t testing.TB, j []byte) []byte {
+	t.Helper()
+	out := append([]byte(nil), j...)
+	sof := bytes.Index(out, []byte{0xFF, 0xC0})
+	sos := bytes.Index(out, []byte{0xFF, 0xDA})
+	if sof < 0 || sos < 0 || out[sof+9] != 3 || out[sos+4] != 3 {
+		t.Fatal("not a baseline JPEG of three components")
+	}
+	for k, id := range []byte("RGB") {
+		out[sof+10+3*k] = id
+		out[sos+5+2*k] = id
+	}
+	return out
 }
 
 // What decoding allocates (TotalAlloc: garbage included) stays within the
@@ -283,6 +302,7 @@ func FuzzPrecheck(f *testing.F) {
 	f.Add(interlacedPNG(f, 9, 7, 6, 16, rgba16))
 	f.Add(interlacedPNG(f, 9, 7, 0, 8, gray8, pngChunk("tRNS", []byte{0, 7})))
 	f.Add(encodeJPEG(f, gradient(16, 8)))
+	f.Add(rgbJPEG(f, encodeJPEG(f, gradient(16, 8))))
 	f.Add(webpSolid(3, 5, color.NRGBA{1, 2, 3, 200}))
 	for _, name := range []string{"progressive420", "progressive444", "progressive-gray", "cmyk", "progressive-cmyk"} {
 		f.Add(readImage(f, name+"-small.jpg"))
@@ -300,9 +320,9 @@ func FuzzPrecheck(f *testing.F) {
 			return
 		}
 		cfg, err := fm.decodeConfig(data)
-		// Keep what the decoders allocate small: every GIF frame lies
-		// within the canvas.
-		if err != nil || cfg.Width*cfg.Height > 1<<16 {
+		// Process refuses an empty picture before decoding. Keep what the
+		// decoders allocate small: every GIF frame lies within the canvas.
+		if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > 1<<16 {
 			return
 		}
 		if fm == formatGIF {
