@@ -58,9 +58,6 @@ type Handler struct {
 	// of KB, and growing a fresh buffer for each was a third of all the
 	// memory a timeline request allocated.
 	buffers sync.Pool
-	// imageSlots lets at most cap(imageSlots) images be decoded and
-	// encoded at once (see withImageSlot): each can take hundreds of MB.
-	imageSlots chan struct{}
 	// dummyHash makes a login for an unknown account cost as much as one
 	// with a wrong password, so timing does not reveal who exists.
 	dummyHash []byte
@@ -106,8 +103,6 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 		sessions: newSessionStore(db, hashKey, blockKey, cfg.Now),
 		flash:    securecookie.New(hashKey, blockKey),
 		limits:   newLimiters(cfg.Now),
-		// Two at once: see the memory note of package media.
-		imageSlots: make(chan struct{}, 2),
 	}
 	if h.cursors, err = newCursorSeal(hashKey); err != nil {
 		return nil, err

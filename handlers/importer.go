@@ -268,9 +268,7 @@ func (h *Handler) importImage(r *http.Request, me storage.User, f *zip.File) (st
 		return storage.Attachment{}, err
 	}
 	defer rc.Close()
-	img, err := withImageSlot(r.Context(), h, func() (media.Image, error) {
-		return media.Process(io.LimitReader(rc, h.cfg.MaxUploadBytes+1), media.Limits{MaxBytes: h.cfg.MaxUploadBytes})
-	})
+	img, err := media.Process(io.LimitReader(rc, h.cfg.MaxUploadBytes+1), h.imageLimits(r.Context()))
 	if err != nil {
 		return storage.Attachment{}, err
 	}

@@ -112,7 +112,8 @@ func sizeText(ctx context.Context, n int64) string {
 }
 
 // imageError turns a refusal of package media into the answer to give:
-// 413 for a file too large in bytes or in pixels, 415 for what is not a
+// 413 for a file too large in bytes, in pixels or in the memory it needs
+// to be processed, 415 for what is not a
 // picture, 400 for a damaged one. name is the file's name, to say which
 // file; errors of other kinds pass through.
 func (h *Handler) imageError(ctx context.Context, err error, name string) error {
@@ -123,6 +124,8 @@ func (h *Handler) imageError(ctx context.Context, err error, name string) error 
 	case errors.Is(err, media.ErrTooManyPixels):
 		he = &httpError{status: http.StatusRequestEntityTooLarge, message: i18n.T(ctx, "error.image_too_many_pixels",
 			"megapixels", media.DefaultMaxPixels/1_000_000, "side", media.DefaultMaxSide)}
+	case errors.Is(err, media.ErrTooMuchMemory):
+		he = &httpError{status: http.StatusRequestEntityTooLarge, message: i18n.T(ctx, "error.image_too_much_memory", "size", sizeText(ctx, media.DefaultMemoryBudget))}
 	case errors.Is(err, media.ErrNotImage):
 		he = &httpError{status: http.StatusUnsupportedMediaType, message: i18n.T(ctx, "error.not_image")}
 	case errors.Is(err, media.ErrCorrupt):
@@ -155,17 +158,11 @@ func fileLabel(name string) string {
 	return name
 }
 
-// withImageSlot runs fn when one of the image slots is free (at most
-// cap(imageSlots) images are decoded at once, each possibly hundreds of
-// MB); others wait as long as their request lasts.
-func withImageSlot(ctx context.Context, h *Handler, fn func() (media.Image, error)) (media.Image, error) {
-	select {
-	case h.imageSlots <- struct{}{}:
-	case <-ctx.Done():
-		return media.Image{}, ctx.Err()
-	}
-	defer func() { <-h.imageSlots }()
-	return fn()
+// imageLimits are the limits of an image uploaded or imported by the
+// request of ctx: waiting for a turn at the process's memory budget for
+// images (see media.Budget) ends with the request.
+func (h *Handler) imageLimits(ctx context.Context) media.Limits {
+	return media.Limits{MaxBytes: h.cfg.MaxUploadBytes, Context: ctx}
 }
 
 // processUpload turns an uploaded file into pictures with convert
@@ -179,9 +176,7 @@ func (h *Handler) processUpload(ctx context.Context, fh *multipart.FileHeader, c
 		return media.Image{}, err
 	}
 	defer f.Close()
-	img, err := withImageSlot(ctx, h, func() (media.Image, error) {
-		return convert(f, media.Limits{MaxBytes: h.cfg.MaxUploadBytes})
-	})
+	img, err := convert(f, h.imageLimits(ctx))
 	if err != nil {
 		return media.Image{}, h.imageError(ctx, err, fh.Filename)
 	}

@@ -191,7 +191,11 @@ func animatedWebP() []byte {
 
 // bombPNG is a PNG that declares w×h pixels and holds none: decoding it
 // would allocate gigabytes, so the header alone must refuse it.
-func bombPNG(w, h int) []byte {
+func bombPNG(w, h int) []byte { return headerPNG(w, h, 8, 2) }
+
+// headerPNG is a PNG header alone: w×h pixels of the given bit depth and
+// colour type, and no pixel data.
+func headerPNG(w, h int, depth, colorType byte) []byte {
 	chunk := func(typ string, data []byte) []byte {
 		b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
 		b = append(b, typ...)
@@ -200,7 +204,7 @@ func bombPNG(w, h int) []byte {
 	}
 	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
 	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
-	ihdr = append(ihdr, 8, 2, 0, 0, 0)
+	ihdr = append(ihdr, depth, colorType, 0, 0, 0)
 	b := []byte("\x89PNG\r\n\x1a\n")
 	b = append(b, chunk("IHDR", ihdr)...)
 	return append(b, chunk("IEND", nil)...)
@@ -443,6 +447,9 @@ func TestImageRefusals(t *testing.T) {
 			"That file is not a picture we can show (JPEG, PNG, GIF or WebP)."},
 		{"truncated", []formFile{{"image", "half.png", truncated}}, http.StatusBadRequest, "damaged or incomplete"},
 		{"decompression bomb", []formFile{{"image", "bomb.png", bombPNG(60000, 60000)}}, http.StatusRequestEntityTooLarge, "too many pixels"},
+		// 30 megapixels, within the pixel limit, at 8 bytes a pixel.
+		{"16-bit picture over the memory budget", []formFile{{"image", "deep.png", headerPNG(6000, 5000, 16, 6)}}, http.StatusRequestEntityTooLarge,
+			"too large to process: it would need more than the 192 MB of memory"},
 		{"file over the limit", []formFile{{"image", "huge.png", huge}}, http.StatusRequestEntityTooLarge, "larger than 256 KB"},
 		{"five images", []formFile{{"image", "1.png", good}, {"image", "2.png", good}, {"image", "3.png", big}, {"image", "4.png", good}, {"image", "5.png", good}},
 			http.StatusBadRequest, "at most 4 images"},

@@ -145,8 +145,10 @@ func FuzzOrientation(f *testing.F) {
 		orientation(formatPNG, append(append([]byte(nil), pngSignature...), b...))
 		orientation(formatWebP, append([]byte("RIFF\x00\x00\x00\x00WEBP"), b...))
 		orientation(formatJPEG, withAPP1([]byte{0xFF, 0xD8, 0xFF, 0xD9}, b))
-		jpegScans(b)
-		gifFrames(b)
+		jpegStructure(b).decodeCost(100, 100)
+		walkGIF(b, Limits{}.withDefaults(), func([]byte, gifFrame) error { return nil })
+		pngDecodeCost(b, 100, 100)
+		webpDecodeCost(b, 100, 100)
 		if bytes.HasPrefix(b, []byte("RIFF")) {
 			webpAnimated(b)
 		}

@@ -70,6 +70,8 @@ func (f format) decodeConfig(b []byte) (image.Config, error) {
 	return image.Config{}, ErrNotImage
 }
 
+// decode decodes a still picture. A GIF is decoded by decodeGIF, frame by
+// frame, as walkGIF counts them.
 func (f format) decode(b []byte) (image.Image, error) {
 	r := bytes.NewReader(b)
 	switch f {
@@ -77,8 +79,6 @@ func (f format) decode(b []byte) (image.Image, error) {
 		return jpeg.Decode(r)
 	case formatPNG:
 		return png.Decode(r)
-	case formatGIF:
-		return gif.Decode(r)
 	case formatWebP:
 		return webp.Decode(r)
 	}
@@ -91,42 +91,35 @@ func (f format) decode(b []byte) (image.Image, error) {
 // ten scans; 100 is generous.
 const maxJPEGScans = 100
 
-// maxGIFFrames bounds the frames of an animated GIF.
-const maxGIFFrames = 2000
-
-// precheck looks at the structure of the file for costs that the
-// dimensions alone do not show, before decoding.
-func (f format) precheck(b []byte, lim Limits) error {
+// precheck looks at the structure of a still picture for costs that the
+// dimensions alone do not show, before decoding. (A GIF is walked by
+// walkGIF instead.)
+func (f format) precheck(b []byte) error {
 	switch f {
 	case formatJPEG:
-		if n := jpegScans(b); n > maxJPEGScans {
+		if n := jpegStructure(b).scans; n > maxJPEGScans {
 			return fmt.Errorf("jpeg has %d scans, at most %d allowed: %w", n, maxJPEGScans, ErrCorrupt)
 		}
 	case formatWebP:
 		if webpAnimated(b) {
 			return fmt.Errorf("animated WebP is not supported; upload a GIF or a still WebP: %w", ErrNotImage)
 		}
-	case formatGIF:
-		frames, pixels := gifFrames(b)
-		if frames > maxGIFFrames {
-			return fmt.Errorf("gif has %d frames, at most %d allowed: %w", frames, maxGIFFrames, ErrTooManyPixels)
-		}
-		if pixels > int64(lim.MaxPixels) {
-			return fmt.Errorf("gif frames hold %d pixels, at most %d allowed: %w", pixels, lim.MaxPixels, ErrTooManyPixels)
-		}
 	}
 	return nil
 }
 
-// jpegScans counts the start-of-scan markers of a JPEG, skipping over the
-// entropy-coded data that follows each. It stops at the end of the image
-// or at anything that is not a marker; it never reads out of bounds.
-func jpegScans(b []byte) int {
-	n := 0
+// jpegStructure walks the markers of a JPEG, skipping over the
+// entropy-coded data after each start of scan: it counts the scans and
+// reads the frame header (the first SOF, as image/jpeg does) and the
+// Adobe segments. Like image/jpeg, it skips stray bytes between segments.
+// It stops at the end of the image; it never reads out of bounds.
+func jpegStructure(b []byte) jpegInfo {
+	var ji jpegInfo
 	p := 2 // after SOI
 	for p+1 < len(b) {
 		if b[p] != 0xFF {
-			return n // not a marker: the decoder will complain
+			p++ // not a marker: skipped, as image/jpeg does
+			continue
 		}
 		m := b[p+1]
 		switch {
@@ -137,26 +130,40 @@ func jpegScans(b []byte) int {
 			p += 2
 			continue
 		case m == 0xD9: // EOI
-			return n
+			return ji
 		}
 		if p+4 > len(b) {
-			return n
+			return ji
 		}
 		seg := int(binary.BigEndian.Uint16(b[p+2:]))
 		if seg < 2 {
-			return n
+			return ji
 		}
+		body := b[p+4 : min(p+2+seg, len(b))]
 		p += 2 + seg
+		switch {
+		case (m == 0xC0 || m == 0xC1 || m == 0xC2) && !ji.sof && len(body) >= 6:
+			ji.sof = true
+			ji.progressive = m == 0xC2
+			ji.comps = int(body[5])
+			for i := range min(ji.comps, 4) {
+				if c := body[6+3*i:]; len(c) >= 2 {
+					ji.id[i], ji.h[i], ji.v[i] = c[0], int(c[1]>>4), int(c[1]&0x0F)
+				}
+			}
+		case m == 0xEE && len(body) >= 12 && string(body[:5]) == "Adobe" && body[11] == 0:
+			ji.adobeRGB = true // transform 0: RGB or CMYK, not YCbCr
+		}
 		if m != 0xDA {
 			continue
 		}
-		n++
+		ji.scans++
 		// Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte)
 		// or a restart marker; anything else is the next marker.
 		for p+1 < len(b) {
 			i := bytes.IndexByte(b[p:len(b)-1], 0xFF)
 			if i < 0 {
-				return n
+				return ji
 			}
 			p += i
 			if c := b[p+1]; c != 0x00 && (c < 0xD0 || c > 0xD7) {
@@ -165,62 +172,7 @@ func jpegScans(b []byte) int {
 			p += 2
 		}
 	}
-	return n
-}
-
-// gifFrames walks the blocks of a GIF without decompressing anything and
-// returns its number of frames and the sum of their declared areas (a
-// frame counts at least one pixel). It stops early on a truncated or
-// malformed file, which the decoder then refuses.
-func gifFrames(b []byte) (frames int, pixels int64) {
-	if len(b) < 13 {
-		return 0, 0
-	}
-	p := 13
-	if b[10]&0x80 != 0 { // global colour table
-		p += 3 << (int(b[10]&7) + 1)
-	}
-	// skipBlocks skips a chain of data sub-blocks ended by a zero length.
-	skipBlocks := func() bool {
-		for p < len(b) {
-			n := int(b[p])
-			p++
-			if n == 0 {
-				return true
-			}
-			p += n
-		}
-		return false
-	}
-	for p < len(b) {
-		switch b[p] {
-		case 0x21: // extension: label, sub-blocks
-			p += 2
-			if !skipBlocks() {
-				return frames, pixels
-			}
-		case 0x2C: // image descriptor
-			if p+10 > len(b) {
-				return frames, pixels
-			}
-			w := int64(binary.LittleEndian.Uint16(b[p+5:]))
-			h := int64(binary.LittleEndian.Uint16(b[p+7:]))
-			flags := b[p+9]
-			p += 10
-			if flags&0x80 != 0 { // local colour table
-				p += 3 << (int(flags&7) + 1)
-			}
-			p++ // LZW minimum code size
-			frames++
-			pixels += max(w*h, 1)
-			if !skipBlocks() {
-				return frames, pixels
-			}
-		default: // 0x3B trailer, or garbage
-			return frames, pixels
-		}
-	}
-	return frames, pixels
+	return ji
 }
 
 // webpAnimated tells whether a WebP file says, in its VP8X header, that it

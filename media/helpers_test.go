@@ -2,6 +2,8 @@ package media
 
 import (
 	"bytes"
+	"compress/lzw"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -367,4 +369,208 @@ func decodeVariant(t testing.TB, name string, v Variant) image.Image {
 		t.Errorf("%s: SHA256 = %s, want the hash of Data", name, v.SHA256)
 	}
 	return m
+}
+
+// adam7 are the passes of an interlaced PNG: first column and row, and
+// steps.
+var adam7 = []struct{ x0, y0, dx, dy int }{
+	{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2},
+}
+
+// interlacedPNG writes, from the PNG specification, an interlaced w×h PNG
+// of the given colour type and depth (8 or 16), whose pixel (x, y) has the
+// bytes pixel returns; chunks go before the image data. The Go encoder
+// writes no interlaced files.
+func interlacedPNG(t testing.TB, w, h int, colorType, depth byte, pixel func(x, y int) []byte, chunks ...[]byte) []byte {
+	t.Helper()
+	var raw bytes.Buffer
+	for _, p := range adam7 {
+		if p.x0 >= w || p.y0 >= h {
+			continue
+		}
+		for y := p.y0; y < h; y += p.dy {
+			raw.WriteByte(0) // filter: none
+			for x := p.x0; x < w; x += p.dx {
+				raw.Write(pixel(x, y))
+			}
+		}
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	if _, err := zw.Write(raw.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, depth, colorType, 0, 0, 1) // deflate, filter 0, Adam7
+	b := append([]byte(nil), pngSignature...)
+	b = append(b, pngChunk("IHDR", ihdr)...)
+	for _, c := range chunks {
+		b = append(b, c...)
+	}
+	b = append(b, pngChunk("IDAT", z.Bytes())...)
+	return append(b, pngChunk("IEND", nil)...)
+}
+
+// rgba16 is a 16-bit RGBA pixel of a smooth picture, for interlacedPNG.
+func rgba16(x, y int) []byte {
+	return []byte{byte(x), byte(y), byte(y), byte(x), 0x80, 0, byte(128 + x%128), 0xFF}
+}
+
+// gray8 is a grey pixel, for interlacedPNG.
+func gray8(x, y int) []byte { return []byte{byte(x + y)} }
+
+// gifBuilder writes a GIF block by block, from the GIF89a specification,
+// to make structures the Go encoder does not write.
+type gifBuilder struct{ b []byte }
+
+// newGIF starts a w×h GIF with a global colour table (none if pal is nil).
+func newGIF(w, h int, pal []color.RGBA) *gifBuilder {
+	g := &gifBuilder{b: []byte("GIF89a")}
+	g.b = binary.LittleEndian.AppendUint16(g.b, uint16(w))
+	g.b = binary.LittleEndian.AppendUint16(g.b, uint16(h))
+	if pal == nil {
+		g.b = append(g.b, 0, 0, 0)
+		return g
+	}
+	g.b = append(g.b, 0x80|tableBits(len(pal)), 0, 0)
+	g.b = appendTable(g.b, pal)
+	return g
+}
+
+// tableBits is the size field of a colour table of n colours.
+func tableBits(n int) byte {
+	bits := byte(0)
+	for 2<<bits < n {
+		bits++
+	}
+	return bits
+}
+
+// appendTable appends a colour table, padded to a power of two.
+func appendTable(b []byte, pal []color.RGBA) []byte {
+	n := 2 << tableBits(len(pal))
+	for i := range n {
+		var c color.RGBA
+		if i < len(pal) {
+			c = pal[i]
+		}
+		b = append(b, c.R, c.G, c.B)
+	}
+	return b
+}
+
+// subBlocks appends data as sub-blocks of at most 255 bytes and the
+// terminator.
+func subBlocks(b, data []byte) []byte {
+	for len(data) > 0 {
+		n := min(len(data), 255)
+		b = append(b, byte(n))
+		b = append(b, data[:n]...)
+		data = data[n:]
+	}
+	return append(b, 0)
+}
+
+// ext appends an extension: its label, fixed bytes (written as they are)
+// and sub-blocks.
+func (g *gifBuilder) ext(label byte, fixed []byte, blocks ...[]byte) *gifBuilder {
+	g.b = append(g.b, 0x21, label)
+	g.b = append(g.b, fixed...)
+	for _, blk := range blocks {
+		g.b = append(g.b, byte(len(blk)))
+		g.b = append(g.b, blk...)
+	}
+	g.b = append(g.b, 0)
+	return g
+}
+
+// gce appends a graphic control extension; transparent < 0 sets none.
+func (g *gifBuilder) gce(disposal byte, delay, transparent int) *gifBuilder {
+	flags := disposal << 2
+	ti := byte(0)
+	if transparent >= 0 {
+		flags |= 1
+		ti = byte(transparent)
+	}
+	g.b = append(g.b, 0x21, 0xF9, 4, flags, byte(delay), byte(delay>>8), ti, 0)
+	return g
+}
+
+// frame appends an image: its bounds, a local colour table (none if pal
+// is nil), interlaced or not, and its colour indexes row by row (stored in
+// interlaced order when asked).
+func (g *gifBuilder) frame(t testing.TB, r image.Rectangle, pal []color.RGBA, interlaced bool, pix []byte) *gifBuilder {
+	t.Helper()
+	g.b = append(g.b, 0x2C)
+	for _, v := range []int{r.Min.X, r.Min.Y, r.Dx(), r.Dy()} {
+		g.b = binary.LittleEndian.AppendUint16(g.b, uint16(v))
+	}
+	flags := byte(0)
+	if pal != nil {
+		flags = 0x80 | tableBits(len(pal))
+	}
+	if interlaced {
+		flags |= 0x40
+		var rows []byte
+		for _, pass := range []struct{ start, step int }{{0, 8}, {4, 8}, {2, 4}, {1, 2}} {
+			for y := pass.start; y < r.Dy(); y += pass.step {
+				rows = append(rows, pix[y*r.Dx():(y+1)*r.Dx()]...)
+			}
+		}
+		pix = rows
+	}
+	g.b = append(g.b, flags)
+	if pal != nil {
+		g.b = appendTable(g.b, pal)
+	}
+	const litWidth = 8
+	var z bytes.Buffer
+	zw := lzw.NewWriter(&z, lzw.LSB, litWidth)
+	if _, err := zw.Write(pix); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	g.b = append(g.b, litWidth)
+	g.b = subBlocks(g.b, z.Bytes())
+	return g
+}
+
+// raw appends bytes as they are.
+func (g *gifBuilder) raw(b ...byte) *gifBuilder {
+	g.b = append(g.b, b...)
+	return g
+}
+
+// end appends the trailer and returns the file.
+func (g *gifBuilder) end() []byte { return append(g.b, 0x3B) }
+
+// fill is n colour indexes, all i.
+func fill(n int, i byte) []byte { return bytes.Repeat([]byte{i}, n) }
+
+// plainTextBomb is the GIF of issue 11's finding: a first w×h frame, then
+// a Plain Text Extension that a frame counter reading every extension as
+// "label, then sub-blocks" takes for an empty extension and a trailer
+// (21 01, then 00 3B), while image/gif reads its 13 fixed bytes (00 3B and
+// 11 filler bytes) and its sub-blocks (00); then hidden frames of w×h that
+// image/gif decodes and the counter never saw.
+func plainTextBomb(t testing.TB, w, h, hidden int) []byte {
+	t.Helper()
+	g := newGIF(w, h, []color.RGBA{{0, 0, 0, 255}, {255, 0, 0, 255}})
+	g.frame(t, image.Rect(0, 0, w, h), nil, false, fill(w*h, 1))
+	g.raw(0x21, 0x01, 0x00, 0x3B)
+	g.raw(bytes.Repeat([]byte{'x'}, 11)...)
+	g.raw(0x00)
+	head := len(g.b)
+	g.frame(t, image.Rect(0, 0, w, h), nil, false, fill(w*h, 0))
+	frame := append([]byte(nil), g.b[head:]...)
+	for range hidden - 1 {
+		g.raw(frame...)
+	}
+	return g.end()
 }

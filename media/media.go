@@ -26,15 +26,22 @@
 // keeps its intermediate in float64 (32 bytes a pixel: about 200 MB for a
 // 12-megapixel photo); see BenchmarkResample.
 //
-// Memory: decoding needs the whole picture in memory (1.5 to 8 bytes a pixel
-// depending on the format; a progressive JPEG also keeps its coefficients,
-// 6 to 12 bytes a pixel), so the default MaxPixels of 40 million can cost a
-// few hundred megabytes for one upload. Callers should let only one or two
-// uploads be processed at a time.
+// Memory: no upload makes the process hold more than a budget known before
+// it decodes. Limits bound the bytes, the pixels (summed over the frames
+// of an animation) and the frames, counted from the headers and, for a
+// GIF, by the walk of its blocks that also hands each frame to the
+// decoder, so no frame is decoded uncounted. Then the most memory the
+// decoder, the working copies and the encoders will hold at once is worked
+// out from the header (bytes a pixel by colour type and depth, chroma
+// subsampling, progressive coefficients, interlacing passes, the Huffman
+// trees of lossless WebP) and reserved from a Budget shared by every
+// image being processed (DefaultMemoryBudget unless Limits name another):
+// an image that needs more than the whole Budget is refused with
+// ErrTooMuchMemory, others wait for their turn. See Budget.
 package media
 
 import (
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -54,11 +61,17 @@ var (
 	ErrNotImage = errors.New("not a supported image (JPEG, PNG, GIF or WebP)")
 	// ErrTooManyPixels means the image is wider, taller or larger (in
 	// pixels, or in pixels over all the frames of an animation) than the
-	// limits allow. It is found from the header, before decoding.
+	// limits allow, or is an animation of more than 2,000 frames. It is
+	// found from the header and, for a GIF, by the walk of its blocks
+	// that hands the decoder one counted frame at a time.
 	ErrTooManyPixels = errors.New("image has too many pixels")
 	// ErrCorrupt means the content looks like a supported format but does
 	// not decode (truncated, damaged, or built to hurt the decoder).
 	ErrCorrupt = errors.New("image is damaged or incomplete")
+	// ErrTooMuchMemory means processing the image would need more memory
+	// than the whole Budget (a large 16-bit PNG, say, within the pixel
+	// limits). It is found from the header, before decoding.
+	ErrTooMuchMemory = errors.New("image needs too much memory to process")
 )
 
 // Limits bound what an upload may cost. A zero field takes its default.
@@ -70,6 +83,12 @@ type Limits struct {
 	MaxPixels int
 	// MaxSide is the longest width or height accepted. Default 10,000.
 	MaxSide int
+	// Budget is the memory shared with the other images being processed;
+	// nil is the process's own, of DefaultMemoryBudget bytes.
+	Budget *Budget
+	// Context, when not nil, bounds the wait for a turn: when it is done
+	// first, the call returns its error.
+	Context context.Context
 }
 
 // Default limits.
@@ -178,7 +197,17 @@ func Header(r io.Reader, lim Limits) (Image, error) {
 
 func process(r io.Reader, lim Limits, sh shape) (Image, error) {
 	lim = lim.withDefaults()
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
+	b := lim.budget()
+	if err := b.intake.Acquire(lim.context(), 1); err != nil {
+		return Image{}, err
+	}
+	inIntake := true
+	defer func() {
+		if inIntake {
+			b.intake.Release(1)
+		}
+	}()
+	data, err := readUpload(r, lim.MaxBytes)
 	if err != nil {
 		return Image{}, fmt.Errorf("read image: %w", err)
 	}
@@ -196,11 +225,43 @@ func process(r io.Reader, lim Limits, sh shape) (Image, error) {
 	if err := lim.check(cfg.Width, cfg.Height); err != nil {
 		return Image{}, fmt.Errorf("%s: %w", f, err)
 	}
-	if err := f.precheck(data, lim); err != nil {
-		return Image{}, err
-	}
+
+	// Find what decoding will cost, before decoding.
+	var (
+		need int64
+		dc   decodeCost
+		info gifInfo
+		o    = orientNormal
+	)
 	if f == formatGIF {
-		return processGIF(data, cfg, lim, sh)
+		info, err = walkGIF(data, lim, func([]byte, gifFrame) error { return nil })
+		if err != nil {
+			return Image{}, err
+		}
+		dw, dh := fit(cfg.Width, cfg.Height, sh.display)
+		resize := dw != cfg.Width || dh != cfg.Height
+		if sh.animate && resize && info.frames > 1 && int64(info.frames)*int64(cfg.Width)*int64(cfg.Height) > int64(lim.MaxPixels) {
+			return Image{}, fmt.Errorf("gif: %d frames of %dx%d to shrink, at most %d pixels allowed: %w", info.frames, cfg.Width, cfg.Height, lim.MaxPixels, ErrTooManyPixels)
+		}
+		need = gifPeak(info, int64(len(data)), sh)
+	} else {
+		if err := f.precheck(data); err != nil {
+			return Image{}, err
+		}
+		o = orientation(f, data)
+		dc = f.decodeCost(data, cfg.Width, cfg.Height)
+		need = stillPeak(cfg.Width, cfg.Height, dc, o, sh)
+	}
+	release, err := lim.reserve(int64(len(data)) + need)
+	if err != nil {
+		return Image{}, fmt.Errorf("%s %dx%d: %w", f, cfg.Width, cfg.Height, err)
+	}
+	defer release()
+	b.intake.Release(1)
+	inIntake = false
+
+	if f == formatGIF {
+		return processGIF(data, info, lim, sh)
 	}
 	src, err := f.decode(data)
 	if err != nil {
@@ -209,7 +270,11 @@ func process(r io.Reader, lim Limits, sh shape) (Image, error) {
 	if b := src.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return Image{}, fmt.Errorf("%s: decoded %dx%d, header says %dx%d: %w", f, b.Dx(), b.Dy(), cfg.Width, cfg.Height, ErrCorrupt)
 	}
-	return still(src, orientation(f, data), sh)
+	if n := imageBytes(src); n > dc.picture {
+		// Cannot happen (FuzzPrecheck looks for it): the estimate missed.
+		return Image{}, fmt.Errorf("%s: decoded picture holds %d bytes, %d were counted: %w", f, n, dc.picture, ErrTooMuchMemory)
+	}
+	return still(src, o, sh)
 }
 
 // check refuses dimensions beyond the limits, before anything is decoded.
@@ -245,29 +310,70 @@ func still(src image.Image, o int, sh shape) (Image, error) {
 
 // encodeStill writes a PNG when the picture has transparency, else a JPEG.
 func encodeStill(m *image.RGBA, alpha bool) (Variant, error) {
-	var buf bytes.Buffer
+	out := &output{max: stillOutputBytes(m.Rect.Dx(), m.Rect.Dy())}
 	if alpha {
-		if err := png.Encode(&buf, m); err != nil {
+		if err := png.Encode(out, m); err != nil {
 			return Variant{}, fmt.Errorf("encode png: %w", err)
 		}
-		return variant(buf.Bytes(), "image/png", "png", m.Bounds()), nil
+		return variant(out.bytes(), "image/png", "png", m.Bounds()), nil
 	}
-	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: jpegQuality}); err != nil {
+	if err := jpeg.Encode(out, m, &jpeg.Options{Quality: jpegQuality}); err != nil {
 		return Variant{}, fmt.Errorf("encode jpeg: %w", err)
 	}
-	return variant(buf.Bytes(), "image/jpeg", "jpg", m.Bounds()), nil
+	return variant(out.bytes(), "image/jpeg", "jpg", m.Bounds()), nil
 }
+
+// stillOutputBytes bounds the encoding of a w×h still: a PNG of
+// incompressible pixels takes about 4 bytes a pixel, and a JPEG of quality
+// jpegQuality much less.
+func stillOutputBytes(w, h int) int64 { return rgbaBytes(w, h) + int64(h) + 1<<20 }
 
 // jpegQuality is the quality of every JPEG written: no visible loss, about
 // a third of the size of quality 100.
 const jpegQuality = 85
 
-func encodeGIF(g *gif.GIF) (Variant, error) {
-	var buf bytes.Buffer
-	if err := gif.EncodeAll(&buf, g); err != nil {
+// encodeGIF writes an animation of at most max bytes.
+func encodeGIF(g *gif.GIF, max int64) (Variant, error) {
+	out := &output{max: max}
+	if err := gif.EncodeAll(out, g); err != nil {
 		return Variant{}, fmt.Errorf("encode gif: %w", err)
 	}
-	return variant(buf.Bytes(), "image/gif", "gif", image.Rect(0, 0, g.Config.Width, g.Config.Height)), nil
+	return variant(out.bytes(), "image/gif", "gif", image.Rect(0, 0, g.Config.Width, g.Config.Height)), nil
+}
+
+// output collects encoded bytes in blocks, so that growing never copies
+// what was written, and refuses to grow past max bytes: the memory an
+// encoding holds is bounded by what was reserved for it.
+type output struct {
+	blocks [][]byte
+	n, max int64
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	if o.n+int64(len(p)) > o.max {
+		return 0, fmt.Errorf("encoded image larger than %d bytes: %w", o.max, ErrTooMuchMemory)
+	}
+	n := len(p)
+	for len(p) > 0 {
+		if k := len(o.blocks); k == 0 || len(o.blocks[k-1]) == cap(o.blocks[k-1]) {
+			o.blocks = append(o.blocks, make([]byte, 0, min(max(4<<10, o.n), 1<<20)))
+		}
+		last := &o.blocks[len(o.blocks)-1]
+		k := min(len(p), cap(*last)-len(*last))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+		o.n += int64(k)
+	}
+	return n, nil
+}
+
+// bytes returns everything written, in one slice.
+func (o *output) bytes() []byte {
+	b := make([]byte, 0, o.n)
+	for _, blk := range o.blocks {
+		b = append(b, blk...)
+	}
+	return b
 }
 
 func variant(data []byte, contentType, ext string, b image.Rectangle) Variant {

@@ -295,7 +295,36 @@ func (rr rowReader) read(dst []uint8, x0, y int) {
 			c := rr.pal[v]
 			dst[4*j], dst[4*j+1], dst[4*j+2], dst[4*j+3] = c.R, c.G, c.B, c.A
 		}
-	default: // CMYK, 16-bit PNG, ...: slower, through the color model
+	// 16-bit and CMYK pictures through their colour's own conversion, on
+	// a value: At would allocate a colour for every pixel.
+	case *image.NRGBA64:
+		i := m.PixOffset(x0, y)
+		s := m.Pix[i : i+8*n]
+		for j := range n {
+			q := s[8*j : 8*j+8]
+			r, g, b, a := color.NRGBA64{uint16(q[0])<<8 | uint16(q[1]), uint16(q[2])<<8 | uint16(q[3]), uint16(q[4])<<8 | uint16(q[5]), uint16(q[6])<<8 | uint16(q[7])}.RGBA()
+			dst[4*j], dst[4*j+1], dst[4*j+2], dst[4*j+3] = uint8(r>>8), uint8(g>>8), uint8(b>>8), uint8(a>>8)
+		}
+	case *image.RGBA64:
+		i := m.PixOffset(x0, y)
+		s := m.Pix[i : i+8*n]
+		for j := range n {
+			dst[4*j], dst[4*j+1], dst[4*j+2], dst[4*j+3] = s[8*j], s[8*j+2], s[8*j+4], s[8*j+6]
+		}
+	case *image.Gray16:
+		i := m.PixOffset(x0, y)
+		for j := range n {
+			v := m.Pix[i+2*j]
+			dst[4*j], dst[4*j+1], dst[4*j+2], dst[4*j+3] = v, v, v, 0xFF
+		}
+	case *image.CMYK:
+		i := m.PixOffset(x0, y)
+		s := m.Pix[i : i+4*n]
+		for j := range n {
+			r, g, b, _ := color.CMYK{s[4*j], s[4*j+1], s[4*j+2], s[4*j+3]}.RGBA()
+			dst[4*j], dst[4*j+1], dst[4*j+2], dst[4*j+3] = uint8(r>>8), uint8(g>>8), uint8(b>>8), 0xFF
+		}
+	default: // anything else: slower, through the color model
 		for j := range n {
 			r, g, b, a := m.At(x0+j, y).RGBA()
 			dst[4*j], dst[4*j+1], dst[4*j+2], dst[4*j+3] = uint8(r>>8), uint8(g>>8), uint8(b>>8), uint8(a>>8)
