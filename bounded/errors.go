@@ -26,6 +26,9 @@ var (
 	// claims to be (not JSON, not a zip archive, an unsafe entry name, a
 	// value of the wrong type).
 	ErrMalformed = errors.New("malformed input")
+	// ErrNotList is the cause of the Malformed refusal of Each when the
+	// value is not an array.
+	ErrNotList = errors.New("not a list")
 )
 
 // Kind is the reason of a refusal.

@@ -103,7 +103,7 @@ func Each[T any](d *Decoder, fn func(T) error) error {
 		return d.refusal(err)
 	}
 	if tok.Kind() != '[' {
-		return &Error{Kind: Malformed, Offset: d.dec.InputOffset(), Err: errors.New("want a list ([...])")}
+		return &Error{Kind: Malformed, Offset: d.dec.InputOffset(), Err: ErrNotList}
 	}
 	for {
 		switch d.dec.PeekKind() {
