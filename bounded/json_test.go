@@ -211,3 +211,31 @@ func TestErrorText(t *testing.T) {
 		t.Errorf("a wrapped malformed refusal does not match ErrMalformed and its cause alone")
 	}
 }
+
+// TestRefusalOffsets: a refusal points at the first byte past the budget,
+// whether the bytes before it came one by one or in a run.
+func TestRefusalOffsets(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		l    Limits
+		want Kind
+		at   int64
+	}{
+		{"string", `"` + strings.Repeat("a", 20) + `"`, Limits{String: 10}, StringTooLong, 11},
+		{"string after escapes", `"\n\n` + strings.Repeat("a", 20) + `"`, Limits{String: 10}, StringTooLong, 11},
+		{"bytes in a string", `"` + strings.Repeat("a", 20) + `"`, Limits{Bytes: 8}, TooManyBytes, 8},
+		{"entry in a string", `["` + strings.Repeat("a", 20) + `"]`, Limits{Entry: 5}, EntryTooLarge, 6},
+		{"second entry", `["ab","` + strings.Repeat("a", 20) + `"]`, Limits{Entry: 5}, EntryTooLarge, 11},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v any
+			err := Unmarshal([]byte(tt.in), &v, tt.l)
+			var be *Error
+			if !errors.As(err, &be) || be.Kind != tt.want || be.Offset != tt.at {
+				t.Errorf("got %#v, want kind %d at byte %d", err, tt.want, tt.at)
+			}
+		})
+	}
+}
