@@ -1,11 +1,14 @@
 package bounded
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -146,4 +149,87 @@ func measure(data []byte) (measures, bool) {
 	}
 	_, err := d.ReadToken()
 	return m, err == io.EOF
+}
+
+// FuzzCSV: the bounded CSV reader never panics nor reads past its byte
+// budget (plus one byte), and what it reads in full, encoding/csv reads
+// the same.
+//
+//	go test ./bounded -run '^$' -fuzz '^FuzzCSV$' -fuzztime 30s
+func FuzzCSV(f *testing.F) {
+	for _, s := range []string{
+		"a,b\nc,d\n", "\"a\nb\",c\n", "\"a\"\"b\"\n", "a\r\nb\r\n", "\n\n\n", "\"open\n", `a"b`, "x,\"y\"z\n",
+	} {
+		f.Add(s)
+	}
+	l := CSVLimits{Bytes: 256, Record: 16, Records: 6}
+	f.Fuzz(func(t *testing.T, data string) {
+		in := &countingReader{r: strings.NewReader(data)}
+		cr := NewCSVReader(in, l)
+		cr.FieldsPerRecord = -1
+		got, err := cr.ReadAll()
+		if in.n > l.Bytes+1 {
+			t.Errorf("read %d bytes of %d, budget %d", in.n, len(data), l.Bytes)
+		}
+		if err != nil {
+			return
+		}
+		std := csv.NewReader(strings.NewReader(data))
+		std.FieldsPerRecord = -1
+		want, stdErr := std.ReadAll()
+		if stdErr != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: got %q, encoding/csv %q, %v", data, got, want, stdErr)
+		}
+		if len(got) > l.Records {
+			t.Errorf("%q: got %d records, budget %d", data, len(got), l.Records)
+		}
+	})
+}
+
+// FuzzOpenZip: a zip archive, whatever its bytes, is refused or listed
+// within its budgets, every name safe, and its files unpack to no more
+// than their budgets (plus one byte).
+//
+//	go test ./bounded -run '^$' -fuzz '^FuzzOpenZip$' -fuzztime 30s
+func FuzzOpenZip(f *testing.F) {
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	for _, name := range []string{"posts.json", "media/", "media/a.png"} {
+		w, _ := z.Create(name)
+		io.WriteString(w, strings.Repeat("x", len(name)*10))
+	}
+	z.Close()
+	f.Add(b.Bytes())
+	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	l := ZipLimits{Files: 8, Name: 32, Total: 4096}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := OpenZip(bytes.NewReader(data), int64(len(data)), l)
+		if err != nil {
+			var be *Error
+			if !errors.As(err, &be) {
+				t.Fatalf("refusal %v is not an *Error", err)
+			}
+			return
+		}
+		if len(a.Names()) > l.Files {
+			t.Errorf("%d files listed, budget %d", len(a.Names()), l.Files)
+		}
+		for _, name := range a.Names() {
+			if clean, ok := entryName(name, l.Name); !ok || clean != name {
+				t.Errorf("unsafe name %q listed", name)
+			}
+			rc, err := a.Open(name, 1024)
+			if err != nil {
+				continue
+			}
+			n, _ := io.Copy(io.Discard, rc)
+			rc.Close()
+			if n > 1024 {
+				t.Errorf("%q unpacked to %d bytes, budget 1024", name, n)
+			}
+		}
+		if a.Unpacked() > l.Total+1 {
+			t.Errorf("unpacked %d bytes, budget %d", a.Unpacked(), l.Total)
+		}
+	})
 }
