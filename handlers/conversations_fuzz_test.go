@@ -18,7 +18,8 @@ import (
 
 // FuzzContentWarning: a warning comes back on one line, valid UTF-8,
 // without leading or trailing space, and is accepted exactly when it has
-// at most MaxWarningChars characters.
+// at most MaxWarningChars characters and no control or direction-override
+// character.
 func FuzzContentWarning(f *testing.F) {
 	for _, s := range []string{
 		"", " ", "spoilers", "  film\nspoilers ", "\t\r\n", strings.Repeat("a", 100), strings.Repeat("a", 101),
@@ -34,7 +35,7 @@ func FuzzContentWarning(f *testing.F) {
 		if strings.ContainsAny(cw, "\n\r\t") || strings.TrimSpace(cw) != cw || strings.Contains(cw, "  ") {
 			t.Errorf("contentWarning(%q) = %q, want one line with single spaces", raw, cw)
 		}
-		if accepted := problem == ""; accepted != (utf8.RuneCountInString(cw) <= MaxWarningChars) {
+		if accepted := problem == ""; accepted != (utf8.RuneCountInString(cw) <= MaxWarningChars && !strings.ContainsFunc(cw, isControl)) {
 			t.Errorf("contentWarning(%q): problem %q with %d characters", raw, problem, utf8.RuneCountInString(cw))
 		}
 	})

@@ -919,6 +919,15 @@ func TestContentWarning(t *testing.T) {
 			t.Errorf("got the warning %q not kept", got)
 		}
 	})
+	t.Run("direction override", func(t *testing.T) {
+		resp := amal.postForm("/posts", url.Values{"body": {"x"}, "cw": {"gnp.\u202eexe"}}, nil)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("got status %d, want 400", resp.StatusCode)
+		}
+		if got := text(oneByTestID(t, resp.Doc(), "compose-error")); !strings.Contains(got, "cannot be shown") {
+			t.Errorf("got %q, want the warning refused for characters that cannot be shown", got)
+		}
+	})
 }
 
 func TestPins(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 )
 
 // MaxWarningChars is the longest content warning, in Unicode characters.
-const MaxWarningChars = 100
+const MaxWarningChars = storage.MaxWarningChars
 
 // draft validates a post body of at most limit characters, returning the
 // error to show in the compose box.
@@ -38,16 +38,21 @@ func draftCtx(ctx context.Context, body string, limit int) (string, string) {
 	return body, ""
 }
 
-// contentWarning validates the optional warning a body hides behind: one
-// line, white space collapsed, at most MaxWarningChars characters.
+// contentWarning validates the optional warning a body hides behind
+// (storage.CleanWarning, the rule archive imports apply too): one line,
+// white space collapsed, no control or direction-override characters, at
+// most MaxWarningChars characters.
 func contentWarning(s string) (string, string) { return contentWarningCtx(context.Background(), s) }
 
 // contentWarningCtx is contentWarning with the error in the language of
 // ctx.
 func contentWarningCtx(ctx context.Context, s string) (string, string) {
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
-	if n := utf8.RuneCountInString(s); n > MaxWarningChars {
-		return s, i18n.N(ctx, "form.cw_too_long", n, "limit", MaxWarningChars)
+	s, problem := storage.CleanWarning(s)
+	switch problem {
+	case storage.WarningUnshowable:
+		return s, i18n.T(ctx, "form.cw_invalid")
+	case storage.WarningTooLong:
+		return s, i18n.N(ctx, "form.cw_too_long", utf8.RuneCountInString(s), "limit", MaxWarningChars)
 	}
 	return s, ""
 }

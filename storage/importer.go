@@ -61,11 +61,16 @@ func importedPost(tx *bolt.Tx, userID ID, uri string) (ID, bool) {
 // notify people of old posts). p.CreatedAt is the original date; p.ID is
 // chosen from it (the first free ID of that millisecond) and p.URI is
 // made by uri. Attachments must be uploads of userID (PutUpload), as for
-// CreatePost. It returns ErrExists when the original URI was imported
-// already (p.ID is then that post's ID).
+// CreatePost. Its content warning must be as CleanWarning keeps it, so
+// that imported posts pass the composer's rule (else ErrInvalid). It
+// returns ErrExists when the original URI was imported already (p.ID is
+// then that post's ID).
 func (db *DB) ImportPost(p *Post, uri func(ID) string) error {
 	if p.AuthorID == 0 || p.ImportedFrom == "" || p.CreatedAt.IsZero() {
 		return fmt.Errorf("import post: author, original URI and date are required: %w", ErrInvalid)
+	}
+	if cw, problem := CleanWarning(p.ContentWarning); problem != WarningOK || cw != p.ContentWarning {
+		return fmt.Errorf("import post: content warning %q: %w", p.ContentWarning, ErrInvalid)
 	}
 	if !p.Visibility.Valid() {
 		return fmt.Errorf("import post: visibility %q: %w", p.Visibility, ErrInvalid)
