@@ -3,6 +3,7 @@ module majlis
 go 1.26.8
 
 require (
+	code.superseriousbusiness.org/httpsig v1.4.0
 	github.com/a-h/templ v0.3.1118
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
