@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -79,9 +80,12 @@ func status(err error) (int, string) { return statusCtx(context.Background(), er
 // HTTP statuses.
 func statusCtx(ctx context.Context, err error) (int, string) {
 	var he *httpError
+	var se *social.Error
 	switch {
 	case errors.As(err, &he):
 		return he.status, he.message
+	case errors.As(err, &se):
+		return socialStatus[se.Kind], se.Message
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound, i18n.T(ctx, "error.not_found")
 	case errors.Is(err, storage.ErrForbidden):
@@ -97,6 +101,15 @@ func statusCtx(ctx context.Context, err error) (int, string) {
 		return tl.status, tl.message
 	}
 	return http.StatusInternalServerError, i18n.T(ctx, "error.internal")
+}
+
+// socialStatus is the status of each kind of refused action.
+var socialStatus = map[social.Kind]int{
+	social.Invalid:   http.StatusBadRequest,
+	social.Forbidden: http.StatusForbidden,
+	social.NotFound:  http.StatusNotFound,
+	social.Conflict:  http.StatusConflict,
+	social.TooLarge:  http.StatusRequestEntityTooLarge,
 }
 
 // error answers with a readable error page, or under HTMX with the error

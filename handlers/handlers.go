@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"majlis/media"
+	"majlis/social"
 	"majlis/storage"
 )
 
@@ -47,8 +48,11 @@ type Config struct {
 
 // Handler is the whole web interface as one http.Handler.
 type Handler struct {
-	cfg      Config
-	db       *storage.DB
+	cfg Config
+	db  *storage.DB
+	// social performs every member action (package social): the
+	// handlers parse a form, call one action and render its answer.
+	social   *social.Service
 	mux      *http.ServeMux
 	sessions *sessionStore
 	flash    *securecookie.SecureCookie
@@ -99,6 +103,7 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 	h := &Handler{
 		cfg:      cfg,
 		db:       db,
+		social:   social.New(db, social.Config{BaseURL: cfg.BaseURL, Now: cfg.Now}),
 		mux:      http.NewServeMux(),
 		sessions: newSessionStore(db, hashKey, blockKey, cfg.Now),
 		flash:    securecookie.New(hashKey, blockKey),
