@@ -25,6 +25,19 @@ import (
 	"time"
 )
 
+// Build compiles the majlis binary of the module at root into dir and
+// returns its path; the crash, memory and load tests all run a binary
+// built this way.
+func Build(ctx context.Context, root, dir string) (string, error) {
+	bin := filepath.Join(dir, "majlis")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
 // Options configure Run. Binary and DataDir are required.
 type Options struct {
 	// Binary is the path to a built majlis binary.

@@ -134,24 +134,9 @@ type LangMap map[string]string
 // Pick is the text of a language map when the plain property is empty:
 // "und" if present, else English, else the first language in sort order,
 // so the choice is the same every time.
-func (m LangMap) Pick() string {
-	if len(m) == 0 {
-		return ""
-	}
-	for _, k := range []string{"und", "en"} {
-		if v, ok := m[k]; ok {
-			return v
-		}
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return m[keys[0]]
-}
+func (m LangMap) Pick() string { return m[m.Lang()] }
 
-// Lang is the language of the text Pick chose, or "".
+// Lang is the language of the text Pick chooses, or "".
 func (m LangMap) Lang() string {
 	if len(m) == 0 {
 		return ""

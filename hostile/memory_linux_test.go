@@ -31,6 +31,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"majlis/admin"
+	"majlis/crash"
 	"majlis/media"
 	"majlis/storage"
 )
@@ -94,12 +95,10 @@ func buildMajlis(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "majlis")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "majlis")
-	cmd.Dir = root
 	t0 := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build majlis: %v\n%s", err, out)
+	bin, err := crash.Build(t.Context(), root, t.TempDir())
+	if err != nil {
+		t.Fatalf("build majlis: %v", err)
 	}
 	t.Logf("built %s in %s", bin, time.Since(t0).Round(time.Millisecond))
 	return bin

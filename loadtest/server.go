@@ -17,18 +17,13 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"majlis/crash"
 )
 
 // build compiles the majlis binary from the module root into dir.
 func build(ctx context.Context, root, dir string) (string, error) {
-	bin := filepath.Join(dir, "majlis")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = root
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %w\n%s", err, out)
-	}
-	return bin, nil
+	return crash.Build(ctx, root, dir)
 }
 
 // moduleRoot finds the folder of go.mod from the working directory up.
