@@ -5,7 +5,6 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,19 +123,7 @@ func TestFeedTitlesGolden(t *testing.T) {
 				}
 			}
 
-			file := filepath.Join("testdata", "feed-titles"+suffix+".golden")
-			if *update {
-				if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if body != string(want) {
-				t.Errorf("%s differs from the feed; run with -update if the change is intended.\n%s", file, lineDiff(string(want), body))
-			}
+			checkGolden(t, filepath.Join("testdata", "feed-titles"+suffix+".golden"), body, "the feed")
 		})
 	}
 }

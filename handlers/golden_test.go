@@ -80,22 +80,7 @@ func TestPermalinkGolden(t *testing.T) {
 			got := staticHash.ReplaceAllString(rec.Body.String(), "$1.HASH$2")
 			// One element per line, so a diff points at the change.
 			got = strings.ReplaceAll(got, "><", ">\n<") + "\n"
-			file := filepath.Join("testdata", "permalink-"+tc.name+".golden")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from the page; run with -update if the change is intended.\n%s", file, lineDiff(string(want), got))
-			}
+			checkGolden(t, filepath.Join("testdata", "permalink-"+tc.name+".golden"), got, "the page")
 		})
 	}
 }
@@ -119,4 +104,25 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// checkGolden compares got with the golden file (rewriting it first with
+// -update); what names what got is, for the message.
+func checkGolden(t *testing.T, file, got, what string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s; run with -update if the change is intended.\n%s", file, what, lineDiff(string(want), got))
+	}
 }
