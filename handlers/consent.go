@@ -355,20 +355,3 @@ func (h *Handler) parseConsentForm(r *http.Request, f *views.ProfileForm, up *st
 	f.Indexable, f.Bot, f.HideBots, f.NoBotContact = box("indexable"), box("bot"), box("hide_bots"), box("no_bot_contact")
 	up.AITraining, up.Indexable, up.Bot, up.HideBots, up.NoBotContact = f.AITraining, f.Indexable, f.Bot, f.HideBots, f.NoBotContact
 }
-
-// botRefusal is the message for a post that a bot may not send: it
-// mentions or answers someone who refuses bots; "" when that is not why.
-func botRefusal(ctx context.Context, me storage.User, mentioned []storage.User, parent *storage.Entry) string {
-	if !me.Bot {
-		return ""
-	}
-	for _, u := range mentioned {
-		if u.NoBotContact && u.ID != me.ID {
-			return i18n.T(ctx, "form.no_bot_contact", "name", u.Username)
-		}
-	}
-	if parent != nil && parent.Author.NoBotContact && parent.Author.ID != me.ID {
-		return i18n.T(ctx, "form.no_bot_contact", "name", parent.Author.Username)
-	}
-	return ""
-}

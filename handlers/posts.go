@@ -8,10 +8,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"majlis/i18n"
 	"majlis/markup"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -19,69 +19,24 @@ import (
 // MaxWarningChars is the longest content warning, in Unicode characters.
 const MaxWarningChars = storage.MaxWarningChars
 
-// draft validates a post body of at most limit characters, returning the
-// error to show in the compose box.
+// draft validates a post body of at most limit characters (social.CheckBody),
+// returning the error to show in the compose box.
 func draft(body string, limit int) (string, string) {
 	return draftCtx(context.Background(), body, limit)
 }
 
 // draftCtx is draft with the error in the language of ctx.
 func draftCtx(ctx context.Context, body string, limit int) (string, string) {
-	body = strings.ReplaceAll(body, "\r\n", "\n")
-	n := markup.Length(body)
-	switch {
-	case strings.TrimSpace(body) == "":
-		return body, i18n.T(ctx, "form.post_empty")
-	case n > limit:
-		return body, i18n.N(ctx, "form.post_too_long", n, "limit", limit)
-	}
-	return body, ""
+	body, problem := social.CheckBody(ctx, body, limit)
+	return body, problemText(problem)
 }
 
-// contentWarning validates the optional warning a body hides behind
-// (storage.CleanWarning, the rule archive imports apply too): one line,
-// white space collapsed, no control or direction-override characters, at
-// most MaxWarningChars characters.
-func contentWarning(s string) (string, string) { return contentWarningCtx(context.Background(), s) }
-
-// contentWarningCtx is contentWarning with the error in the language of
-// ctx.
-func contentWarningCtx(ctx context.Context, s string) (string, string) {
-	s, problem := storage.CleanWarning(s)
-	switch problem {
-	case storage.WarningUnshowable:
-		return s, i18n.T(ctx, "form.cw_invalid")
-	case storage.WarningTooLong:
-		return s, i18n.N(ctx, "form.cw_too_long", utf8.RuneCountInString(s), "limit", MaxWarningChars)
+// problemText is the message of a refusal, "" for none.
+func problemText(e *social.Error) string {
+	if e == nil {
+		return ""
 	}
-	return s, ""
-}
-
-// postVisibility reads the visibility chosen in the compose box: the
-// author's default when none is sent, and for a reply never wider than
-// the post it answers.
-func postVisibility(raw string, me storage.User, parent *storage.Entry) (storage.Visibility, string) {
-	return postVisibilityCtx(context.Background(), raw, me, parent)
-}
-
-// postVisibilityCtx is postVisibility with the error in the language of
-// ctx.
-func postVisibilityCtx(ctx context.Context, raw string, me storage.User, parent *storage.Entry) (storage.Visibility, string) {
-	if raw == "" {
-		v := me.PostVisibility()
-		if parent != nil {
-			v = narrower(v, parent.Post.Visibility)
-		}
-		return v, ""
-	}
-	v := storage.Visibility(raw)
-	if !v.Valid() {
-		return me.PostVisibility(), i18n.T(ctx, "form.visibility_required")
-	}
-	if parent != nil && narrowness(v) < narrowness(parent.Post.Visibility) {
-		return v, i18n.T(ctx, "form.reply_too_wide", "visibility", strings.ToLower(visibilityLabel(ctx, parent.Post.Visibility)))
-	}
-	return v, ""
+	return e.Message
 }
 
 func counter(body string, limit int) views.Counter {
@@ -108,7 +63,7 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 	c.Images = h.emptyImages(r.Context(), "reply")
 	c.InReplyTo = parent.Post.ID.String()
 	c.ReplyingTo = "@" + parent.Author.Username
-	c.Visibility = string(narrower(me.PostVisibility(), parent.Post.Visibility))
+	c.Visibility = string(social.NarrowerVisibility(me.PostVisibility(), parent.Post.Visibility))
 	c.Visibilities = visibilityOptions(r.Context(), parent.Post.Visibility)
 	c.Body = h.replyMentions(me, *parent)
 	c.Count = counter(c.Body, c.Count.Limit)
@@ -140,70 +95,9 @@ func (h *Handler) replyMentions(me storage.User, parent storage.Entry) string {
 }
 
 // renderPost renders a post's Markdown, linking the mentions of local
-// accounts, and returns the accounts it mentions.
+// accounts, and returns the accounts it mentions (social.RenderPost).
 func (h *Handler) renderPost(body string) (markup.Result, []storage.User, error) {
-	found := map[string]storage.User{}
-	var lookupErr error
-	res, err := markup.RenderPost(body, markup.Options{Mention: func(name string) (string, string, bool) {
-		if !validUsername(name) {
-			return "", "", false
-		}
-		u, err := h.db.LocalUser(name)
-		if err != nil {
-			if !errors.Is(err, storage.ErrNotFound) && lookupErr == nil {
-				lookupErr = err
-			}
-			return "", "", false
-		}
-		found[strings.ToLower(u.Username)] = u
-		return "/@" + u.Username, u.Username, true
-	}})
-	if err != nil {
-		return res, nil, err
-	}
-	if lookupErr != nil {
-		return res, nil, lookupErr
-	}
-	var users []storage.User
-	for _, m := range res.Mentions {
-		if u, ok := found[strings.ToLower(m)]; ok {
-			users = append(users, u)
-		}
-	}
-	return res, users, nil
-}
-
-func userIDs(users []storage.User) []storage.ID {
-	var ids []storage.ID
-	for _, u := range users {
-		ids = append(ids, u.ID)
-	}
-	return ids
-}
-
-// refusal explains why storage refused a post or an edit (ErrForbidden):
-// a block between the author and someone it mentions, or the post it
-// answers.
-func (h *Handler) refusal(ctx context.Context, me storage.User, mentioned []storage.User, parent *storage.Entry) string {
-	if msg := botRefusal(ctx, me, mentioned, parent); msg != "" { // consent.go
-		return msg
-	}
-	for _, u := range mentioned {
-		rel, err := h.db.RelationshipOf(me.ID, u.ID)
-		if err != nil {
-			continue
-		}
-		switch {
-		case rel.Blocking:
-			return i18n.T(ctx, "form.mention_blocking", "name", u.Username)
-		case rel.BlockedBy:
-			return i18n.T(ctx, "form.mention_blocked", "name", u.Username)
-		}
-	}
-	if parent != nil {
-		return i18n.T(ctx, "form.reply_refused")
-	}
-	return i18n.T(ctx, "form.post_refused")
+	return h.social.RenderPost(body)
 }
 
 // replyParent is the post a compose form answers (in_reply_to), nil for
@@ -217,10 +111,7 @@ func (h *Handler) replyParent(r *http.Request, me storage.User) (*storage.Entry,
 	if err != nil {
 		return nil, errBadRequest(i18n.T(r.Context(), "error.reply_to_invalid"))
 	}
-	e, err := h.db.Post(me.ID, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		err = errNotFound(i18n.T(r.Context(), "error.reply_to_gone"))
-	}
+	e, err := h.social.ReplyTarget(r.Context(), me, id)
 	if err != nil {
 		return nil, err
 	}
@@ -228,20 +119,25 @@ func (h *Handler) replyParent(r *http.Request, me storage.User) (*storage.Entry,
 }
 
 // readCompose reads the text of a compose form (body, content warning,
-// visibility) into the box c and returns the first problem with it.
-func readCompose(r *http.Request, me storage.User, parent *storage.Entry, c *views.Compose) string {
-	body, problem := draftCtx(r.Context(), r.PostForm.Get("body"), c.Count.Limit)
-	c.Body, c.Count = body, counter(body, c.Count.Limit)
-	cw, cwProblem := contentWarningCtx(r.Context(), r.PostForm.Get("cw"))
-	c.ContentWarning = cw
-	vis, visProblem := postVisibilityCtx(r.Context(), r.PostForm.Get("visibility"), me, parent)
-	c.Visibility = string(vis)
-	for _, p := range []string{cwProblem, visProblem} {
-		if problem == "" {
-			problem = p
-		}
+// visibility) into the box c, as the rules read it (social.CheckDraft),
+// and returns the draft and the first problem with it.
+func readCompose(r *http.Request, me storage.User, parent *storage.Entry, c *views.Compose) (social.Draft, string) {
+	d := social.Draft{
+		Body:       r.PostForm.Get("body"),
+		Warning:    r.PostForm.Get("cw"),
+		Visibility: r.PostForm.Get("visibility"),
 	}
-	return problem
+	if parent != nil {
+		d.InReplyTo = parent.Post.ID
+	}
+	clean, problems := social.CheckDraft(r.Context(), me, parent, d, c.Count.Limit)
+	c.Body, c.Count = clean.Body, counter(clean.Body, c.Count.Limit)
+	c.ContentWarning = clean.Warning
+	c.Visibility = clean.Visibility
+	if len(problems) > 0 {
+		return d, problems[0].Message
+	}
+	return d, ""
 }
 
 // createPost publishes a post or a reply (in_reply_to), with its images:
@@ -263,7 +159,7 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := h.newCompose(r, parent)
-	problem := readCompose(r, me, parent, &c)
+	d, problem := readCompose(r, me, parent, &c)
 	// Images first: files sent with a form that has another problem are
 	// stored all the same, and come back as previews.
 	images, atts, imgErr := h.composeImages(r, c.FormID)
@@ -282,54 +178,26 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		h.composeError(w, r, c, parent, http.StatusBadRequest, problem)
 		return
 	}
-	body, cw, vis := c.Body, c.ContentWarning, storage.Visibility(c.Visibility)
-	res, mentioned, err := h.renderPost(body)
+	d.Attachments = atts
+	e, err := h.social.Publish(r.Context(), me, d)
 	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	if res.HTML == "" {
-		// Text that renders to nothing (only a link reference definition,
-		// say) would show as an empty post.
-		h.composeError(w, r, c, parent, http.StatusBadRequest, i18n.T(r.Context(), "form.post_empty"))
-		return
-	}
-	id := h.db.NewID()
-	post := storage.Post{
-		ID:             id,
-		AuthorID:       me.ID,
-		URI:            h.postURI(me.Username, id),
-		Source:         body,
-		HTML:           res.HTML,
-		Visibility:     vis,
-		ContentWarning: cw,
-		Mentions:       userIDs(mentioned),
-		Tags:           res.Tags,
-		Local:          true,
-		CreatedAt:      h.cfg.Now().UTC(),
-		Attachments:    atts,
-	}
-	if parent != nil {
-		post.InReplyTo = parent.Post.ID
-	}
-	if err := h.db.CreatePost(&post); err != nil {
+		var se *social.Error
 		switch {
-		case errors.Is(err, storage.ErrUploadGone):
+		case errors.Is(err, storage.ErrUploadGone) && errors.As(err, &se):
 			// Posted already (a second click) or waited too long.
 			c.Images = h.emptyImages(r.Context(), c.FormID)
-			c.Images.Error = i18n.T(r.Context(), "form.images_gone")
+			c.Images.Error = se.Message
 			h.composeError(w, r, c, parent, http.StatusBadRequest, "")
-		case errors.Is(err, storage.ErrForbidden):
-			h.composeError(w, r, c, parent, http.StatusForbidden, h.refusal(r.Context(), me, mentioned, parent))
-		case parent != nil && errors.Is(err, storage.ErrNotFound):
-			h.error(w, r, errNotFound(i18n.T(r.Context(), "error.reply_to_gone")))
+		case errors.As(err, &se) && (se.Kind == social.Invalid || se.Kind == social.Forbidden):
+			code, msg := statusCtx(r.Context(), err)
+			h.composeError(w, r, c, parent, code, msg)
 		default:
 			h.error(w, r, err)
 		}
 		return
 	}
+	post := e.Post
 	if isHTMX(r) {
-		e := storage.Entry{Post: post, Author: me}
 		if parent != nil {
 			// In the thread the reply sits under its parent: no
 			// "Replying to" line.
@@ -424,20 +292,19 @@ func (h *Handler) postFromPath(r *http.Request) (storage.Entry, error) {
 	return e, nil
 }
 
-// ownPost finds the post of the address and checks the viewer wrote it;
-// verb names the action refused to others ("delete", "edit").
+// ownPost finds the post of the address and checks the viewer may
+// change it (social.MayEdit, social.MayDelete); verb names the action
+// ("delete", "edit").
 func (h *Handler) ownPost(r *http.Request, verb string) (storage.Entry, error) {
 	e, err := h.postFromPath(r)
 	if err != nil {
 		return e, err
 	}
-	if e.Post.AuthorID != viewer(r).user.ID {
-		if verb == "edit" {
-			return e, errForbidden(i18n.T(r.Context(), "error.own_posts_edit"))
-		}
-		return e, errForbidden(i18n.T(r.Context(), "error.own_posts_delete"))
+	me := viewer(r).user
+	if verb == "edit" {
+		return e, h.social.MayEdit(r.Context(), me, e)
 	}
-	return e, nil
+	return e, h.social.MayDelete(r.Context(), me, e)
 }
 
 // cardPattern is the shape of a card's element id (see views.Post.DOMID).
@@ -481,7 +348,7 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	if err := h.db.DeletePost(e.Post.ID); err != nil {
+	if err := h.social.Delete(r.Context(), viewer(r).user, e.Post.ID); err != nil {
 		h.error(w, r, err)
 		return
 	}
@@ -540,12 +407,9 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 	me := viewer(r).user
 	v := h.postView(r, e)
 	card := cardParam(r, v.DOMID)
-	body, problem := draftCtx(r.Context(), r.PostForm.Get("body"), h.postLimit())
-	cw, cwProblem := contentWarningCtx(r.Context(), r.PostForm.Get("cw"))
-	if problem == "" {
-		problem = cwProblem
-	}
-	f := views.EditForm{Post: v, Action: v.URL + "/edit", Body: body, ContentWarning: cw, Count: counter(body, h.postLimit()), Inline: isHTMX(r)}
+	d := social.Draft{Body: r.PostForm.Get("body"), Warning: r.PostForm.Get("cw")}
+	clean, problems := social.CheckDraft(r.Context(), me, nil, d, h.postLimit())
+	f := views.EditForm{Post: v, Action: v.URL + "/edit", Body: clean.Body, ContentWarning: clean.Warning, Count: counter(clean.Body, h.postLimit()), Inline: isHTMX(r)}
 	fail := func(code int, msg string) {
 		f.Error = msg
 		if isHTMX(r) {
@@ -555,35 +419,21 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 		}
 		h.render(w, r, code, views.EditPage(h.page(r, i18n.T(r.Context(), "title.edit_post"), ""), f))
 	}
-	if problem != "" {
-		fail(http.StatusBadRequest, problem)
+	if len(problems) > 0 {
+		fail(http.StatusBadRequest, problems[0].Message)
 		return
 	}
-	res, mentioned, err := h.renderPost(body)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	if res.HTML == "" {
-		fail(http.StatusBadRequest, i18n.T(r.Context(), "form.post_empty"))
-		return
-	}
-	post, err := h.db.EditPost(me.ID, e.Post.ID, storage.PostChange{
-		Source:         body,
-		HTML:           res.HTML,
-		ContentWarning: cw,
-		Mentions:       userIDs(mentioned),
-		Tags:           res.Tags,
-	})
-	if errors.Is(err, storage.ErrForbidden) {
-		fail(http.StatusForbidden, h.refusal(r.Context(), me, mentioned, nil))
+	edited, err := h.social.Edit(r.Context(), me, e.Post.ID, d)
+	if se := (*social.Error)(nil); errors.As(err, &se) && (se.Kind == social.Invalid || se.Kind == social.Forbidden) {
+		code, msg := statusCtx(r.Context(), err)
+		fail(code, msg)
 		return
 	}
 	if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	e.Post = post
+	e.Post = edited.Post
 	if isHTMX(r) {
 		h.renderCard(w, r, e, card)
 		return

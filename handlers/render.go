@@ -194,14 +194,6 @@ var visibilityOrder = []storage.Visibility{storage.Public, storage.Unlisted, sto
 // narrowness ranks a visibility: 0 for public, 3 for direct.
 func narrowness(v storage.Visibility) int { return slices.Index(visibilityOrder, v) }
 
-// narrower is the narrower of two visibilities.
-func narrower(a, b storage.Visibility) storage.Visibility {
-	if narrowness(b) > narrowness(a) {
-		return b
-	}
-	return a
-}
-
 // visibilityOptions are the choices of the compose box's select, from
 // widest down to the narrowest, none wider than widest.
 func visibilityOptions(ctx context.Context, widest storage.Visibility) []views.Option {
