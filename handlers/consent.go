@@ -329,29 +329,3 @@ func (h *Handler) consentForm(f *views.ProfileForm, u storage.User) {
 	f.Indexable, f.Bot, f.HideBots, f.NoBotContact = u.Indexable, u.Bot, u.HideBots, u.NoBotContact
 }
 
-// parseConsentForm reads the consent fields of the profile form into f
-// and up. "yes" is refused (a field error) where the instance does not
-// allow training.
-func (h *Handler) parseConsentForm(r *http.Request, f *views.ProfileForm, up *storage.ProfileUpdate) {
-	v := r.PostForm
-	allows := h.instance().AITrainingAllowed
-	f.AITraining, f.AIOptions = v.Get("ai_training"), views.AITrainingOptions(allows)
-	switch {
-	case !storage.ValidAITraining(f.AITraining):
-		f.Errors["ai_training"] = i18n.T(r.Context(), "form.choose_listed_choice")
-	case f.AITraining == storage.AITrainingYes && !allows:
-		f.Errors["ai_training"] = i18n.T(r.Context(), "form.ai_training_not_allowed")
-	}
-	box := func(name string) bool {
-		switch v.Get(name) {
-		case "":
-			return false
-		case "on", "true", "1":
-			return true
-		}
-		f.Errors[name] = i18n.T(r.Context(), "form.checkbox_invalid")
-		return false
-	}
-	f.Indexable, f.Bot, f.HideBots, f.NoBotContact = box("indexable"), box("bot"), box("hide_bots"), box("no_bot_contact")
-	up.AITraining, up.Indexable, up.Bot, up.HideBots, up.NoBotContact = f.AITraining, f.Indexable, f.Bot, f.HideBots, f.NoBotContact
-}

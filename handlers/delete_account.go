@@ -12,10 +12,9 @@ import (
 // deleteOwnAccount deletes the signed-in member's account for good, after
 // they confirm with their password (403 and nothing deleted when it is
 // wrong; wrong ones count against the login's limits, and past them the
-// answer is 429 whatever the password). storage.DeleteUser removes
-// everything in one transaction and keeps the name reserved;
-// storage.Compact then rewrites the database file so the deleted bytes
-// (posts, password hash) are not left in its free pages. The compaction pauses every other request for as long as it runs.
+// answer is 429 whatever the password). social.DeleteAccount removes
+// everything in one transaction, keeps the name reserved and rewrites the
+// database file so the deleted bytes are not left in its free pages.
 func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
@@ -34,16 +33,16 @@ func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request) {
 			views.DataSettings{DeleteError: i18n.T(r.Context(), "form.delete_wrong_password")}))
 		return
 	}
-	if err := h.db.DeleteUser(me.ID, true); err != nil {
+	done, err := h.social.DeleteAccount(r.Context(), me)
+	if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	took, err := h.db.Compact()
-	if err != nil {
+	if done.CompactErr != nil {
 		// The account is gone; only the scrubbing of the file failed.
-		h.cfg.Logger.Error("compact after account deletion", "user", me.Username, "err", err)
+		h.cfg.Logger.Error("compact after account deletion", "user", me.Username, "err", done.CompactErr)
 	} else {
-		h.cfg.Logger.Info("account deleted by its owner", "user", me.Username, "compact", took)
+		h.cfg.Logger.Info("account deleted by its owner", "user", me.Username, "compact", done.Compacted)
 	}
 	if err := h.endSession(w, r); err != nil {
 		h.cfg.Logger.Error("end session", "err", err)

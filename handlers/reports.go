@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -20,28 +20,27 @@ type reportTarget struct {
 	path string
 }
 
-// reportTargetOf reads "/@name/report" or "/@name/ID/report". A post must
-// be one the viewer may see, by that account; nobody reports themselves.
+// reportTargetOf reads "/@name/report" or "/@name/ID/report";
+// social.ReportSubject says whether the viewer may report it.
 func (h *Handler) reportTargetOf(r *http.Request) (reportTarget, error) {
 	var t reportTarget
 	u, err := h.profileUser(r)
 	if err != nil {
 		return t, err
 	}
-	if u.ID == viewer(r).user.ID {
-		return t, errBadRequest(i18n.T(r.Context(), "error.report_self"))
-	}
-	t.user, t.path = u, userPath(u)+"/report"
+	var postID storage.ID
 	if s := r.PathValue("id"); s != "" {
-		id, err := storage.ParseID(s)
-		if err != nil {
+		if postID, err = storage.ParseID(s); err != nil || postID == 0 {
 			return t, errNotFound(i18n.T(r.Context(), "error.no_post"))
 		}
-		e, err := h.db.Post(viewerID(r), id)
-		if err != nil || e.Author.ID != u.ID {
-			return t, errNotFound(i18n.T(r.Context(), "error.no_post"))
-		}
-		t.post, t.path = &e, postPath(u, e.Post.ID)+"/report"
+	}
+	sub, err := h.social.ReportSubject(r.Context(), viewer(r).user, u, postID)
+	if err != nil {
+		return t, err
+	}
+	t.user, t.post, t.path = u, sub.Post, userPath(u)+"/report"
+	if t.post != nil {
+		t.path = postPath(u, t.post.Post.ID) + "/report"
 	}
 	return t, nil
 }
@@ -83,49 +82,35 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
+	d := social.ReportDraft{
+		TargetID: t.user.ID,
+		Category: storage.ReportCategory(r.PostForm.Get("category")),
+		Comment:  r.PostForm.Get("comment"),
+	}.Clean()
+	if t.post != nil {
+		d.PostID = t.post.Post.ID
+	}
+	_, err = h.social.Report(r.Context(), viewer(r).user, d)
+	if err == nil {
+		h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.report_sent")})
+		http.Redirect(w, r, "/reports", http.StatusSeeOther)
+		return
+	}
 	f := h.reportFormView(r, t)
-	f.Category = r.PostForm.Get("category")
-	f.Comment = strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("comment"), "\r\n", "\n"))
-	if !storage.ReportCategory(f.Category).Valid() {
-		f.Errors["category"] = i18n.T(r.Context(), "form.report_category_required")
-	}
-	switch n := utf8.RuneCountInString(f.Comment); {
-	case !utf8.ValidString(f.Comment):
-		f.Errors["comment"] = i18n.T(r.Context(), "form.comment_invalid")
-	case n > storage.MaxReportComment:
-		f.Errors["comment"] = i18n.N(r.Context(), "form.at_most_chars_wrote", storage.MaxReportComment, "wrote", n)
-	}
-	if len(f.Errors) == 0 {
-		rep := storage.Report{
-			ReporterID: viewer(r).user.ID,
-			TargetID:   t.user.ID,
-			Category:   storage.ReportCategory(f.Category),
-			Comment:    f.Comment,
-			CreatedAt:  h.cfg.Now(),
-		}
-		if t.post != nil {
-			rep.PostID = t.post.Post.ID
-		}
-		err := h.db.CreateReport(&rep)
-		switch {
-		case errors.Is(err, storage.ErrExists):
-			f.Error = i18n.T(r.Context(), "form.report_exists")
-		case err != nil:
-			h.error(w, r, err)
-			return
-		default:
-			h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.report_sent")})
-			http.Redirect(w, r, "/reports", http.StatusSeeOther)
-			return
-		}
-	} else {
+	f.Category, f.Comment = string(d.Category), d.Comment
+	var problems social.ReportProblems
+	var se *social.Error
+	switch {
+	case errors.As(err, &problems):
+		maps.Copy(f.Errors, problems)
 		f.Error = i18n.T(r.Context(), "form.correct_fields_nothing_sent")
+		h.render(w, r, http.StatusBadRequest, views.ReportFormPage(h.page(r, i18n.T(r.Context(), "title.report"), ""), f))
+	case errors.As(err, &se) && se.Kind == social.Conflict:
+		f.Error = se.Message
+		h.render(w, r, http.StatusConflict, views.ReportFormPage(h.page(r, i18n.T(r.Context(), "title.report"), ""), f))
+	default:
+		h.error(w, r, err)
 	}
-	code := http.StatusBadRequest
-	if len(f.Errors) == 0 {
-		code = http.StatusConflict
-	}
-	h.render(w, r, code, views.ReportFormPage(h.page(r, i18n.T(r.Context(), "title.report"), ""), f))
 }
 
 // myReports lists the viewer's own reports and what became of them.

@@ -7,23 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"majlis/i18n"
-	"majlis/markup"
 	"majlis/media"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
-)
-
-const (
-	// MaxBioChars is the longest bio source, in Unicode characters.
-	MaxBioChars = 500
-	// MaxProfileLinks is how many links a profile shows.
-	MaxProfileLinks = 4
-	maxLinkLabel    = 30
-	maxLinkURL      = 500
 )
 
 // settings is the profile form.
@@ -40,7 +29,7 @@ func (h *Handler) profileForm(ctx context.Context, me storage.User) views.Profil
 		Visibility:  string(me.PostVisibility()),
 		Locked:      me.Locked,
 		Language:    me.Language,
-		BioLimit:    MaxBioChars,
+		BioLimit:    social.MaxBioChars,
 		Pictures:    h.picturesForm(ctx, me),
 	}
 	for _, l := range me.Links {
@@ -51,48 +40,125 @@ func (h *Handler) profileForm(ctx context.Context, me storage.User) views.Profil
 	return f
 }
 
-// padLinks gives the form its empty rows, up to MaxProfileLinks.
+// padLinks gives the form its empty rows, up to social.MaxProfileLinks.
 func padLinks(rows []views.LinkField) []views.LinkField {
-	for len(rows) < MaxProfileLinks {
+	for len(rows) < social.MaxProfileLinks {
 		rows = append(rows, views.LinkField{})
 	}
 	return rows
 }
 
-// saveSettings validates and saves the profile form in one transaction;
-// a form with errors comes back (400) with the typed values and nothing is
-// saved.
+// saveSettings saves the profile form (social.UpdateProfile); a form
+// with errors comes back (400) with the typed values and nothing is saved.
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
 		return
 	}
+	ctx := r.Context()
 	me := viewer(r).user
-	f, up := parseProfileFormCtx(r.Context(), r.PostForm)
-	h.parseConsentForm(r, &f, &up) // consent.go
-	if len(f.Errors) == 0 {
-		res, err := markup.RenderPost(up.Bio, markup.Options{Mention: h.bioMention})
-		if err != nil {
+	ch, errs := parseProfileForm(ctx, r.PostForm)
+	ch = ch.Clean()
+	var problems *social.ProfileProblems
+	if len(errs) > 0 {
+		// A box the form cannot read: nothing is saved, and the other
+		// fields' problems show with it.
+		problems = h.social.CheckProfile(ctx, ch)
+	} else if _, err := h.social.UpdateProfile(ctx, me, ch); err != nil {
+		var se *social.Error
+		if !errors.As(err, &se) || se.Field == "" {
 			h.error(w, r, err)
 			return
 		}
-		up.BioHTML = res.HTML
-		if _, err := h.db.UpdateProfile(me.ID, up); err != nil {
-			if !errors.Is(err, storage.ErrInvalid) {
-				h.error(w, r, err)
-				return
-			}
-			f.Errors["visibility"] = i18n.T(r.Context(), "form.visibility_invalid")
+		if !errors.As(err, &problems) {
+			problems = &social.ProfileProblems{Fields: map[string]string{se.Field: se.Message}}
 		}
 	}
-	if len(f.Errors) > 0 {
-		f.Error = i18n.T(r.Context(), "form.correct_fields_nothing_saved")
-		f.Pictures = h.picturesForm(r.Context(), me)
-		h.render(w, r, http.StatusBadRequest, views.SettingsProfilePage(h.page(r, i18n.T(r.Context(), "title.profile_settings"), "settings"), f))
+	if len(errs) == 0 && problems == nil {
+		h.setFlash(w, r, views.Flash{Message: i18n.T(ctx, "flash.profile_saved")})
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.profile_saved")})
-	http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	f := h.changedProfileForm(ch, errs, problems)
+	f.Error = i18n.T(ctx, "form.correct_fields_nothing_saved")
+	f.Pictures = h.picturesForm(ctx, me)
+	h.render(w, r, http.StatusBadRequest, views.SettingsProfilePage(h.page(r, i18n.T(ctx, "title.profile_settings"), "settings"), f))
+}
+
+// parseProfileForm reads the profile form into a change. The errors are
+// those of boxes that are neither ticked nor unticked; the change itself
+// is checked by social.
+func parseProfileForm(ctx context.Context, v url.Values) (social.ProfileChange, map[string]string) {
+	errs := map[string]string{}
+	box := func(name string) bool {
+		switch v.Get(name) {
+		case "":
+			return false
+		case "on", "true", "1":
+			return true
+		}
+		errs[name] = i18n.T(ctx, "form.checkbox_invalid")
+		return false
+	}
+	ch := social.ProfileChange{
+		DisplayName:       v.Get("display_name"),
+		Bio:               v.Get("bio"),
+		DefaultVisibility: storage.Visibility(v.Get("visibility")),
+		Language:          v.Get("language"),
+		Locked:            box("locked"),
+		AITraining:        v.Get("ai_training"),
+		Indexable:         box("indexable"),
+		Bot:               box("bot"),
+		HideBots:          box("hide_bots"),
+		NoBotContact:      box("no_bot_contact"),
+	}
+	labels, urls := v["link_label"], v["link_url"]
+	for i := range max(len(labels), len(urls)) {
+		var l storage.ProfileLink
+		if i < len(labels) {
+			l.Label = labels[i]
+		}
+		if i < len(urls) {
+			l.URL = urls[i]
+		}
+		ch.Links = append(ch.Links, l)
+	}
+	return ch, errs
+}
+
+// changedProfileForm is the profile form showing a refused change (already
+// cleaned) with its problems.
+func (h *Handler) changedProfileForm(ch social.ProfileChange, errs map[string]string, p *social.ProfileProblems) views.ProfileForm {
+	allows := h.instance().AITrainingAllowed
+	f := views.ProfileForm{
+		DisplayName:  ch.DisplayName,
+		Bio:          ch.Bio,
+		Visibility:   string(ch.DefaultVisibility),
+		Locked:       ch.Locked,
+		Language:     ch.Language,
+		BioLimit:     social.MaxBioChars,
+		AITraining:   ch.AITraining,
+		AIOptions:    views.AITrainingOptions(allows),
+		Indexable:    ch.Indexable,
+		Bot:          ch.Bot,
+		HideBots:     ch.HideBots,
+		NoBotContact: ch.NoBotContact,
+		Errors:       errs,
+	}
+	if p != nil {
+		for k, m := range p.Fields {
+			f.Errors[k] = m
+		}
+	}
+	for i, l := range ch.Links {
+		row := views.LinkField{Label: l.Label, URL: l.URL}
+		if p != nil && i < len(p.Links) {
+			row.LabelError, row.URLError = p.Links[i].Label, p.Links[i].URL
+		}
+		f.Links = append(f.Links, row)
+	}
+	f.Links = padLinks(f.Links)
+	return f
 }
 
 // picturesForm is the avatar and header form for u.
@@ -143,7 +209,7 @@ func (h *Handler) saveProfileImages(w http.ResponseWriter, r *http.Request) {
 		case len(files) > 0:
 			img, err := h.processUpload(r.Context(), files[0], p.convert)
 			if err == nil {
-				me, err = h.db.SetProfileImage(me.ID, p.slot, fileOf(img.Display), fileOf(img.Thumb))
+				me, err = h.social.SetProfileImage(r.Context(), me, p.slot, img)
 			}
 			if err != nil {
 				code, msg := statusCtx(r.Context(), err)
@@ -158,7 +224,7 @@ func (h *Handler) saveProfileImages(w http.ResponseWriter, r *http.Request) {
 			}
 			done = append(done, p.saved(r.Context()))
 		case r.PostForm.Get(p.remove) != "":
-			me, err = h.db.RemoveProfileImage(me.ID, p.slot)
+			me, err = h.social.RemoveProfileImage(r.Context(), me, p.slot)
 			if err != nil {
 				h.error(w, r, err)
 				return
@@ -174,139 +240,13 @@ func (h *Handler) saveProfileImages(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/settings#pictures", http.StatusSeeOther)
 }
 
-// bioMention links @names in a bio to the accounts that exist.
-func (h *Handler) bioMention(name string) (string, string, bool) {
-	if !validUsername(name) {
-		return "", "", false
-	}
-	u, err := h.db.LocalUser(name)
-	if err != nil {
-		return "", "", false
-	}
-	return userPath(u), u.Username, true
-}
+// checkLinkURL is social.CheckLinkURL with the message in English.
+func checkLinkURL(raw string) (string, string) { return social.CheckLinkURL(context.Background(), raw) }
 
-// parseProfileForm validates every field of the profile form. It returns
-// the form to show again (typed values, errors) and, when there are no
-// errors, the update to save (BioHTML still to render).
-func parseProfileForm(v url.Values) (views.ProfileForm, storage.ProfileUpdate) {
-	return parseProfileFormCtx(context.Background(), v)
-}
-
-// parseProfileFormCtx is parseProfileForm with the messages in the
-// language of ctx.
-func parseProfileFormCtx(ctx context.Context, v url.Values) (views.ProfileForm, storage.ProfileUpdate) {
-	f := views.ProfileForm{
-		DisplayName: strings.TrimSpace(v.Get("display_name")),
-		Bio:         strings.TrimRightFunc(strings.ReplaceAll(v.Get("bio"), "\r\n", "\n"), unicode.IsSpace),
-		Visibility:  v.Get("visibility"),
-		Language:    v.Get("language"),
-		BioLimit:    MaxBioChars,
-		Errors:      map[string]string{},
-	}
-	up := storage.ProfileUpdate{DisplayName: f.DisplayName, Bio: f.Bio, Language: f.Language}
-	if f.Language != "" && !storage.ValidLanguage(f.Language) {
-		f.Errors["language"] = i18n.T(ctx, "form.language_invalid")
-	}
-
-	if e := displayNameErrorCtx(ctx, f.DisplayName); e != "" {
-		f.Errors["display_name"] = e
-	}
-	switch n := markup.Length(f.Bio); {
-	case !utf8.ValidString(f.Bio):
-		f.Errors["bio"] = i18n.T(ctx, "form.bio_invalid")
-	case n > MaxBioChars:
-		f.Errors["bio"] = i18n.N(ctx, "form.bio_too_long", n, "limit", MaxBioChars)
-	}
-
-	labels, urls := v["link_label"], v["link_url"]
-	used := 0
-	for i := range max(len(labels), len(urls)) {
-		var row views.LinkField
-		if i < len(labels) {
-			row.Label = strings.TrimSpace(labels[i])
-		}
-		if i < len(urls) {
-			row.URL = strings.TrimSpace(urls[i])
-		}
-		if row.Label == "" && row.URL == "" {
-			continue
-		}
-		used++
-		link := storage.ProfileLink{Label: row.Label}
-		row.LabelError = linkLabelError(ctx, row.Label)
-		link.URL, row.URLError = checkLinkURLCtx(ctx, row.URL)
-		if row.LabelError != "" || row.URLError != "" {
-			f.Errors["links"] = i18n.T(ctx, "form.correct_links")
-		}
-		f.Links = append(f.Links, row)
-		up.Links = append(up.Links, link)
-	}
-	if used > MaxProfileLinks {
-		f.Errors["links"] = i18n.N(ctx, "form.too_many_links", MaxProfileLinks, "entered", used)
-	}
-	f.Links = padLinks(f.Links)
-
-	up.DefaultVisibility = storage.Visibility(f.Visibility)
-	if !up.DefaultVisibility.Valid() {
-		f.Errors["visibility"] = i18n.T(ctx, "form.visibility_invalid")
-	}
-	switch v.Get("locked") {
-	case "":
-	case "on", "true", "1":
-		f.Locked, up.Locked = true, true
-	default:
-		f.Errors["locked"] = i18n.T(ctx, "form.checkbox_invalid")
-	}
-	return f, up
-}
-
-func linkLabelError(ctx context.Context, label string) string {
-	switch {
-	case label == "":
-		return i18n.T(ctx, "form.link_label_required")
-	case !utf8.ValidString(label) || strings.ContainsFunc(label, isControl):
-		return i18n.T(ctx, "form.link_label_invalid")
-	case utf8.RuneCountInString(label) > maxLinkLabel:
-		return i18n.N(ctx, "form.at_most_chars", maxLinkLabel)
-	}
-	return ""
-}
-
-// checkLinkURL accepts an absolute http or https address with a host and
-// no user name or password (which could disguise the host), returning it
-// in its canonical form or the message to show.
-func checkLinkURL(raw string) (string, string) { return checkLinkURLCtx(context.Background(), raw) }
-
-// checkLinkURLCtx is checkLinkURL with the message in the language of
-// ctx.
+// checkLinkURLCtx is social.CheckLinkURL: an absolute http or https
+// address in its canonical form, or the message to show.
 func checkLinkURLCtx(ctx context.Context, raw string) (string, string) {
-	if raw == "" {
-		return "", i18n.T(ctx, "form.url_required")
-	}
-	if len(raw) > maxLinkURL {
-		return "", i18n.T(ctx, "form.url_too_long")
-	}
-	if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || isControl(r) }) {
-		return "", i18n.T(ctx, "form.url_spaces")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", i18n.T(ctx, "form.url_invalid")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	switch {
-	case scheme == "":
-		return "", i18n.T(ctx, "form.url_no_scheme")
-	case scheme != "http" && scheme != "https":
-		return "", i18n.T(ctx, "form.url_bad_scheme")
-	case u.Opaque != "" || u.Hostname() == "":
-		return "", i18n.T(ctx, "form.url_no_host")
-	case u.User != nil:
-		return "", i18n.T(ctx, "form.url_userinfo")
-	}
-	u.Scheme = scheme
-	return u.String(), ""
+	return social.CheckLinkURL(ctx, raw)
 }
 
 // account is the account settings page: sessions.
