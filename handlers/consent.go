@@ -328,4 +328,3 @@ func (h *Handler) consentForm(f *views.ProfileForm, u storage.User) {
 	}
 	f.Indexable, f.Bot, f.HideBots, f.NoBotContact = u.Indexable, u.Bot, u.HideBots, u.NoBotContact
 }
-
