@@ -173,14 +173,16 @@ func TestTAndN(t *testing.T) {
 }
 
 // keyUse finds the literal keys of i18n.T(ctx, "KEY" and i18n.N(ctx, "KEY"
-// (or r.Context() for ctx) in source files: templ components and handlers.
-var keyUse = regexp.MustCompile(`i18n\.[TN]\(\s*[\w.]+(?:\(\))?\s*,\s*"([^"]+)"\s*[,)]`)
+// (or r.Context() for ctx) in source files: templ components, handlers
+// and the actions of package social,
+// and of social's refusals, refuse(ctx, Kind, "field", "KEY".
+var keyUse = regexp.MustCompile(`(?:i18n\.[TN]\(\s*[\w.]+(?:\(\))?|refuse\(\s*\w+\s*,\s*\w+\s*,\s*"[^"]*")\s*,\s*"([^"]+)"\s*[,)]`)
 
 // TestSourceKeysInCatalogs fails when a UI string of views/*.templ or
 // handlers/*.go is missing from a catalog.
 func TestSourceKeysInCatalogs(t *testing.T) {
 	var files []string
-	for _, pattern := range []string{"../views/*.templ", "../views/*.go", "../handlers/*.go"} {
+	for _, pattern := range []string{"../views/*.templ", "../views/*.go", "../handlers/*.go", "../social/*.go"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
