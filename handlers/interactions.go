@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,118 +16,40 @@ import (
 // action bar alone, its counts and buttons up to date. Doing what is
 // already done is not an error: the button may be stale in another tab.
 
-func (h *Handler) like(w http.ResponseWriter, r *http.Request)     { h.act(w, r, actLike, false) }
-func (h *Handler) unlike(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actUnlike, false) }
-func (h *Handler) repost(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actRepost, false) }
-func (h *Handler) unrepost(w http.ResponseWriter, r *http.Request) { h.act(w, r, actUnrepost, false) }
-func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request) { h.act(w, r, actBookmark, false) }
+func (h *Handler) like(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.social.Like, i18n.T(r.Context(), "flash.liked"), false)
+}
+func (h *Handler) unlike(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.social.Unlike, i18n.T(r.Context(), "flash.unliked"), false)
+}
+func (h *Handler) repost(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.social.Repost, i18n.T(r.Context(), "flash.reposted"), false)
+}
+func (h *Handler) unrepost(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.social.Unrepost, i18n.T(r.Context(), "flash.unreposted"), false)
+}
+func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.social.Bookmark, i18n.T(r.Context(), "flash.bookmarked"), false)
+}
 func (h *Handler) unbookmark(w http.ResponseWriter, r *http.Request) {
-	h.act(w, r, actUnbookmark, false)
+	h.act(w, r, h.social.Unbookmark, i18n.T(r.Context(), "flash.unbookmarked"), false)
 }
-func (h *Handler) pin(w http.ResponseWriter, r *http.Request)   { h.act(w, r, actPin, true) }
-func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) { h.act(w, r, actUnpin, true) }
-
-// action does one thing to a post for the viewer me, updating the entry
-// (counts and the viewer's marks) for the answer, and returns the message
-// to flash without JavaScript.
-type action func(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error)
-
-// ignore turns the sentinel of "already so" into success.
-func ignore(err, already error) error {
-	if errors.Is(err, already) {
-		return nil
-	}
-	return err
+func (h *Handler) pin(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.social.Pin, i18n.T(r.Context(), "flash.pinned"), true)
+}
+func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.social.Unpin, i18n.T(r.Context(), "flash.unpinned"), true)
 }
 
-func actLike(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	p, err := h.db.Like(me.ID, e.Post.ID)
-	if err == nil {
-		e.Post = p
-	}
-	e.Liked = true
-	return i18n.T(ctx, "flash.liked"), ignore(err, storage.ErrExists)
-}
+// action is one of social's interactions: it does one thing to a post for
+// the viewer and returns the entry updated (counts and the viewer's marks).
+type action func(ctx context.Context, me storage.User, e storage.Entry) (storage.Entry, error)
 
-func actUnlike(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	p, err := h.db.Unlike(me.ID, e.Post.ID)
-	if err == nil {
-		e.Post = p
-	}
-	e.Liked = false
-	return i18n.T(ctx, "flash.unliked"), ignore(err, storage.ErrNotFound)
-}
-
-// errNotRepostable refuses to repost a post for followers or for the
-// mentioned only: reposting would show it to people it was not meant for.
-func errNotRepostable(ctx context.Context) error {
-	return errForbidden(i18n.T(ctx, "error.not_repostable"))
-}
-
-func actRepost(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	if !e.Post.Visibility.Repostable() {
-		return "", errNotRepostable(ctx)
-	}
-	p, err := h.db.Repost(me.ID, e.Post.ID, func(id storage.ID) string { return h.postURI(me.Username, id) })
-	if errors.Is(err, storage.ErrForbidden) {
-		return "", errNotRepostable(ctx)
-	}
-	if err == nil {
-		e.Post = p
-	}
-	e.Reposted = true
-	return i18n.T(ctx, "flash.reposted"), ignore(err, storage.ErrExists)
-}
-
-func actUnrepost(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	p, err := h.db.Unrepost(me.ID, e.Post.ID)
-	if err == nil {
-		e.Post = p
-	}
-	e.Reposted = false
-	return i18n.T(ctx, "flash.unreposted"), ignore(err, storage.ErrNotFound)
-}
-
-func actBookmark(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	err := h.db.Bookmark(me.ID, e.Post.ID)
-	e.Bookmarked = true
-	return i18n.T(ctx, "flash.bookmarked"), ignore(err, storage.ErrExists)
-}
-
-func actUnbookmark(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	err := h.db.Unbookmark(me.ID, e.Post.ID)
-	e.Bookmarked = false
-	return i18n.T(ctx, "flash.unbookmarked"), ignore(err, storage.ErrNotFound)
-}
-
-func actPin(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	if e.Post.AuthorID != me.ID {
-		return "", errForbidden(i18n.T(ctx, "error.pin_own_only"))
-	}
-	err := h.db.Pin(me.ID, e.Post.ID)
-	switch {
-	case errors.Is(err, storage.ErrForbidden):
-		return "", errForbidden(i18n.N(ctx, "error.pin_limit", storage.MaxPinned))
-	case errors.Is(err, storage.ErrInvalid):
-		return "", errBadRequest(i18n.T(ctx, "error.pin_direct"))
-	}
-	e.Pinned = true // here: what the action did, for the answer
-	return i18n.T(ctx, "flash.pinned"), ignore(err, storage.ErrExists)
-}
-
-func actUnpin(ctx context.Context, h *Handler, me storage.User, e *storage.Entry) (string, error) {
-	if e.Post.AuthorID != me.ID {
-		return "", errForbidden(i18n.T(ctx, "error.unpin_own_only"))
-	}
-	err := h.db.Unpin(me.ID, e.Post.ID)
-	e.Pinned = false
-	return i18n.T(ctx, "flash.unpinned"), ignore(err, storage.ErrNotFound)
-}
-
-// act runs an action on the post of the address; pins tells that it pins
-// or unpins, so the answer says so (the viewer's pinned list was read
-// before the action).
-func (h *Handler) act(w http.ResponseWriter, r *http.Request, do action, pins bool) {
+// act runs an action on the post of the address; flash is the message
+// shown without JavaScript when it is done; pins tells that it pins or
+// unpins, so the answer says so (the viewer's pinned list was read before
+// the action).
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, do action, flash string, pins bool) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
 		return
@@ -138,7 +59,7 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, do action, pins bo
 		h.error(w, r, err)
 		return
 	}
-	msg, err := do(r.Context(), h, viewer(r).user, &e)
+	e, err = do(r.Context(), viewer(r).user, e)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -159,7 +80,7 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, do action, pins bo
 		h.render(w, r, http.StatusOK, views.PostActions(a))
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: msg})
+	h.setFlash(w, r, views.Flash{Message: flash})
 	http.Redirect(w, r, h.backTo(r, postPath(e.Author, e.Post.ID))+"#"+card, http.StatusSeeOther)
 }
 
