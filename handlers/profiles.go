@@ -1,25 +1,20 @@
 package handlers
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"strings"
 
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
 
-// profileUser finds the local user of a "/@name" address.
+// profileUser finds the local user of a "/@name" address (social says
+// which names are nobody's); pages hide the accounts moderation holds.
 func (h *Handler) profileUser(r *http.Request) (storage.User, error) {
-	name := r.PathValue("username")
-	if !validUsername(name) {
-		return storage.User{}, errNotFound(i18n.T(r.Context(), "error.no_user", "name", name))
-	}
-	u, err := h.db.LocalUser(name)
-	if errors.Is(err, storage.ErrNotFound) {
-		return u, errNotFound(i18n.T(r.Context(), "error.no_user", "name", name))
-	}
+	u, err := h.social.LocalAccount(r.Context(), r.PathValue("username"))
 	if err == nil && r.Method == http.MethodGet {
 		err = hiddenByModeration(r, u) // moderation.go
 	}
@@ -205,10 +200,9 @@ func (h *Handler) unfollow(w http.ResponseWriter, r *http.Request) {
 	h.changeFollow(w, r, false)
 }
 
-// changeFollow follows or unfollows the profile's user; following a
-// locked account asks its owner, and unfollowing withdraws a pending
-// request. Doing what is already done is not an error: the button may be
-// stale in another tab.
+// changeFollow follows or unfollows the profile's user (package social
+// decides), then says what happened: under HTMX with the header as it is
+// now, otherwise with a flash on the profile.
 func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bool) {
 	u, err := h.profileUser(r)
 	if err != nil {
@@ -216,42 +210,11 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		return
 	}
 	me := viewer(r).user
-	if u.ID == me.ID {
-		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.follow_self")))
-		return
-	}
-	var msg string
+	var res social.FollowResult
 	if follow {
-		var state storage.FollowState
-		state, err = h.db.Follow(me.ID, u.ID)
-		switch {
-		case err == nil && state == storage.Requested:
-			msg = i18n.T(r.Context(), "flash.follow_requested", "name", u.Username)
-		case err == nil:
-			msg = i18n.T(r.Context(), "flash.followed", "name", u.Username)
-		case errors.Is(err, storage.ErrExists):
-			err = nil
-			msg = i18n.T(r.Context(), "flash.followed_already", "name", u.Username)
-			if rel, rerr := h.db.RelationshipOf(me.ID, u.ID); rerr == nil && rel.Requested && !rel.Following {
-				msg = i18n.T(r.Context(), "flash.follow_requested_already", "name", u.Username)
-			}
-		case errors.Is(err, storage.ErrForbidden):
-			err = errForbidden(i18n.T(r.Context(), "error.follow_blocked", "name", u.Username))
-		}
+		res, err = h.social.Follow(r.Context(), me, u)
 	} else {
-		rel, rerr := h.db.RelationshipOf(me.ID, u.ID)
-		if rerr != nil {
-			h.error(w, r, rerr)
-			return
-		}
-		err = h.db.Unfollow(me.ID, u.ID)
-		if errors.Is(err, storage.ErrNotFound) {
-			err = nil
-		}
-		msg = i18n.T(r.Context(), "flash.unfollowed", "name", u.Username)
-		if rel.Requested && !rel.Following {
-			msg = i18n.T(r.Context(), "flash.follow_request_withdrawn", "name", u.Username)
-		}
+		res, err = h.social.Unfollow(r.Context(), me, u)
 	}
 	if err != nil {
 		h.error(w, r, err)
@@ -261,8 +224,27 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		h.renderHeader(w, r, u.ID)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: msg})
+	h.setFlash(w, r, views.Flash{Message: followFlash(r.Context(), follow, res, u.Username)})
 	http.Redirect(w, r, userPath(u), http.StatusSeeOther)
+}
+
+// followFlash is the flash after a follow (follow true) or an unfollow
+// of @name.
+func followFlash(ctx context.Context, follow bool, res social.FollowResult, name string) string {
+	requested := res.State == storage.Requested
+	switch {
+	case !follow && requested:
+		return i18n.T(ctx, "flash.follow_request_withdrawn", "name", name)
+	case !follow:
+		return i18n.T(ctx, "flash.unfollowed", "name", name)
+	case requested && res.Already:
+		return i18n.T(ctx, "flash.follow_requested_already", "name", name)
+	case requested:
+		return i18n.T(ctx, "flash.follow_requested", "name", name)
+	case res.Already:
+		return i18n.T(ctx, "flash.followed_already", "name", name)
+	}
+	return i18n.T(ctx, "flash.followed", "name", name)
 }
 
 // renderHeader answers an HTMX action on a profile with its header as it

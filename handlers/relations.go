@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -32,9 +32,8 @@ func (h *Handler) blockForm(w http.ResponseWriter, r *http.Request) {
 
 // relationAction is one of block, unblock, mute and unmute.
 type relationAction struct {
-	do func(db *storage.DB, me, other storage.ID) error
-	// stale is the error that means it was done already (a stale button).
-	stale error
+	// do is the action (package social).
+	do func(s *social.Service, ctx context.Context, me, other storage.User) error
 	// message is the flash and row message for @name.
 	message func(ctx context.Context, name string) string
 	// reload: under HTMX the whole profile changes (its posts come or go),
@@ -44,31 +43,27 @@ type relationAction struct {
 
 var (
 	blockAction = relationAction{
-		do:    func(db *storage.DB, me, other storage.ID) error { return db.Block(me, other) },
-		stale: storage.ErrExists,
+		do: (*social.Service).Block,
 		message: func(ctx context.Context, name string) string {
 			return i18n.T(ctx, "flash.blocked", "name", name)
 		},
 		reload: true,
 	}
 	unblockAction = relationAction{
-		do:    func(db *storage.DB, me, other storage.ID) error { return db.Unblock(me, other) },
-		stale: storage.ErrNotFound,
+		do: (*social.Service).Unblock,
 		message: func(ctx context.Context, name string) string {
 			return i18n.T(ctx, "flash.unblocked", "name", name)
 		},
 		reload: true,
 	}
 	muteAction = relationAction{
-		do:    func(db *storage.DB, me, other storage.ID) error { return db.Mute(me, other) },
-		stale: storage.ErrExists,
+		do: (*social.Service).Mute,
 		message: func(ctx context.Context, name string) string {
 			return i18n.T(ctx, "flash.muted", "name", name)
 		},
 	}
 	unmuteAction = relationAction{
-		do:      func(db *storage.DB, me, other storage.ID) error { return db.Unmute(me, other) },
-		stale:   storage.ErrNotFound,
+		do:      (*social.Service).Unmute,
 		message: func(ctx context.Context, name string) string { return i18n.T(ctx, "flash.unmuted", "name", name) },
 	}
 )
@@ -89,11 +84,11 @@ func (h *Handler) unmute(w http.ResponseWriter, r *http.Request) {
 	h.changeRelation(w, r, unmuteAction)
 }
 
-// changeRelation blocks, unblocks, mutes or unmutes the profile's user, in
-// one transaction. A form from a settings list sends "next", the list to
-// return to; under HTMX that list's row is replaced by the outcome. From
-// the profile, HTMX swaps the header (mute, unmute) or reloads the page
-// (block, unblock: the posts come or go).
+// changeRelation blocks, unblocks, mutes or unmutes the profile's user
+// (package social decides). A form from a settings list sends "next", the
+// list to return to; under HTMX that list's row is replaced by the
+// outcome. From the profile, HTMX swaps the header (mute, unmute) or
+// reloads the page (block, unblock: the posts come or go).
 func (h *Handler) changeRelation(w http.ResponseWriter, r *http.Request, a relationAction) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
@@ -104,12 +99,7 @@ func (h *Handler) changeRelation(w http.ResponseWriter, r *http.Request, a relat
 		h.error(w, r, err)
 		return
 	}
-	me := viewer(r).user
-	if u.ID == me.ID {
-		h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.relation_self")))
-		return
-	}
-	if err := a.do(h.db, me.ID, u.ID); err != nil && !errors.Is(err, a.stale) {
+	if err := a.do(h.social, r.Context(), viewer(r).user, u); err != nil {
 		h.error(w, r, err)
 		return
 	}

@@ -344,9 +344,10 @@ func (h *Handler) rejectRequest(w http.ResponseWriter, r *http.Request) {
 	h.answerRequest(w, r, false)
 }
 
-// answerRequest accepts or rejects a follow request. Under HTMX the
-// request's row (in the settings list or the notifications) becomes the
-// outcome; without it the browser returns to "next".
+// answerRequest accepts or rejects a follow request (package social
+// decides). Under HTMX the request's row (in the settings list or the
+// notifications) becomes the outcome; without it the browser returns to
+// "next".
 func (h *Handler) answerRequest(w http.ResponseWriter, r *http.Request, accept bool) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
@@ -360,21 +361,11 @@ func (h *Handler) answerRequest(w http.ResponseWriter, r *http.Request, accept b
 	me := viewer(r).user
 	var msg string
 	if accept {
-		err = h.db.AcceptFollowRequest(me.ID, u.ID)
-		if errors.Is(err, storage.ErrNotFound) {
-			// Accepted already (a stale button) is fine; a withdrawn
-			// request is not there to accept.
-			if ok, ferr := h.db.IsFollowing(u.ID, me.ID); ferr == nil && ok {
-				err = nil
-			}
-		}
+		err = h.social.AcceptFollow(r.Context(), me, u)
 		msg = i18n.T(r.Context(), "flash.request_accepted", "name", u.Username)
 	} else {
-		err = h.db.RejectFollowRequest(me.ID, u.ID)
+		err = h.social.RejectFollow(r.Context(), me, u)
 		msg = i18n.T(r.Context(), "flash.request_rejected", "name", u.Username)
-	}
-	if errors.Is(err, storage.ErrNotFound) {
-		err = errNotFound(i18n.T(r.Context(), "error.no_follow_request", "name", u.Username))
 	}
 	if err != nil {
 		h.error(w, r, err)

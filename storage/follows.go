@@ -21,8 +21,9 @@ const (
 
 // Follow makes follower follow followee: both index entries, both counts
 // and the notification change in one transaction. A locked followee gets
-// a follow request instead. Following twice is ErrExists; following
-// yourself is ErrInvalid; across a block ErrForbidden.
+// a follow request instead. Following twice is ErrExists, returned with
+// the state that stands (Followed, or Requested while the request waits);
+// following yourself is ErrInvalid; across a block ErrForbidden.
 func (db *DB) Follow(followerID, followeeID ID) (FollowState, error) {
 	if followerID == followeeID {
 		return 0, fmt.Errorf("follow: cannot follow yourself: %w", ErrInvalid)
@@ -62,6 +63,9 @@ func (db *DB) Follow(followerID, followeeID ID) (FollowState, error) {
 		state = Followed
 		return db.follow(tx, followerID, followeeID)
 	})
+	if errors.Is(err, ErrExists) {
+		return state, fmt.Errorf("follow: %w", err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("follow: %w", err)
 	}
@@ -89,16 +93,26 @@ func (db *DB) follow(tx *bolt.Tx, followerID, followeeID ID) error {
 // Unfollow undoes Follow, or withdraws a pending follow request;
 // ErrNotFound when there was neither.
 func (db *DB) Unfollow(followerID, followeeID ID) error {
+	_, err := db.StopFollowing(followerID, followeeID)
+	return err
+}
+
+// StopFollowing is Unfollow telling what it ended, in the same
+// transaction: Followed when a follow ended, Requested when a pending
+// request was withdrawn.
+func (db *DB) StopFollowing(followerID, followeeID ID) (FollowState, error) {
+	state := Followed
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
+			state = Requested
 			return dropRequest(tx, followerID, followeeID)
 		}
 		return unfollow(tx, followerID, followeeID)
 	})
 	if err != nil {
-		return fmt.Errorf("unfollow: %w", err)
+		return 0, fmt.Errorf("unfollow: %w", err)
 	}
-	return nil
+	return state, nil
 }
 
 func unfollow(tx *bolt.Tx, followerID, followeeID ID) error {
