@@ -70,7 +70,8 @@ const (
 	Forbidden
 	// NotFound: the post or account does not exist for this member (404).
 	NotFound
-	// Conflict: the action contradicts the state (409), e.g. a sixth pin.
+	// Conflict: the action contradicts the state (409), e.g. a second open
+	// report on the same post.
 	Conflict
 	// TooLarge: the input is over a budget (413).
 	TooLarge
