@@ -1,7 +1,8 @@
-// Package handlers serves the web interface: it parses and validates each
-// request, calls storage (one transaction per user action), builds a view
+// Package handlers serves the web interface: it parses each request,
+// calls one member action of package social (which holds the rules and
+// writes one transaction) or reads storage for a page, builds a view
 // model and renders a templ component. It is the only package that serves
-// HTTP.
+// HTML.
 package handlers
 
 import (
