@@ -162,10 +162,17 @@ func hasAudience(tx *bolt.Tx, a *Activity) bool {
 			return true
 		}
 	}
-	if a.PostID != 0 {
-		if p, err := getPost(tx, a.PostID); err == nil {
-			return isRemote(tx, p.AuthorID) || isRemote(tx, p.InReplyToAuthor)
-		}
+	if a.PostID == 0 {
+		return false
+	}
+	if v := tx.Bucket(bucketAuthorPosts).Get(pairKey(a.ActorID, a.PostID)); v != nil {
+		// The actor's own post: its index entry says whom it answers,
+		// without decoding the post.
+		m := decodeMeta(v)
+		return m.kind == kindReply && isRemote(tx, m.ref)
+	}
+	if p, err := getPost(tx, a.PostID); err == nil {
+		return isRemote(tx, p.AuthorID) || isRemote(tx, p.InReplyToAuthor)
 	}
 	return false
 }
