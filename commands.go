@@ -38,7 +38,7 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	path := filepath.Join(*data, "majlis.db")
-	info, err := storage.Verify(path)
+	info, err := storage.CheckFile(path)
 	if err != nil {
 		return err
 	}

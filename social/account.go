@@ -135,7 +135,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor storage.User, c Profi
 		return storage.User{}, err
 	}
 	up.BioHTML = res.HTML
-	u, err := s.db.UpdateProfile(actor.ID, up)
+	u, err := s.db.UpdateProfile(actor.ID, up, profileActivity(actor))
 	if errors.Is(err, storage.ErrInvalid) {
 		e := refuse(ctx, Invalid, "visibility", "form.visibility_invalid")
 		e.Err = err
@@ -279,7 +279,7 @@ func (s *Service) SetProfileImage(ctx context.Context, actor storage.User, slot 
 	if err := checkProfileSlot(ctx, slot); err != nil {
 		return storage.User{}, err
 	}
-	return s.db.SetProfileImage(actor.ID, slot, profileFile(img.Display), profileFile(img.Thumb))
+	return s.db.SetProfileImage(actor.ID, slot, profileFile(img.Display), profileFile(img.Thumb), profileActivity(actor))
 }
 
 // RemoveProfileImage takes actor's avatar or header off the profile (the
@@ -288,7 +288,7 @@ func (s *Service) RemoveProfileImage(ctx context.Context, actor storage.User, sl
 	if err := checkProfileSlot(ctx, slot); err != nil {
 		return storage.User{}, err
 	}
-	return s.db.RemoveProfileImage(actor.ID, slot)
+	return s.db.RemoveProfileImage(actor.ID, slot, profileActivity(actor))
 }
 
 func checkProfileSlot(ctx context.Context, slot storage.ProfileSlot) error {
@@ -377,6 +377,10 @@ func (s *Service) Report(ctx context.Context, reporter storage.User, d ReportDra
 	if _, err := s.reportSubject(ctx, reporter.ID, d.TargetID, d.PostID); err != nil {
 		return storage.Report{}, err
 	}
+	target, err := s.db.UserByID(d.TargetID)
+	if err != nil {
+		return storage.Report{}, err
+	}
 	p := ReportProblems{}
 	if !d.Category.Valid() {
 		p["category"] = i18n.T(ctx, "form.report_category_required")
@@ -405,7 +409,9 @@ func (s *Service) Report(ctx context.Context, reporter storage.User, d ReportDra
 		Comment:    d.Comment,
 		CreatedAt:  s.cfg.Now(),
 	}
-	if err := s.db.CreateReport(&rep); err != nil {
+	// Reported to the account's own server too when it lives on another
+	// (storage queues the Flag only then), as the instance.
+	if err := s.db.CreateReport(&rep, flagActivity(target, d.PostID)); err != nil {
 		if errors.Is(err, storage.ErrExists) {
 			e := refuse(ctx, Conflict, "", "form.report_exists")
 			e.Err = err
@@ -436,7 +442,7 @@ func (s *Service) DeleteAccount(ctx context.Context, actor storage.User) (Accoun
 	if actor.Domain != "" {
 		return AccountDeleted{}, refuse(ctx, Forbidden, "", "error.forbidden")
 	}
-	if err := s.db.DeleteUser(actor.ID, true); err != nil {
+	if err := s.db.DeleteUser(actor.ID, true, accountDeleteActivity(actor)); err != nil {
 		return AccountDeleted{}, err
 	}
 	var d AccountDeleted

@@ -25,7 +25,7 @@ import (
 
 // Like marks the post as liked by actor and tells its author.
 func (s *Service) Like(ctx context.Context, actor storage.User, e storage.Entry) (storage.Entry, error) {
-	p, err := s.db.Like(actor.ID, e.Post.ID)
+	p, err := s.db.Like(actor.ID, e.Post.ID, likeActivity(actor.ID, e.Post))
 	switch {
 	case err == nil:
 		e.Post = p
@@ -38,7 +38,7 @@ func (s *Service) Like(ctx context.Context, actor storage.User, e storage.Entry)
 
 // Unlike takes actor's like of the post back.
 func (s *Service) Unlike(ctx context.Context, actor storage.User, e storage.Entry) (storage.Entry, error) {
-	p, err := s.db.Unlike(actor.ID, e.Post.ID)
+	p, err := s.db.Unlike(actor.ID, e.Post.ID, undoActivity(likeActivity(actor.ID, e.Post)))
 	switch {
 	case err == nil:
 		e.Post = p
@@ -56,7 +56,7 @@ func (s *Service) Repost(ctx context.Context, actor storage.User, e storage.Entr
 	if !e.Post.Visibility.Repostable() {
 		return e, refuseRepost(ctx, nil)
 	}
-	p, err := s.db.Repost(actor.ID, e.Post.ID, func(id storage.ID) string { return s.PostURI(actor.Username, id) })
+	p, err := s.db.Repost(actor.ID, e.Post.ID, func(id storage.ID) string { return s.PostURI(actor.Username, id) }, announceActivity(actor.ID, e.Post))
 	if errors.Is(err, storage.ErrForbidden) {
 		// Storage checks the visibility again in its transaction, and
 		// refuses a repost across a block the same way.
@@ -74,7 +74,7 @@ func (s *Service) Repost(ctx context.Context, actor storage.User, e storage.Entr
 
 // Unrepost takes actor's repost of the post back.
 func (s *Service) Unrepost(ctx context.Context, actor storage.User, e storage.Entry) (storage.Entry, error) {
-	p, err := s.db.Unrepost(actor.ID, e.Post.ID)
+	p, err := s.db.Unrepost(actor.ID, e.Post.ID, undoActivity(announceActivity(actor.ID, e.Post)))
 	switch {
 	case err == nil:
 		e.Post = p
@@ -112,7 +112,7 @@ func (s *Service) Pin(ctx context.Context, actor storage.User, e storage.Entry) 
 	if e.Post.AuthorID != actor.ID {
 		return e, refuse(ctx, Forbidden, "", "error.pin_own_only")
 	}
-	err := s.db.Pin(actor.ID, e.Post.ID)
+	err := s.db.Pin(actor.ID, e.Post.ID, pinActivity(e.Post, true))
 	switch {
 	case errors.Is(err, storage.ErrForbidden):
 		return e, &Error{Kind: Forbidden, Message: i18n.N(ctx, "error.pin_limit", storage.MaxPinned), Err: err}
@@ -134,7 +134,7 @@ func (s *Service) Unpin(ctx context.Context, actor storage.User, e storage.Entry
 	if e.Post.AuthorID != actor.ID {
 		return e, refuse(ctx, Forbidden, "", "error.unpin_own_only")
 	}
-	err := s.db.Unpin(actor.ID, e.Post.ID)
+	err := s.db.Unpin(actor.ID, e.Post.ID, pinActivity(e.Post, false))
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return e, interactionRefusal(ctx, err)
 	}

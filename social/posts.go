@@ -253,8 +253,9 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 	}
 	if parent != nil {
 		post.InReplyTo = parent.Post.ID
+		post.InReplyToAuthor = parent.Post.AuthorID
 	}
-	if err := s.db.CreatePost(&post); err != nil {
+	if err := s.db.CreatePost(&post, createActivity(post)); err != nil {
 		switch {
 		case errors.Is(err, storage.ErrUploadGone):
 			// Posted already (a second click) or waited too long.
@@ -293,13 +294,15 @@ func (s *Service) Edit(ctx context.Context, author storage.User, postID storage.
 	if res.HTML == "" {
 		return e, refuse(ctx, Invalid, "body", "form.post_empty")
 	}
+	edited := e.Post
+	edited.Mentions = postsUserIDs(mentioned)
 	post, err := s.db.EditPost(author.ID, e.Post.ID, storage.PostChange{
 		Source:         d.Body,
 		HTML:           res.HTML,
 		ContentWarning: d.Warning,
-		Mentions:       postsUserIDs(mentioned),
+		Mentions:       edited.Mentions,
 		Tags:           res.Tags,
-	})
+	}, updatePostActivity(edited))
 	if errors.Is(err, storage.ErrForbidden) {
 		return e, &Error{Kind: Forbidden, Message: s.postRefusal(ctx, author, mentioned, nil), Err: err}
 	}
@@ -320,7 +323,7 @@ func (s *Service) Delete(ctx context.Context, actor storage.User, postID storage
 	if err := s.MayDelete(ctx, actor, e); err != nil {
 		return err
 	}
-	return s.db.DeletePost(e.Post.ID)
+	return s.db.DeletePost(e.Post.ID, deletePostActivity(e.Post))
 }
 
 // MayEdit refuses (Forbidden) to let actor edit a post they did not

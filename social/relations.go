@@ -49,7 +49,7 @@ func (s *Service) Follow(ctx context.Context, actor, target storage.User) (Follo
 	if actor.ID == target.ID {
 		return FollowResult{}, refuse(ctx, Invalid, "", "error.follow_self")
 	}
-	state, err := s.db.Follow(actor.ID, target.ID)
+	state, err := s.db.Follow(actor.ID, target.ID, followActivity(actor.ID, target))
 	switch {
 	case err == nil:
 		return FollowResult{State: state}, nil
@@ -70,7 +70,7 @@ func (s *Service) Unfollow(ctx context.Context, actor, target storage.User) (Fol
 	if actor.ID == target.ID {
 		return FollowResult{}, refuse(ctx, Invalid, "", "error.follow_self")
 	}
-	state, err := s.db.StopFollowing(actor.ID, target.ID)
+	state, err := s.db.StopFollowing(actor.ID, target.ID, undoActivity(followActivity(actor.ID, target)))
 	if errors.Is(err, storage.ErrNotFound) {
 		return FollowResult{State: storage.Followed, Already: true}, nil
 	}
@@ -84,7 +84,7 @@ func (s *Service) Unfollow(ctx context.Context, actor, target storage.User) (Fol
 // Accepted already is not refused; a request that is not there
 // (withdrawn, rejected, never made) is NotFound.
 func (s *Service) AcceptFollow(ctx context.Context, actor, requester storage.User) error {
-	err := s.db.AcceptFollowRequest(actor.ID, requester.ID)
+	err := s.db.AcceptFollowRequest(actor.ID, requester.ID, acceptActivity(actor.ID, requester))
 	if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Service) AcceptFollow(ctx context.Context, actor, requester storage.Use
 // RejectFollow refuses requester's pending request to follow actor; the
 // requester is not told. A request that is not there is NotFound.
 func (s *Service) RejectFollow(ctx context.Context, actor, requester storage.User) error {
-	err := s.db.RejectFollowRequest(actor.ID, requester.ID)
+	err := s.db.RejectFollowRequest(actor.ID, requester.ID, rejectActivity(actor.ID, requester))
 	if errors.Is(err, storage.ErrNotFound) {
 		return noFollowRequest(ctx, requester, err)
 	}
@@ -115,12 +115,16 @@ func noFollowRequest(ctx context.Context, requester storage.User, err error) err
 // Block stops all contact between actor and target: follows and follow
 // requests end both ways, and neither sees nor reaches the other.
 func (s *Service) Block(ctx context.Context, actor, target storage.User) error {
-	return s.relate(ctx, actor, target, s.db.Block, storage.ErrExists)
+	return s.relate(ctx, actor, target, func(me, other storage.ID) error {
+		return s.db.Block(me, other, blockActivity(me, target))
+	}, storage.ErrExists)
 }
 
 // Unblock lifts actor's block of target; the follows it ended stay ended.
 func (s *Service) Unblock(ctx context.Context, actor, target storage.User) error {
-	return s.relate(ctx, actor, target, s.db.Unblock, storage.ErrNotFound)
+	return s.relate(ctx, actor, target, func(me, other storage.ID) error {
+		return s.db.Unblock(me, other, undoActivity(blockActivity(me, target)))
+	}, storage.ErrNotFound)
 }
 
 // Mute hides target's posts and notifications from actor; target

@@ -10,12 +10,21 @@ import (
 // requests in both directions end, and from then on neither sees the
 // other's posts, replies, mentions or notifications, and neither can
 // follow, like, repost, reply to or mention the other. Blocking twice is
-// ErrExists; blocking yourself ErrInvalid.
-func (db *DB) Block(blockerID, blockedID ID) error {
+// ErrExists; blocking yourself ErrInvalid. The activities in out are
+// queued in the same transaction.
+func (db *DB) Block(blockerID, blockedID ID, out ...Activity) error {
 	if blockerID == blockedID {
 		return fmt.Errorf("block: cannot block yourself: %w", ErrInvalid)
 	}
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("block: %w", err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		// Before the follows it ends: the audience is the one the
+		// blocker had when acting.
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
 		if _, err := getUser(tx, blockedID); err != nil {
 			return err
 		}
@@ -42,8 +51,12 @@ func (db *DB) Block(blockerID, blockedID ID) error {
 	return nil
 }
 
-// Unblock lifts a block; follows that it ended stay ended.
-func (db *DB) Unblock(blockerID, blockedID ID) error {
+// Unblock lifts a block; follows that it ended stay ended. The
+// activities in out are queued in the same transaction.
+func (db *DB) Unblock(blockerID, blockedID ID, out ...Activity) error {
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("unblock: %w", err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketBlocks).Get(pairKey(blockerID, blockedID)) == nil {
 			return fmt.Errorf("not blocked: %w", ErrNotFound)
@@ -51,7 +64,10 @@ func (db *DB) Unblock(blockerID, blockedID ID) error {
 		if err := tx.Bucket(bucketBlocks).Delete(pairKey(blockerID, blockedID)); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketBlockedBy).Delete(pairKey(blockedID, blockerID))
+		if err := tx.Bucket(bucketBlockedBy).Delete(pairKey(blockedID, blockerID)); err != nil {
+			return err
+		}
+		return recordOutgoing(tx, out)
 	})
 	if err != nil {
 		return fmt.Errorf("unblock: %w", err)

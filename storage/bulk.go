@@ -48,7 +48,7 @@ const bulkFillPercent = 0.95
 type BulkWriter struct {
 	tx                                               *bolt.Tx
 	users, usernames, posts, authorPosts, localPosts *bolt.Bucket
-	follows, followers                               *bolt.Bucket
+	follows, followers, remoteFollowers, remoteURIs  *bolt.Bucket
 	likes, userReposts, postMarks                    *bolt.Bucket
 	replies, userLikes, reposts, bookmarks           *sortedPuts
 	known                                            map[ID]*bulkUser
@@ -62,7 +62,8 @@ type BulkWriter struct {
 // changes, and what the bot rule needs.
 type bulkUser struct {
 	countDelta
-	bot bool
+	bot    bool
+	remote bool // an account of another server: its follows go in remote_followers
 }
 
 type countDelta struct {
@@ -120,23 +121,25 @@ func (db *DB) Bulk(fn func(b *BulkWriter) error) error {
 		// Records are written without naming each to the caches.
 		forgetAllRecords(tx)
 		b := &BulkWriter{
-			tx:          tx,
-			users:       tx.Bucket(bucketUsers),
-			usernames:   tx.Bucket(bucketUsernames),
-			posts:       tx.Bucket(bucketPosts),
-			authorPosts: tx.Bucket(bucketAuthorPosts),
-			localPosts:  tx.Bucket(bucketLocalPosts),
-			follows:     tx.Bucket(bucketFollows),
-			followers:   tx.Bucket(bucketFollowers),
-			likes:       tx.Bucket(bucketLikes),
-			userReposts: tx.Bucket(bucketUserReposts),
-			postMarks:   tx.Bucket(bucketPostMarks),
-			replies:     &sortedPuts{b: tx.Bucket(bucketReplies)},
-			userLikes:   &sortedPuts{b: tx.Bucket(bucketUserLikes)},
-			reposts:     &sortedPuts{b: tx.Bucket(bucketReposts)},
-			bookmarks:   &sortedPuts{b: tx.Bucket(bucketBookmarks)},
-			known:       map[ID]*bulkUser{},
-			touched:     map[ID]*bulkPost{},
+			tx:              tx,
+			users:           tx.Bucket(bucketUsers),
+			usernames:       tx.Bucket(bucketUsernames),
+			posts:           tx.Bucket(bucketPosts),
+			authorPosts:     tx.Bucket(bucketAuthorPosts),
+			localPosts:      tx.Bucket(bucketLocalPosts),
+			follows:         tx.Bucket(bucketFollows),
+			followers:       tx.Bucket(bucketFollowers),
+			remoteFollowers: tx.Bucket(bucketRemoteFollowers),
+			remoteURIs:      tx.Bucket(bucketRemoteURIs),
+			likes:           tx.Bucket(bucketLikes),
+			userReposts:     tx.Bucket(bucketUserReposts),
+			postMarks:       tx.Bucket(bucketPostMarks),
+			replies:         &sortedPuts{b: tx.Bucket(bucketReplies)},
+			userLikes:       &sortedPuts{b: tx.Bucket(bucketUserLikes)},
+			reposts:         &sortedPuts{b: tx.Bucket(bucketReposts)},
+			bookmarks:       &sortedPuts{b: tx.Bucket(bucketBookmarks)},
+			known:           map[ID]*bulkUser{},
+			touched:         map[ID]*bulkPost{},
 		}
 		// A seeded file has no blocks: checking them costs nothing then.
 		b.hasBlocks = firstKey(tx.Bucket(bucketBlocks)) != nil
@@ -209,13 +212,16 @@ func (b *BulkWriter) PutUser(u User) error {
 	if b.users.Get(idKey(u.ID)) != nil {
 		return fmt.Errorf("put user %d: %w", u.ID, ErrExists)
 	}
+	if err := indexRemoteUser(b.remoteURIs, &u); err != nil {
+		return fmt.Errorf("put user: %w", err)
+	}
 	if err := putUser(b.tx, &u); err != nil {
 		return fmt.Errorf("put user: %w", err)
 	}
 	if err := b.usernames.Put(key, idKey(u.ID)); err != nil {
 		return fmt.Errorf("put user: %w", err)
 	}
-	b.known[u.ID] = &bulkUser{bot: u.Bot}
+	b.known[u.ID] = &bulkUser{bot: u.Bot, remote: u.Domain != ""}
 	b.n += 2
 	return nil
 }
@@ -241,14 +247,16 @@ func (b *BulkWriter) user(id ID) *bulkUser {
 	if v == nil {
 		return nil
 	}
-	// Only what the bot rule needs; the counts are added at commit.
+	// Only what the bot rule and remote_followers need; the counts are
+	// added at commit.
 	var flags struct {
-		Bot bool `json:"bot"`
+		Bot    bool   `json:"bot"`
+		Domain string `json:"domain"`
 	}
 	if err := decodeRecord(v, &flags); err != nil {
 		return nil
 	}
-	u := &bulkUser{bot: flags.Bot}
+	u := &bulkUser{bot: flags.Bot, remote: flags.Domain != ""}
 	b.known[id] = u
 	return u
 }
@@ -520,6 +528,12 @@ func (b *BulkWriter) PutFollow(follower, followee ID, at time.Time) error {
 	}
 	if err := b.followers.Put(pairKey(followee, follower), ts); err != nil {
 		return fmt.Errorf("put follow: %w", err)
+	}
+	if b.known[follower].remote {
+		if err := b.remoteFollowers.Put(pairKey(followee, follower), nil); err != nil {
+			return fmt.Errorf("put follow: %w", err)
+		}
+		b.n++
 	}
 	b.known[follower].following++
 	b.known[followee].followers++

@@ -11,7 +11,8 @@ import (
 var errRollback = errors.New("rollback")
 
 // Check runs bbolt's consistency check over the whole file (every page
-// reachable exactly once, no page both used and free) and returns every
+// reachable exactly once, no page both used and free), then checks the
+// records that federation depends on (checkRecords), and returns every
 // problem found, joined. It holds the writer lock while it runs, so it is
 // safe beside a serving process, which only waits.
 func (db *DB) Check() error {
@@ -19,6 +20,9 @@ func (db *DB) Check() error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			errs = append(errs, err)
+		}
+		if len(errs) == 0 {
+			errs = checkRecords(tx)
 		}
 		return errRollback
 	})
@@ -29,6 +33,34 @@ func (db *DB) Check() error {
 		return fmt.Errorf("check: %d problems: %w", len(errs), errors.Join(errs...))
 	}
 	return nil
+}
+
+// CheckFile is Verify (for `majlis check` with the server stopped) and
+// then checkRecords: a file whose records disagree is ErrInvalid. Backups
+// and restores use Verify alone, so that a copy is never refused for what
+// only checkRecords finds.
+func CheckFile(path string) (FileInfo, error) {
+	var info FileInfo
+	err := viewFile(path, func(tx *bolt.Tx) (err error) {
+		if info, err = verifyTx(path, tx); err != nil {
+			return err
+		}
+		if errs := checkRecords(tx); len(errs) > 0 {
+			return fmt.Errorf("%s: %d records disagree (%w): %w", path, len(errs), ErrInvalid, errors.Join(errs...))
+		}
+		return nil
+	})
+	return info, err
+}
+
+// checkRecords checks records against each other where a mistake would
+// go unnoticed until it did harm: the outbox (every activity decodes and
+// has an actor that exists, is the instance or has a tombstone; every
+// tombstone counts its activities) and the indexes of remote accounts
+// (remote_followers against follows, remote_uris against users). It reads
+// every remote account, follow of one, queued activity and tombstone.
+func checkRecords(tx *bolt.Tx) []error {
+	return checkFederation(tx)
 }
 
 // CountPosts counts every post in the file.

@@ -34,8 +34,23 @@ import (
 // the account keep their copies of its texts for ReportRetention (then
 // PruneReports erases them and compacts), and their copy of its name,
 // like the moderation log.
-func (db *DB) DeleteUser(userID ID, reserveName bool) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error { return db.deleteUser(tx, userID, reserveName) })
+//
+// The activities in out (the account's Delete) are queued in the same
+// transaction, first, while its followers are still known. The outbox
+// keeps every activity of the account that is not delivered yet, and a
+// tombstone keeps its name and URI (tombstones), until the last of them
+// drains (FinishActivity): the account's Delete must reach every server
+// that knows it before nothing is left of it.
+func (db *DB) DeleteUser(userID ID, reserveName bool, out ...Activity) error {
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
+		return db.deleteUser(tx, userID, reserveName)
+	})
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
@@ -216,6 +231,17 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		err = names.Delete(key)
 	}
 	if err != nil {
+		return err
+	}
+	if u.Domain != "" {
+		uris := tx.Bucket(bucketRemoteURIs)
+		if v := uris.Get([]byte(u.URI)); len(v) == 8 && keyID(v, 0) == userID {
+			if err := uris.Delete([]byte(u.URI)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := buryAccount(tx, &u, db.now()); err != nil {
 		return err
 	}
 	forgetUser(tx, userID)

@@ -86,6 +86,35 @@
 //	              archive, so a second import adds nothing; made by the first
 //	              import, dropped with the account)
 //
+// Federation (outbox.go):
+//
+//	outbox:       activityID => Activity (JSON: type, local actor or 0 for the
+//	              instance, the post, account or activity it is about, the
+//	              accounts addressed): what other servers must still receive,
+//	              oldest first. Written by the action's own transaction (the
+//	              storage methods take the activities as trailing arguments),
+//	              only when it has somewhere to go (a remote follower of the
+//	              actor, or a remote account addressed or concerned); the JSON
+//	              is rendered at delivery from the records as they are then.
+//	              IDs are taken before the transaction, so a Batch that runs
+//	              its function again writes the same keys. FinishActivity
+//	              deletes an entry once delivered.
+//	remote_followers: followeeID | followerID => nil for every follow whose
+//	              follower is a remote account (written and deleted with the
+//	              follow), so "has this member a remote follower?" is one Seek
+//	remote_uris:  URI => userID of every remote account (PutRemoteUser upserts
+//	              by it); remote names stay in usernames as lower(name@domain),
+//	              which no local name can spell, so no login finds them. An
+//	              empty remote_uris is how an instance without remote accounts
+//	              skips the outbox at the cost of one cursor step
+//	tombstones:   userID => Tombstone (JSON: username, URI, when deleted, how
+//	              many of its activities are still queued). Decision: deleting
+//	              a local account keeps its queued activities (its Delete among
+//	              them) and leaves a tombstone, so they can still be signed and
+//	              delivered; the last FinishActivity of the account removes the
+//	              tombstone (and the account's key with it, once keys are kept).
+//	              No tombstone is written when nothing of the account is queued.
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

@@ -30,9 +30,13 @@ type PostChange struct {
 
 // EditPost replaces the text of the author's post, keeping the old
 // version in its history, re-indexing its hashtags and telling accounts
-// it newly mentions. Visibility and the reply link do not change.
-func (db *DB) EditPost(authorID, postID ID, c PostChange) (Post, error) {
+// it newly mentions. Visibility and the reply link do not change. The
+// activities in acts are queued in the same transaction.
+func (db *DB) EditPost(authorID, postID ID, c PostChange, acts ...Activity) (Post, error) {
 	var out Post
+	if err := db.stampActivities(acts); err != nil {
+		return out, fmt.Errorf("edit post: %w", err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		p, err := getPost(tx, postID)
 		if err != nil {
@@ -74,6 +78,9 @@ func (db *DB) EditPost(authorID, postID ID, c PostChange) (Post, error) {
 			return err
 		}
 		if err := putPost(tx, &p); err != nil {
+			return err
+		}
+		if err := recordOutgoing(tx, acts); err != nil {
 			return err
 		}
 		out = p

@@ -23,13 +23,21 @@ const (
 // and the notification change in one transaction. A locked followee gets
 // a follow request instead. Following twice is ErrExists, returned with
 // the state that stands (Followed, or Requested while the request waits);
-// following yourself is ErrInvalid; across a block ErrForbidden.
-func (db *DB) Follow(followerID, followeeID ID) (FollowState, error) {
+// following yourself is ErrInvalid; across a block ErrForbidden. The
+// activities in out are queued in the same transaction (see
+// recordOutgoing).
+func (db *DB) Follow(followerID, followeeID ID, out ...Activity) (FollowState, error) {
 	if followerID == followeeID {
 		return 0, fmt.Errorf("follow: cannot follow yourself: %w", ErrInvalid)
 	}
+	if err := db.stampActivities(out); err != nil {
+		return 0, fmt.Errorf("follow: %w", err)
+	}
 	var state FollowState
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
 		if tx.Bucket(bucketFollows).Get(pairKey(followerID, followeeID)) != nil {
 			return fmt.Errorf("already following: %w", ErrExists)
 		}
@@ -72,12 +80,14 @@ func (db *DB) Follow(followerID, followeeID ID) (FollowState, error) {
 	return state, nil
 }
 
-// follow writes a follow and its counts and tells the followee.
+// follow writes a follow and its counts and tells the followee. A
+// follower on another server is also listed in remote_followers.
 func (db *DB) follow(tx *bolt.Tx, followerID, followeeID ID) error {
 	if err := updateUser(tx, followeeID, func(u *User) { u.FollowersCount++ }); err != nil {
 		return err
 	}
-	if err := updateUser(tx, followerID, func(u *User) { u.FollowingCount++ }); err != nil {
+	remote := false
+	if err := updateUser(tx, followerID, func(u *User) { u.FollowingCount++; remote = u.Domain != "" }); err != nil {
 		return err
 	}
 	now := stamp(db.now())
@@ -87,22 +97,34 @@ func (db *DB) follow(tx *bolt.Tx, followerID, followeeID ID) error {
 	if err := tx.Bucket(bucketFollowers).Put(pairKey(followeeID, followerID), now); err != nil {
 		return err
 	}
+	if remote {
+		if err := tx.Bucket(bucketRemoteFollowers).Put(pairKey(followeeID, followerID), nil); err != nil {
+			return err
+		}
+	}
 	return notify(tx, followeeID, NoteFollow, followerID, 0, db.ids.Next(db.now()))
 }
 
 // Unfollow undoes Follow, or withdraws a pending follow request;
-// ErrNotFound when there was neither.
-func (db *DB) Unfollow(followerID, followeeID ID) error {
-	_, err := db.StopFollowing(followerID, followeeID)
+// ErrNotFound when there was neither. The activities in out are queued in
+// the same transaction.
+func (db *DB) Unfollow(followerID, followeeID ID, out ...Activity) error {
+	_, err := db.StopFollowing(followerID, followeeID, out...)
 	return err
 }
 
 // StopFollowing is Unfollow telling what it ended, in the same
 // transaction: Followed when a follow ended, Requested when a pending
 // request was withdrawn.
-func (db *DB) StopFollowing(followerID, followeeID ID) (FollowState, error) {
+func (db *DB) StopFollowing(followerID, followeeID ID, out ...Activity) (FollowState, error) {
 	state := Followed
+	if err := db.stampActivities(out); err != nil {
+		return 0, fmt.Errorf("unfollow: %w", err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
 		if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
 			state = Requested
 			return dropRequest(tx, followerID, followeeID)
@@ -127,6 +149,9 @@ func unfollow(tx *bolt.Tx, followerID, followeeID ID) error {
 	if err := tx.Bucket(bucketFollowers).Delete(pairKey(followeeID, followerID)); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bucketRemoteFollowers).Delete(pairKey(followeeID, followerID)); err != nil {
+		return err
+	}
 	if err := updateUser(tx, followeeID, func(u *User) { u.FollowersCount = max(u.FollowersCount-1, 0) }); err != nil {
 		return err
 	}
@@ -149,9 +174,18 @@ func dropRequest(tx *bolt.Tx, requesterID, targetID ID) error {
 	return requests.Delete(pairKey(targetID, requesterID))
 }
 
-// AcceptFollowRequest turns a pending request into a follow.
-func (db *DB) AcceptFollowRequest(targetID, requesterID ID) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error { return db.acceptRequest(tx, targetID, requesterID) })
+// AcceptFollowRequest turns a pending request into a follow. The
+// activities in out are queued in the same transaction.
+func (db *DB) AcceptFollowRequest(targetID, requesterID ID, out ...Activity) error {
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("accept follow request: %w", err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := db.acceptRequest(tx, targetID, requesterID); err != nil {
+			return err
+		}
+		return recordOutgoing(tx, out)
+	})
 	if err != nil {
 		return fmt.Errorf("accept follow request: %w", err)
 	}
@@ -171,13 +205,21 @@ func (db *DB) acceptRequest(tx *bolt.Tx, targetID, requesterID ID) error {
 	return db.follow(tx, requesterID, targetID)
 }
 
-// RejectFollowRequest refuses a pending request; the requester is not told.
-func (db *DB) RejectFollowRequest(targetID, requesterID ID) error {
+// RejectFollowRequest refuses a pending request; the requester is not
+// told here (a remote requester's server hears of it through the
+// activities in out, queued in the same transaction).
+func (db *DB) RejectFollowRequest(targetID, requesterID ID, out ...Activity) error {
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("reject follow request: %w", err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRequests).Get(pairKey(targetID, requesterID)) == nil {
 			return fmt.Errorf("no such request: %w", ErrNotFound)
 		}
-		return dropRequest(tx, requesterID, targetID)
+		if err := dropRequest(tx, requesterID, targetID); err != nil {
+			return err
+		}
+		return recordOutgoing(tx, out)
 	})
 	if err != nil {
 		return fmt.Errorf("reject follow request: %w", err)

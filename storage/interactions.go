@@ -47,9 +47,14 @@ func stamp(t time.Time) []byte { return u64(uint64(t.UnixNano())) }
 // and only sets its result at the end.
 
 // Like marks a post as liked by the user and tells its author. Liking
-// twice is ErrExists. It returns the post as it is now (its count).
-func (db *DB) Like(userID, postID ID) (Post, error) {
+// twice is ErrExists. It returns the post as it is now (its count). The
+// activities in acts are queued in the same transaction (see
+// recordOutgoing), as for every action below.
+func (db *DB) Like(userID, postID ID, acts ...Activity) (Post, error) {
 	var out Post
+	if err := db.stampActivities(acts); err != nil {
+		return out, fmt.Errorf("like: %w", err)
+	}
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		p, err := visiblePost(tx, userID, postID)
 		if err != nil {
@@ -71,6 +76,9 @@ func (db *DB) Like(userID, postID ID) (Post, error) {
 		if err := putPost(tx, &p); err != nil {
 			return err
 		}
+		if err := recordOutgoing(tx, acts); err != nil {
+			return err
+		}
 		out = p
 		return notify(tx, p.AuthorID, NoteLike, userID, p.ID, noteID)
 	})
@@ -82,8 +90,11 @@ func (db *DB) Like(userID, postID ID) (Post, error) {
 
 // Unlike takes a like back, with its notification; ErrNotFound when
 // there was none. Like Like, it takes a repost for its original.
-func (db *DB) Unlike(userID, postID ID) (Post, error) {
+func (db *DB) Unlike(userID, postID ID, acts ...Activity) (Post, error) {
 	var out Post
+	if err := db.stampActivities(acts); err != nil {
+		return out, fmt.Errorf("unlike: %w", err)
+	}
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		p, err := getPost(tx, postID)
 		if err != nil {
@@ -101,6 +112,9 @@ func (db *DB) Unlike(userID, postID ID) (Post, error) {
 			return err
 		}
 		p.Likes = max(p.Likes-1, 0)
+		if err := recordOutgoing(tx, acts); err != nil {
+			return err
+		}
 		out = p
 		return putPost(tx, &p)
 	})
@@ -129,8 +143,11 @@ func unlike(tx *bolt.Tx, postID, authorID, userID ID) error {
 // new Post with RepostOf set, shown in their home timelines. Reposting a
 // repost reposts its original; reposting twice is ErrExists. It returns
 // the original as it is now.
-func (db *DB) Repost(userID, postID ID, uri func(id ID) string) (Post, error) {
+func (db *DB) Repost(userID, postID ID, uri func(id ID) string, acts ...Activity) (Post, error) {
 	var out Post
+	if err := db.stampActivities(acts); err != nil {
+		return out, fmt.Errorf("repost: %w", err)
+	}
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		orig, err := visiblePost(tx, userID, postID)
 		if err != nil {
@@ -164,6 +181,9 @@ func (db *DB) Repost(userID, postID ID, uri func(id ID) string) (Post, error) {
 		if err := putPost(tx, &orig); err != nil {
 			return err
 		}
+		if err := recordOutgoing(tx, acts); err != nil {
+			return err
+		}
 		out = orig
 		return notify(tx, orig.AuthorID, NoteRepost, userID, orig.ID, id)
 	})
@@ -175,8 +195,11 @@ func (db *DB) Repost(userID, postID ID, uri func(id ID) string) (Post, error) {
 
 // Unrepost takes the user's repost of a post back; ErrNotFound when there
 // was none. It returns the original as it is now.
-func (db *DB) Unrepost(userID, postID ID) (Post, error) {
+func (db *DB) Unrepost(userID, postID ID, acts ...Activity) (Post, error) {
 	var out Post
+	if err := db.stampActivities(acts); err != nil {
+		return out, fmt.Errorf("unrepost: %w", err)
+	}
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		p, err := getPost(tx, postID)
 		if err != nil {
@@ -190,6 +213,9 @@ func (db *DB) Unrepost(userID, postID ID) (Post, error) {
 			return fmt.Errorf("not reposted: %w", ErrNotFound)
 		}
 		if err := deletePost(tx, keyID(v, 0)); err != nil {
+			return err
+		}
+		if err := recordOutgoing(tx, acts); err != nil {
 			return err
 		}
 		out, err = getPost(tx, postID)

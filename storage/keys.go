@@ -42,6 +42,11 @@ var (
 	bucketOpenReports  = []byte("open_reports")
 	bucketUserReports  = []byte("user_reports")
 	bucketModLog       = []byte("modlog")
+	// Federation (outbox.go).
+	bucketOutbox          = []byte("outbox")
+	bucketRemoteFollowers = []byte("remote_followers")
+	bucketRemoteURIs      = []byte("remote_uris")
+	bucketTombstones      = []byte("tombstones")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -57,6 +62,7 @@ var allBuckets = [][]byte{
 	bucketMediaPosts, bucketMediaProfiles, bucketMediaUploads,
 	bucketInvites, bucketUserInvites, bucketApplications, bucketReports, bucketOpenReports,
 	bucketUserReports, bucketModLog,
+	bucketOutbox, bucketRemoteFollowers, bucketRemoteURIs, bucketTombstones,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -30,6 +30,7 @@ var migrations = []migration{
 		bucketApplications, bucketReports, bucketOpenReports, bucketUserReports, bucketModLog)},
 	{"normalize hashtag keys", retag},
 	{"count followers-only and direct posts per account", countPrivatePosts},
+	{"create the outbox and the remote account indexes", createOutbox},
 }
 
 // createBuckets is a migration step that adds buckets.

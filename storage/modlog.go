@@ -131,10 +131,18 @@ func CheckModeration(actor, target User, kind ActionKind) error {
 // are in that transaction, refuses to leave the instance without an admin
 // who can log in, and refuses an action that changes nothing (approving an
 // account that is not pending, silencing a silenced one: ErrInvalid) or a
-// report resolved already (ErrExists). It returns the log entry.
-func (db *DB) Moderate(a Action) (LogEntry, error) {
+// report resolved already (ErrExists). It returns the log entry. The
+// activities in out (the Delete of a post or an account) are queued in the
+// same transaction, before anything is deleted.
+func (db *DB) Moderate(a Action, out ...Activity) (LogEntry, error) {
 	var e LogEntry
+	if err := db.stampActivities(out); err != nil {
+		return LogEntry{}, fmt.Errorf("moderate: %s: %w", a.Kind, err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) (err error) {
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
 		e, err = db.moderate(tx, a)
 		return err
 	})

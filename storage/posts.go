@@ -187,8 +187,9 @@ func putPost(tx *bolt.Tx, p *Post) error {
 // in). Mentions of accounts that block
 // the author, or that the author blocks, are refused with ErrForbidden, as
 // is a reply across a block. Concurrent calls share transactions (bbolt
-// Batch), so many small posts cost few fsyncs.
-func (db *DB) CreatePost(p *Post) error {
+// Batch), so many small posts cost few fsyncs. The activities in out are
+// queued in the same transaction (see recordOutgoing).
+func (db *DB) CreatePost(p *Post, out ...Activity) error {
 	if p.ID == 0 || p.AuthorID == 0 || p.URI == "" || p.RepostOf != 0 {
 		return fmt.Errorf("create post: id, author and uri are required: %w", ErrInvalid)
 	}
@@ -201,8 +202,11 @@ func (db *DB) CreatePost(p *Post) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = p.ID.Time()
 	}
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("create post: %w", err)
+	}
 	in := *p
-	var out Post
+	var stored Post
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		// Batch may run this function again after a failed batch: it
 		// starts from the caller's post each time and reads counts afresh.
@@ -212,13 +216,16 @@ func (db *DB) CreatePost(p *Post) error {
 		if err := db.createPost(tx, &post); err != nil {
 			return err
 		}
-		out = post
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
+		stored = post
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("create post: %w", err)
 	}
-	*p = out
+	*p = stored
 	return nil
 }
 
@@ -380,8 +387,18 @@ func getPost(tx *bolt.Tx, id ID) (Post, error) {
 // DeletePost removes a post and everything that hangs on it in one
 // transaction: its index entries, its reposts, likes and bookmarks, and the
 // counts they made. Replies to it stay; they show that their parent is gone.
-func (db *DB) DeletePost(id ID) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error { return deletePost(tx, id) })
+// The activities in out are queued in the same transaction, before the
+// post goes (so its author and audience are still known).
+func (db *DB) DeletePost(id ID, out ...Activity) error {
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("delete post: %w", err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
+		return deletePost(tx, id)
+	})
 	if err != nil {
 		return fmt.Errorf("delete post: %w", err)
 	}

@@ -26,7 +26,8 @@ type ProfileUpdate struct {
 
 // UpdateProfile saves a user's profile. Unlocking an account accepts
 // every pending follow request, as the owner no longer wants to choose.
-func (db *DB) UpdateProfile(userID ID, up ProfileUpdate) (User, error) {
+// The activities in acts are queued in the same transaction.
+func (db *DB) UpdateProfile(userID ID, up ProfileUpdate, acts ...Activity) (User, error) {
 	var out User
 	if up.DefaultVisibility != "" && !up.DefaultVisibility.Valid() {
 		return out, fmt.Errorf("update profile: visibility %q: %w", up.DefaultVisibility, ErrInvalid)
@@ -36,6 +37,9 @@ func (db *DB) UpdateProfile(userID ID, up ProfileUpdate) (User, error) {
 	}
 	if !ValidAITraining(up.AITraining) {
 		return out, fmt.Errorf("update profile: AI training %q: %w", up.AITraining, ErrInvalid)
+	}
+	if err := db.stampActivities(acts); err != nil {
+		return out, fmt.Errorf("update profile: %w", err)
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, userID)
@@ -59,6 +63,9 @@ func (db *DB) UpdateProfile(userID ID, up ProfileUpdate) (User, error) {
 				}
 			}
 		}
+		if err := recordOutgoing(tx, acts); err != nil {
+			return err
+		}
 		out, err = getUser(tx, userID)
 		return err
 	})
@@ -70,8 +77,12 @@ func (db *DB) UpdateProfile(userID ID, up ProfileUpdate) (User, error) {
 
 // Pin puts one of the user's own posts at the top of their profile. At
 // most MaxPinned (ErrForbidden beyond); direct posts and reposts cannot be
-// pinned (ErrInvalid).
-func (db *DB) Pin(userID, postID ID) error {
+// pinned (ErrInvalid). The activities in out are queued in the same
+// transaction.
+func (db *DB) Pin(userID, postID ID, out ...Activity) error {
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("pin: %w", err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		p, err := getPost(tx, postID)
 		if err != nil {
@@ -96,7 +107,10 @@ func (db *DB) Pin(userID, postID ID) error {
 			return fmt.Errorf("more than %d pins: %w", MaxPinned, ErrForbidden)
 		}
 		u.Pinned = append([]ID{postID}, u.Pinned...)
-		return putUser(tx, &u)
+		if err := putUser(tx, &u); err != nil {
+			return err
+		}
+		return recordOutgoing(tx, out)
 	})
 	if err != nil {
 		return fmt.Errorf("pin: %w", err)
@@ -104,8 +118,12 @@ func (db *DB) Pin(userID, postID ID) error {
 	return nil
 }
 
-// Unpin takes a post off the top of the profile.
-func (db *DB) Unpin(userID, postID ID) error {
+// Unpin takes a post off the top of the profile. The activities in out
+// are queued in the same transaction.
+func (db *DB) Unpin(userID, postID ID, out ...Activity) error {
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("unpin: %w", err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, userID)
 		if err != nil {
@@ -113,7 +131,10 @@ func (db *DB) Unpin(userID, postID ID) error {
 		}
 		for _, id := range u.Pinned {
 			if id == postID {
-				return unpin(tx, userID, postID)
+				if err := unpin(tx, userID, postID); err != nil {
+					return err
+				}
+				return recordOutgoing(tx, out)
 			}
 		}
 		return fmt.Errorf("not pinned: %w", ErrNotFound)
@@ -199,10 +220,14 @@ func mediaProfileKey(hash string, userID ID, s ProfileSlot) []byte {
 // SetProfileImage stores the two files of a new avatar or header (made by
 // media.Avatar or media.Header) and shows them on the user's profile.
 // The picture it replaces loses its references: its files are deleted
-// when nothing else uses them.
-func (db *DB) SetProfileImage(userID ID, slot ProfileSlot, display, thumb File) (User, error) {
+// when nothing else uses them. The activities in out are queued in the
+// transaction that shows the picture.
+func (db *DB) SetProfileImage(userID ID, slot ProfileSlot, display, thumb File, out ...Activity) (User, error) {
 	if slot.image(&User{}) == nil {
 		return User{}, fmt.Errorf("set profile image: slot %q: %w", slot, ErrInvalid)
+	}
+	if err := db.stampActivities(out); err != nil {
+		return User{}, fmt.Errorf("set profile image: %w", err)
 	}
 	d, err := db.PutMedia(display.Data, display.ContentType, display.Width, display.Height)
 	if err != nil {
@@ -217,7 +242,7 @@ func (db *DB) SetProfileImage(userID ID, slot ProfileSlot, display, thumb File) 
 		Width: d.Width, Height: d.Height, ThumbWidth: t.Width, ThumbHeight: t.Height,
 		ContentType: d.ContentType, ThumbType: t.ContentType,
 	}
-	u, err := db.swapProfileImage(userID, slot, img)
+	u, err := db.swapProfileImage(userID, slot, img, out)
 	if err != nil {
 		return User{}, fmt.Errorf("set profile image: %w", err)
 	}
@@ -225,20 +250,25 @@ func (db *DB) SetProfileImage(userID ID, slot ProfileSlot, display, thumb File) 
 }
 
 // RemoveProfileImage takes the avatar or header off the profile (the
-// generated avatar shows again) and drops its references.
-func (db *DB) RemoveProfileImage(userID ID, slot ProfileSlot) (User, error) {
+// generated avatar shows again) and drops its references. The activities
+// in out are queued in the same transaction.
+func (db *DB) RemoveProfileImage(userID ID, slot ProfileSlot, out ...Activity) (User, error) {
 	if slot.image(&User{}) == nil {
 		return User{}, fmt.Errorf("remove profile image: slot %q: %w", slot, ErrInvalid)
 	}
-	u, err := db.swapProfileImage(userID, slot, ProfileImage{})
+	if err := db.stampActivities(out); err != nil {
+		return User{}, fmt.Errorf("remove profile image: %w", err)
+	}
+	u, err := db.swapProfileImage(userID, slot, ProfileImage{}, out)
 	if err != nil {
 		return User{}, fmt.Errorf("remove profile image: %w", err)
 	}
 	return u, nil
 }
 
-// swapProfileImage puts img (zero: none) in the slot, in one transaction.
-func (db *DB) swapProfileImage(userID ID, slot ProfileSlot, img ProfileImage) (User, error) {
+// swapProfileImage puts img (zero: none) in the slot and queues acts, in
+// one transaction.
+func (db *DB) swapProfileImage(userID ID, slot ProfileSlot, img ProfileImage, acts []Activity) (User, error) {
 	var out User
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, userID)
@@ -249,6 +279,9 @@ func (db *DB) swapProfileImage(userID ID, slot ProfileSlot, img ProfileImage) (U
 			return err
 		}
 		if err := putUser(tx, &u); err != nil {
+			return err
+		}
+		if err := recordOutgoing(tx, acts); err != nil {
 			return err
 		}
 		out = u

@@ -139,13 +139,18 @@ const reportVersion = 1
 // one the reporter may see — leaving blocks aside, so a member can report
 // someone they blocked (ErrNotFound otherwise). A repost is reported as
 // its original. An open report of the reporter about the same account and
-// post is ErrExists.
-func (db *DB) CreateReport(r *Report) error {
+// post is ErrExists. The activities in out (a Flag sent as the instance
+// when the reported account is remote) are queued in the same
+// transaction.
+func (db *DB) CreateReport(r *Report, out ...Activity) error {
 	if !r.Category.Valid() {
 		return fmt.Errorf("create report: category %q: %w", r.Category, ErrInvalid)
 	}
 	if utf8.RuneCountInString(r.Comment) > MaxReportComment {
 		return fmt.Errorf("create report: comment longer than %d characters: %w", MaxReportComment, ErrInvalid)
+	}
+	if err := db.stampActivities(out); err != nil {
+		return fmt.Errorf("create report: %w", err)
 	}
 	in := *r
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -217,6 +222,14 @@ func (db *DB) CreateReport(r *Report) error {
 			return err
 		}
 		if err := tx.Bucket(bucketUserReports).Put(pairKey(rep.ReporterID, rep.ID), nil); err != nil {
+			return err
+		}
+		for i := range out {
+			if out[i].Type == ActivityFlag {
+				out[i].ReportID = rep.ID
+			}
+		}
+		if err := recordOutgoing(tx, out); err != nil {
 			return err
 		}
 		*r = rep

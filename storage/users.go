@@ -197,6 +197,9 @@ func (db *DB) CreateUser(u *User) error {
 		if u.Domain == "" && !hasLocalUser(tx) {
 			u.Role = RoleAdmin
 		}
+		if err := indexRemoteUser(tx.Bucket(bucketRemoteURIs), u); err != nil {
+			return err
+		}
 		if err := names.Put(key, idKey(u.ID)); err != nil {
 			return err
 		}
