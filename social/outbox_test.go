@@ -1,8 +1,10 @@
 package social
 
 import (
+	"context"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +126,116 @@ func TestActivitiesQueuedWithTheAction(t *testing.T) {
 	}
 	if a := got[0]; a.Type != "Create" || a.ActorID != amal.ID || a.PostID != p.ID || a.Object != p.URI || a.ID == 0 {
 		t.Errorf("got %+v, want the Create of post %d by %d", a, p.ID, amal.ID)
+	}
+}
+
+// TestActionsQueueTheirActivities: every member action, called as a
+// front door calls it, queues what it means for other servers in its own
+// transaction once a remote account is concerned, and a refused action
+// queues nothing.
+func TestActionsQueueTheirActivities(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// act performs the action of amal's; far is a remote account
+		// following amal, bob a local one.
+		act  func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error
+		want []string // types queued, in order ("Undo/Like" for an Undo)
+	}{
+		{"publish", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			_, err := w.s.Publish(ctx, amal, Draft{Body: "hello"})
+			return err
+		}, []string{"Create"}},
+		{"publish refused", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			_, err := w.s.Publish(ctx, amal, Draft{Body: "   "})
+			return err
+		}, nil},
+		{"edit", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			e := w.publish(amal, Draft{Body: "hello"})
+			_, err := w.s.Edit(ctx, amal, e.Post.ID, Draft{Body: "hello again"})
+			return err
+		}, []string{"Create", "Update"}},
+		{"delete", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			e := w.publish(amal, Draft{Body: "hello"})
+			return w.s.Delete(ctx, amal, e.Post.ID)
+		}, []string{"Create", "Delete"}},
+		{"like and unlike", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			e := w.publish(bob, Draft{Body: "bob's"})
+			if _, err := w.s.Like(ctx, amal, e); err != nil {
+				return err
+			}
+			_, err := w.s.Unlike(ctx, amal, e)
+			return err
+		}, []string{"Like", "Undo/Like"}},
+		{"repost", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			e := w.publish(bob, Draft{Body: "bob's"})
+			_, err := w.s.Repost(ctx, amal, e)
+			return err
+		}, []string{"Announce"}},
+		{"pin", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			e := w.publish(amal, Draft{Body: "hello"})
+			_, err := w.s.Pin(ctx, amal, e)
+			return err
+		}, []string{"Create", "Add"}},
+		{"follow a remote account", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			_, err := w.s.Follow(ctx, amal, far)
+			return err
+		}, []string{"Follow"}},
+		{"block and unblock", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			if err := w.s.Block(ctx, amal, far); err != nil {
+				return err
+			}
+			return w.s.Unblock(ctx, amal, far)
+		}, []string{"Block", "Undo/Block"}},
+		{"profile change", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			_, err := w.s.UpdateProfile(ctx, amal, ProfileChange{DisplayName: "Amal", DefaultVisibility: storage.Public})
+			return err
+		}, []string{"Update"}},
+		{"report a remote account", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			_, err := w.s.Report(ctx, amal, ReportDraft{TargetID: far.ID, Category: storage.ReportSpam, Comment: "spam"})
+			return err
+		}, []string{"Flag"}},
+		{"delete the account", func(t *testing.T, w *postsWorld, amal, bob, far storage.User) error {
+			_, err := w.s.DeleteAccount(ctx, amal)
+			return err
+		}, []string{"Delete"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newPostsWorld(t)
+			amal, bob := w.user("amal"), w.user("bob")
+			far := storage.User{Username: "far", Domain: "far.example", URI: "https://far.example/users/far"}
+			if err := w.db.PutRemoteUser(&far); err != nil {
+				t.Fatalf("PutRemoteUser: %v", err)
+			}
+			if _, err := w.db.Follow(far.ID, amal.ID); err != nil {
+				t.Fatalf("Follow: %v", err)
+			}
+			err := tc.act(t, w, amal, bob, far)
+			if (err != nil) != (tc.want == nil) {
+				t.Fatalf("got error %v, want an error only when nothing is queued", err)
+			}
+			queued, err := w.db.PendingActivities(0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range queued {
+				name := a.Type
+				if a.Undo != "" {
+					name += "/" + a.Undo
+				}
+				got = append(got, name)
+				if a.Type != storage.ActivityFlag && a.ActorID != amal.ID {
+					t.Errorf("%s queued as actor %d, want amal (%d)", name, a.ActorID, amal.ID)
+				}
+				if a.Type == storage.ActivityFlag && a.ActorID != 0 {
+					t.Errorf("Flag queued as actor %d, want the instance (0): the reporter is not named", a.ActorID)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("queued %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
