@@ -147,9 +147,11 @@ func jpegStructure(b []byte) jpegInfo {
 			ji.progressive = m == 0xC2
 			ji.comps = int(body[5])
 			for i := range min(ji.comps, 4) {
-				if c := body[6+3*i:]; len(c) >= 2 {
-					ji.id[i], ji.h[i], ji.v[i] = c[0], int(c[1]>>4), int(c[1]&0x0F)
+				at := 6 + 3*i // a component's id, then its sampling factors
+				if at+2 > len(body) {
+					break // a short frame header: the decoder refuses it
 				}
+				ji.id[i], ji.h[i], ji.v[i] = body[at], int(body[at+1]>>4), int(body[at+1]&0x0F)
 			}
 		case m == 0xEE && len(body) >= 12 && string(body[:5]) == "Adobe" && body[11] == 0:
 			ji.adobeRGB = true // transform 0: RGB or CMYK, not YCbCr
