@@ -94,6 +94,23 @@ func refID(b []byte) string {
 	return o.Href
 }
 
+// firstItem is a property's value, or the first entry when it is an
+// array; nil for an empty array.
+func firstItem(b []byte) ([]byte, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '[' {
+		return b, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(b, &items); err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	return bytes.TrimSpace(items[0]), nil
+}
+
 // Types is the `type` property: one name or an array of names.
 type Types []string
 
@@ -175,16 +192,9 @@ type Image struct {
 // a bare URL, or an array of them (the first is kept).
 func (im *Image) UnmarshalJSON(b []byte) error {
 	*im = Image{}
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		var items []json.RawMessage
-		if err := json.Unmarshal(b, &items); err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		b = items[0]
+	b, err := firstItem(b)
+	if err != nil || b == nil {
+		return err
 	}
 	if len(b) > 0 && b[0] == '"' {
 		return json.Unmarshal(b, &im.URL)
@@ -413,16 +423,9 @@ type Ref struct {
 // entry: no activity majlis handles acts on several objects at once).
 func (r *Ref) UnmarshalJSON(b []byte) error {
 	*r = Ref{}
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		var items []json.RawMessage
-		if err := json.Unmarshal(b, &items); err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		b = bytes.TrimSpace(items[0])
+	b, err := firstItem(b)
+	if err != nil || b == nil {
+		return err
 	}
 	switch {
 	case len(b) > 0 && b[0] == '"':

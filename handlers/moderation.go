@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -264,7 +265,7 @@ func (h *Handler) reportDetailView(r *http.Request, e storage.ReportEntry) views
 		PostHTML:        s.PostHTML,
 		PostSource:      s.PostSource,
 		PostCW:          s.PostCW,
-		PostVisibility:  visibilityLabel(r.Context(), s.PostVisibility),
+		PostVisibility:  social.VisibilityLabel(r.Context(), s.PostVisibility),
 		PostAttachments: s.PostAttachments,
 		PostAlts:        s.PostAlts,
 		TargetStatus:    "deleted",

@@ -16,6 +16,7 @@ import (
 	"github.com/a-h/templ"
 
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -125,7 +126,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		p.ReplyTo = userRef(*e.ReplyTo)
 	}
 	if v := e.Post.Visibility; v != storage.Public && v.Valid() {
-		p.Visibility, p.VisibilityLabel = string(v), visibilityLabel(r.Context(), v)
+		p.Visibility, p.VisibilityLabel = string(v), social.VisibilityLabel(r.Context(), v)
 	}
 	if !e.Post.EditedAt.IsZero() {
 		t := timeOf(e.Post.EditedAt, now)
@@ -172,35 +173,13 @@ func userRef(u storage.User) *views.UserRef {
 	return &views.UserRef{Name: u.Name(), Handle: "@" + u.Username, URL: userPath(u)}
 }
 
-// visibilityLabel names a visibility on cards, "" for an unknown one.
-func visibilityLabel(ctx context.Context, v storage.Visibility) string {
-	switch v {
-	case storage.Public:
-		return i18n.T(ctx, "label.visibility.public")
-	case storage.Unlisted:
-		return i18n.T(ctx, "label.visibility.unlisted")
-	case storage.FollowersOnly:
-		return i18n.T(ctx, "label.visibility.followers")
-	case storage.Direct:
-		return i18n.T(ctx, "label.visibility.direct")
-	}
-	return ""
-}
-
-// visibilityOrder lists the visibilities from the widest audience to the
-// narrowest.
-var visibilityOrder = []storage.Visibility{storage.Public, storage.Unlisted, storage.FollowersOnly, storage.Direct}
-
-// narrowness ranks a visibility: 0 for public, 3 for direct.
-func narrowness(v storage.Visibility) int { return slices.Index(visibilityOrder, v) }
-
 // visibilityOptions are the choices of the compose box's select, from
 // widest down to the narrowest, none wider than widest.
 func visibilityOptions(ctx context.Context, widest storage.Visibility) []views.Option {
 	var out []views.Option
-	for _, v := range visibilityOrder {
-		if narrowness(v) >= narrowness(widest) {
-			out = append(out, views.Option{Value: string(v), Label: visibilityLabel(ctx, v)})
+	for _, v := range storage.Visibilities {
+		if v.Narrowness() >= widest.Narrowness() {
+			out = append(out, views.Option{Value: string(v), Label: social.VisibilityLabel(ctx, v)})
 		}
 	}
 	return out

@@ -3,7 +3,6 @@ package social
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -79,31 +78,24 @@ func ChooseVisibility(ctx context.Context, raw string, author storage.User, pare
 	if !v.Valid() {
 		return author.PostVisibility(), refuse(ctx, Invalid, "visibility", "form.visibility_required")
 	}
-	if parent != nil && postsNarrowness(v) < postsNarrowness(parent.Post.Visibility) {
+	if parent != nil && v.Narrowness() < parent.Post.Visibility.Narrowness() {
 		return v, refuse(ctx, Invalid, "visibility", "form.reply_too_wide",
-			"visibility", strings.ToLower(postsVisibilityLabel(ctx, parent.Post.Visibility)))
+			"visibility", strings.ToLower(VisibilityLabel(ctx, parent.Post.Visibility)))
 	}
 	return v, nil
 }
 
-// postsVisibilityOrder lists the visibilities from the widest audience to the
-// narrowest.
-var postsVisibilityOrder = []storage.Visibility{storage.Public, storage.Unlisted, storage.FollowersOnly, storage.Direct}
-
-// postsNarrowness ranks a visibility: 0 for public, 3 for direct.
-func postsNarrowness(v storage.Visibility) int { return slices.Index(postsVisibilityOrder, v) }
-
 // NarrowerVisibility is the narrower of two visibilities.
 func NarrowerVisibility(a, b storage.Visibility) storage.Visibility {
-	if postsNarrowness(b) > postsNarrowness(a) {
+	if b.Narrowness() > a.Narrowness() {
 		return b
 	}
 	return a
 }
 
-// postsVisibilityLabel names a visibility as the compose box's choices
-// do.
-func postsVisibilityLabel(ctx context.Context, v storage.Visibility) string {
+// VisibilityLabel names a visibility as the compose box's choices and the
+// cards do, "" for an unknown one.
+func VisibilityLabel(ctx context.Context, v storage.Visibility) string {
 	switch v {
 	case storage.Public:
 		return i18n.T(ctx, "label.visibility.public")

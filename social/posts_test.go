@@ -480,7 +480,7 @@ func FuzzChooseVisibility(f *testing.F) {
 		if !v.Valid() {
 			t.Errorf("ChooseVisibility(%q) = %q, not a visibility", raw, v)
 		}
-		if problem == nil && parent != nil && postsNarrowness(v) < postsNarrowness(parent.Post.Visibility) {
+		if problem == nil && parent != nil && v.Narrowness() < parent.Post.Visibility.Narrowness() {
 			t.Errorf("ChooseVisibility(%q) = %q accepted for a %s parent", raw, v, parent.Post.Visibility)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +35,14 @@ func (v Visibility) Valid() bool {
 	}
 	return false
 }
+
+// Visibilities lists the visibilities from the widest audience to the
+// narrowest.
+var Visibilities = []Visibility{Public, Unlisted, FollowersOnly, Direct}
+
+// Narrowness ranks a visibility by its audience: 0 for public, 3 for
+// direct, -1 for an unknown one.
+func (v Visibility) Narrowness() int { return slices.Index(Visibilities, v) }
 
 // Repostable tells whether posts of this visibility may be reposted.
 func (v Visibility) Repostable() bool { return v == Public || v == Unlisted }
