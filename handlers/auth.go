@@ -12,6 +12,7 @@ import (
 
 	"majlis/admin"
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -55,7 +56,7 @@ func parseRegistrationCtx(ctx context.Context, get func(string) string) (registr
 	case !validUsername(reg.username):
 		errs["username"] = i18n.T(ctx, "form.username_invalid")
 	}
-	if e := displayNameErrorCtx(ctx, reg.displayName); e != "" {
+	if e := social.DisplayNameProblem(ctx, reg.displayName); e != "" {
 		errs["display_name"] = e
 	}
 	switch {
@@ -65,21 +66,6 @@ func parseRegistrationCtx(ctx context.Context, get func(string) string) (registr
 		errs["password"] = i18n.N(ctx, "form.password_too_long", maxPassword)
 	}
 	return reg, errs
-}
-
-// displayNameError checks a display name (already trimmed), returning
-// the message to show or "".
-func displayNameError(name string) string { return displayNameErrorCtx(context.Background(), name) }
-
-// displayNameErrorCtx is displayNameError in the language of ctx.
-func displayNameErrorCtx(ctx context.Context, name string) string {
-	switch admin.DisplayNameProblem(name) {
-	case admin.NameUnshowable:
-		return i18n.T(ctx, "form.display_name_invalid")
-	case admin.NameTooLong:
-		return i18n.N(ctx, "form.at_most_chars", maxDisplayName)
-	}
-	return ""
 }
 
 // isControl refuses control characters and the bidi embedding, override

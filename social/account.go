@@ -175,7 +175,7 @@ func checkProfile(ctx context.Context, c ProfileChange, aiAllowed bool) (storage
 	if c.Language != "" && !storage.ValidLanguage(c.Language) {
 		p.Fields["language"] = i18n.T(ctx, "form.language_invalid")
 	}
-	if m := displayNameProblem(ctx, c.DisplayName); m != "" {
+	if m := DisplayNameProblem(ctx, c.DisplayName); m != "" {
 		p.Fields["display_name"] = m
 	}
 	switch n := markup.Length(c.Bio); {
@@ -214,10 +214,10 @@ func checkProfile(ctx context.Context, c ProfileChange, aiAllowed bool) (storage
 	return up, nil
 }
 
-// displayNameProblem is what is wrong with a display name (already
-// trimmed), "" for nothing. The rule is the command line's too
-// (admin.DisplayNameProblem).
-func displayNameProblem(ctx context.Context, name string) string {
+// DisplayNameProblem is what is wrong with a display name (already
+// trimmed), in the language of ctx, "" for nothing: the rule of the
+// profile, of sign-up and of the command line (admin.DisplayNameProblem).
+func DisplayNameProblem(ctx context.Context, name string) string {
 	switch admin.DisplayNameProblem(name) {
 	case admin.NameUnshowable:
 		return i18n.T(ctx, "form.display_name_invalid")

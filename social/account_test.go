@@ -302,7 +302,7 @@ func FuzzProfileChange(f *testing.F) {
 		if !up.DefaultVisibility.Valid() {
 			t.Errorf("accepted visibility %q", up.DefaultVisibility)
 		}
-		if displayNameProblem(context.Background(), up.DisplayName) != "" {
+		if DisplayNameProblem(context.Background(), up.DisplayName) != "" {
 			t.Errorf("accepted display name %q", up.DisplayName)
 		}
 	})
