@@ -47,6 +47,23 @@ var (
 	bucketRemoteFollowers = []byte("remote_followers")
 	bucketRemoteURIs      = []byte("remote_uris")
 	bucketTombstones      = []byte("tombstones")
+	// Federation, the rest (actorkeys.go and the files named below).
+	// actor_keys: account ID (0: the instance actor) -> PEM private key.
+	bucketActorKeys = []byte("actor_keys")
+	// post_uris: URI of a remote post -> post ID.
+	bucketPostURIs = []byte("post_uris")
+	// inbox: received activities waiting to be processed; inbox_seen:
+	// activity IDs already taken in (idempotency).
+	bucketInbox     = []byte("inbox")
+	bucketInboxSeen = []byte("inbox_seen")
+	// deliveries: what is left to send of each outbox entry; hosts: what
+	// is known of each other server (failures, availability).
+	bucketDeliveries = []byte("deliveries")
+	bucketHosts      = []byte("hosts")
+	// domain_blocks: the instance's decisions about other servers;
+	// user_domain_blocks: a member's (userID | domain).
+	bucketDomainBlocks     = []byte("domain_blocks")
+	bucketUserDomainBlocks = []byte("user_domain_blocks")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -63,6 +80,8 @@ var allBuckets = [][]byte{
 	bucketInvites, bucketUserInvites, bucketApplications, bucketReports, bucketOpenReports,
 	bucketUserReports, bucketModLog,
 	bucketOutbox, bucketRemoteFollowers, bucketRemoteURIs, bucketTombstones,
+	bucketActorKeys, bucketPostURIs, bucketInbox, bucketInboxSeen, bucketDeliveries,
+	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -31,6 +31,9 @@ var migrations = []migration{
 	{"normalize hashtag keys", retag},
 	{"count followers-only and direct posts per account", countPrivatePosts},
 	{"create the outbox and the remote account indexes", createOutbox},
+	{"create the federation buckets", createBuckets(bucketActorKeys, bucketPostURIs,
+		bucketInbox, bucketInboxSeen, bucketDeliveries, bucketHosts, bucketDomainBlocks,
+		bucketUserDomainBlocks)},
 }
 
 // createBuckets is a migration step that adds buckets.

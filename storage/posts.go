@@ -87,6 +87,17 @@ type Post struct {
 	// ImportedFrom is the post's original URI when it was brought in
 	// from an export archive (importer.go); empty for posts written here.
 	ImportedFrom string `json:"imported_from,omitempty"`
+
+	// A remote post (Local false) keeps where it came from: URL is its
+	// page on its server (the link to the original), ObjectType the
+	// ActivityStreams type when it is not a Note (a Question or an
+	// Article is shown as a post with a link to the original), and the
+	// object's own consent signals, honoured where it is shown.
+	URL          string `json:"url,omitempty"`
+	ObjectType   string `json:"object_type,omitempty"`
+	Language     string `json:"language,omitempty"`
+	XRobotsTag   string `json:"x_robots_tag,omitempty"`
+	ContentUsage string `json:"content_usage,omitempty"`
 }
 
 // Attachment is an image of a post: a display variant and a thumbnail,

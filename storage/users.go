@@ -79,7 +79,32 @@ type User struct {
 	// Language is the member's interface language ("en", "ar"); empty
 	// follows the browser, then the instance default.
 	Language string `json:"language,omitempty"`
+
+	// What another server says of a remote account (federation): where
+	// to deliver to it, its collections, its public key, when it was last
+	// fetched. Empty for local accounts, whose addresses follow from URI.
+	Inbox        string `json:"inbox,omitempty"`
+	SharedInbox  string `json:"shared_inbox,omitempty"`
+	OutboxURL    string `json:"outbox_url,omitempty"`
+	FollowersURL string `json:"followers_url,omitempty"`
+	FollowingURL string `json:"following_url,omitempty"`
+	FeaturedURL  string `json:"featured_url,omitempty"`
+	// ProfileURL is the account's page on its server (ActivityStreams
+	// url), shown as the link to the original.
+	ProfileURL   string    `json:"profile_url,omitempty"`
+	PublicKeyID  string    `json:"public_key_id,omitempty"`
+	PublicKeyPEM string    `json:"public_key_pem,omitempty"`
+	FetchedAt    time.Time `json:"fetched_at,omitzero"`
+	// XRobotsTag and ContentUsage are a remote account's own consent
+	// signals (noindex, noai ...; "train-ai=n"), honoured where its
+	// content is shown. A local member's follow from AITraining and
+	// Indexable.
+	XRobotsTag   string `json:"x_robots_tag,omitempty"`
+	ContentUsage string `json:"content_usage,omitempty"`
 }
+
+// IsLocal tells whether the account lives on this instance.
+func (u User) IsLocal() bool { return u.Domain == "" }
 
 // ProfileImage is an avatar or a profile header: two stored files named by
 // the SHA-256 of their bytes, the picture and its small version.
