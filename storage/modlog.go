@@ -41,6 +41,11 @@ const (
 	ActDismiss ActionKind = "dismiss"
 	// ActSettings changed the instance settings (SaveInstanceSettings).
 	ActSettings ActionKind = "settings"
+	// ActDomainBlock and ActDomainUnblock decide about another server;
+	// ActFederationMode switches allowlist federation (domains.go).
+	ActDomainBlock    ActionKind = "domain_block"
+	ActDomainUnblock  ActionKind = "domain_unblock"
+	ActFederationMode ActionKind = "federation_mode"
 )
 
 // adminOnly are the actions moderators may not take.
