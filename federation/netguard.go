@@ -34,6 +34,10 @@ type Guard struct {
 	// AllowHTTP allows plain http:// URLs (and redirects to them); by
 	// default only https is followed.
 	AllowHTTP bool
+	// Hosts maps "host:port" to the address to dial instead, so that
+	// tests run several instances under different host names on one
+	// machine. The dialled address is still checked.
+	Hosts map[string]string
 }
 
 // privateRanges are reachable only with AllowPrivate.
@@ -118,9 +122,18 @@ func NewClient(g Guard, timeout time.Duration) *http.Client {
 		timeout = 30 * time.Second
 	}
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
+	dial := d.DialContext
+	if len(g.Hosts) > 0 {
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if to, ok := g.Hosts[addr]; ok {
+				addr = to
+			}
+			return d.DialContext(ctx, network, addr)
+		}
+	}
 	tr := &http.Transport{
 		Proxy:                  nil, // never through a proxy from the environment: it would dial for us
-		DialContext:            d.DialContext,
+		DialContext:            dial,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           100,
 		MaxIdleConnsPerHost:    8,
