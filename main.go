@@ -48,6 +48,9 @@ type config struct {
 	logFormat  string
 	// maxUpload is the largest image file accepted, in bytes.
 	maxUpload int64
+	// allowPrivate lets federation reach loopback and private addresses
+	// (tests, closed networks); every other check stays in force.
+	allowPrivate bool
 }
 
 // env returns the MAJLIS_ twin of a flag, or def.
@@ -70,6 +73,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.trustProxy, "trust-proxy", trust == "1" || strings.EqualFold(trust, "true"), "trust X-Forwarded-Proto and X-Forwarded-For from a reverse proxy (MAJLIS_TRUST_PROXY)")
 	fs.StringVar(&c.logFormat, "log", env("log", "text"), "log format: text or json (MAJLIS_LOG)")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("debug-addr", ""), "if set, serve pprof profiles and expvar memory statistics on this address; keep it on loopback (MAJLIS_DEBUG_ADDR)")
+	private := env("allow-private-addresses", "false")
+	fs.BoolVar(&c.allowPrivate, "allow-private-addresses", private == "1" || strings.EqualFold(private, "true"), "let federation reach loopback and private network addresses, for tests and closed networks (MAJLIS_ALLOW_PRIVATE_ADDRESSES)")
 	maxUpload := env("max-upload", "10")
 	fs.StringVar(&maxUpload, "max-upload", maxUpload, "largest image file accepted, in megabytes; a post may carry 4 (MAJLIS_MAX_UPLOAD)")
 	fs.Usage = func() {
