@@ -80,7 +80,7 @@ func newWorld(t *testing.T) *world {
 	w.conv = &Converter{DB: db, Keys: NewKeys(db), URIs: uris, SiteName: "Majlis Test", Now: clock.Now}
 	w.amal = storage.User{Username: "amal", DisplayName: "Amal", URI: uris.Actor("amal"),
 		Bio: "I write *here*.", BioHTML: "<p>I write <em>here</em>.</p>",
-		Links:  []storage.ProfileLink{{Label: "Site", URL: "https://amal.example/"}, {Label: "Code", URL: "https://code.example/amal?a=1&b=2"}},
+		Links:     []storage.ProfileLink{{Label: "Site", URL: "https://amal.example/"}, {Label: "Code", URL: "https://code.example/amal?a=1&b=2"}},
 		Indexable: true}
 	w.bilal = storage.User{Username: "bilal", URI: uris.Actor("bilal"), Bot: true}
 	for _, u := range []*storage.User{&w.amal, &w.bilal} {
