@@ -15,10 +15,11 @@ import (
 // hold only if crawlers are served at that one alone. Only GET and HEAD
 // move (a form posts where it is), and not to the account of someone
 // hidden from the viewer: that redirect would tell that it exists, where
-// its pages answer 404.
+// its pages answer 404. An ActivityPub request is not moved: the actor's
+// id is /users/name, and servers fetch it there (federation.go).
 func (h *Handler) canonicalMember(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !h.wantsActivity(r) {
 			if to := h.canonicalMemberURI(r); to != "" {
 				http.Redirect(w, r, to, http.StatusMovedPermanently)
 				return

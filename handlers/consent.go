@@ -162,6 +162,11 @@ func (w *consentWriter) publish() {
 	}
 	w.written = true
 	hd := w.Header()
+	if hd.Get("Content-Usage") != "" {
+		// The response stated its consent itself (federation's JSON,
+		// from the same members' choices and the same rule).
+		return
+	}
 	if m := w.c.Robots(); m != "" {
 		hd.Set("X-Robots-Tag", m)
 	}

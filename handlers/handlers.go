@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"golang.org/x/crypto/bcrypt"
 
+	"majlis/federation"
 	"majlis/media"
 	"majlis/social"
 	"majlis/storage"
@@ -45,6 +46,10 @@ type Config struct {
 	// PasswordCost is the bcrypt work factor; DefaultPasswordCost when 0.
 	// Tests lower it to keep fast.
 	PasswordCost int
+	// Federation serves the read side of ActivityPub (discovery, actors,
+	// collections, posts as JSON; federation.go); nil: the instance does
+	// not federate and no page changes.
+	Federation *federation.Server
 }
 
 // Handler is the whole web interface as one http.Handler.

@@ -86,6 +86,10 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		h.memberFeed(w, r, name, kind)
 		return
 	}
+	if h.negotiate(w, r) { // federation.go
+		h.cfg.Federation.ForMember(h.cfg.Federation.Actor)(w, r)
+		return
+	}
 	h.profilePosts(w, r, false)
 }
 
@@ -149,10 +153,18 @@ func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withRepli
 }
 
 func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
+	if h.negotiate(w, r) { // federation.go
+		h.cfg.Federation.ForMember(h.cfg.Federation.Followers)(w, r)
+		return
+	}
 	h.relations(w, r, i18n.T(r.Context(), "title.followers"), "/followers", i18n.T(r.Context(), "empty.followers"), h.db.Followers)
 }
 
 func (h *Handler) following(w http.ResponseWriter, r *http.Request) {
+	if h.negotiate(w, r) { // federation.go
+		h.cfg.Federation.ForMember(h.cfg.Federation.Following)(w, r)
+		return
+	}
 	h.relations(w, r, i18n.T(r.Context(), "title.following"), "/following", i18n.T(r.Context(), "empty.following"), h.db.Following)
 }
 

@@ -129,5 +129,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/data/import", h.requireUser(h.importData))
 	m.HandleFunc("POST /settings/data/delete", h.requireUser(h.deleteOwnAccount))
 
+	h.federationRoutes() // federation.go
+
 	m.HandleFunc("/", h.notFound)
 }

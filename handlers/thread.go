@@ -14,6 +14,10 @@ import (
 // permalink is a post's page with its thread. Under HTMX it answers with
 // the post's card alone (the edit form's Cancel swaps it back).
 func (h *Handler) permalink(w http.ResponseWriter, r *http.Request) {
+	if h.negotiate(w, r) { // federation.go
+		h.postJSON(w, r)
+		return
+	}
 	if isHTMX(r) {
 		e, err := h.postFromPath(r)
 		if err != nil {

@@ -212,6 +212,15 @@ func (db *DB) Unrepost(userID, postID ID, acts ...Activity) (Post, error) {
 		if v == nil {
 			return fmt.Errorf("not reposted: %w", ErrNotFound)
 		}
+		// The Undo names the Announce it takes back by that Announce's
+		// id, the repost's URI, which is gone once the repost is.
+		if r, err := getPost(tx, keyID(v, 0)); err == nil {
+			for i := range acts {
+				if acts[i].Type == ActivityUndo && acts[i].Undo == ActivityAnnounce {
+					acts[i].Object = r.URI
+				}
+			}
+		}
 		if err := deletePost(tx, keyID(v, 0)); err != nil {
 			return err
 		}

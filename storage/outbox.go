@@ -66,7 +66,9 @@ type Activity struct {
 	// ActorID is the local member who acts; 0 is the instance itself
 	// (a Flag is sent by the instance, the reporter not named).
 	ActorID ID `json:"actor,omitempty"`
-	// Object is the URI of the post, account or activity it is about.
+	// Object is the URI of the post, account or activity it is about
+	// (for the Undo of an Announce, Unrepost puts there the repost's URI,
+	// the Announce's id).
 	Object string `json:"object,omitempty"`
 	// PostID is the post it is about, if any (for an Announce, the
 	// original).
