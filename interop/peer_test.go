@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +23,8 @@ import (
 const (
 	// fedifyVersion is the peer's Fedify, as pinned in package.json.
 	fedifyVersion = "1.5.9"
+	// minNode is the oldest Node major version the peer runs on.
+	minNode = 20
 	// peerDir holds the Node project of the peer.
 	peerDir = "testdata/fedify"
 	// peerStartTimeout covers Node's start and the 4096-bit RSA key Fedify
@@ -51,6 +52,17 @@ func needPeer(t *testing.T) string {
 	node, err := exec.LookPath("node")
 	if err != nil {
 		missing("no node found")
+		return ""
+	}
+	// Fedify 1.5.9 needs Node 20: on 18 (Debian 12's) it serves no actor,
+	// for want of the global CryptoKey.
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		t.Fatalf("interop: %s --version: %v", node, err)
+	}
+	major, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(string(out)), "v"), ".")
+	if n, err := strconv.Atoi(major); err != nil || n < minNode {
+		missing(fmt.Sprintf("node is %s, Fedify %s needs %d or newer", strings.TrimSpace(string(out)), fedifyVersion, minNode))
 		return ""
 	}
 	b, err := os.ReadFile(filepath.Join(peerDir, "node_modules", "@fedify", "fedify", "package.json"))
@@ -366,13 +378,4 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() (bool, 
 		}
 		time.Sleep(pollInterval)
 	}
-}
-
-// errStatus returns the status of a control error, or 0.
-func errStatus(err error) int {
-	var ce *controlError
-	if errors.As(err, &ce) {
-		return ce.status
-	}
-	return 0
 }

@@ -246,6 +246,10 @@ function log(msg) {
   console.error(`peer: ${msg}`);
 }
 
+function short(s, n = 600) {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
 // ---- the control API ------------------------------------------------------
 
 class HttpError extends Error {
@@ -467,9 +471,12 @@ async function handleControl(request, url) {
   try {
     return await route(ctx, body);
   } catch (e) {
+    // A failed delivery's message quotes the whole answer (often an HTML
+    // page): keep the start, which says what went wrong.
     const status = e instanceof HttpError ? e.status : 502;
-    log(`${request.method} ${url.pathname}: ${e?.stack ?? e}`);
-    return json(status, { error: String(e?.message ?? e) });
+    const message = short(String(e?.message ?? e));
+    log(`${request.method} ${url.pathname}: ${message}`);
+    return json(status, { error: message });
   }
 }
 
