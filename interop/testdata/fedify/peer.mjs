@@ -296,7 +296,8 @@ async function describe(ctx, obj) {
   const out = {
     type: obj.constructor.name,
     id: obj.id?.href ?? null,
-    url: obj.url?.href ?? (obj.url?.href?.href ?? null),
+    // url is a URL or a Link whose href is one.
+    url: obj.url instanceof URL ? obj.url.href : (obj.url?.href?.href ?? null),
     name: text(obj.name),
     summary: text(obj.summary),
     content: text(obj.content),
