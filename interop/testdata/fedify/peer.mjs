@@ -1,0 +1,581 @@
+// An ActivityPub peer built on Fedify, software majlis did not write, for
+// the interop tests: one actor, "peer", on plain HTTP on loopback. It keeps
+// everything in memory, answers Follow with Accept, and offers a small JSON
+// control API under /control/ so a test can make it act and see what it got.
+//
+//   node peer.mjs --port 8081        (or PEER_PORT=8081)
+//
+// It prints "listening <base URL>" on stdout once it serves. PEER_LOG=debug
+// shows Fedify's own log on stderr (warnings and errors are always shown).
+import { createServer } from "node:http";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import {
+  Accept,
+  Announce,
+  Create,
+  createFederation,
+  Delete,
+  Endpoints,
+  Follow,
+  generateCryptoKeyPair,
+  isActor,
+  Like,
+  MemoryKvStore,
+  Mention,
+  Note,
+  Person,
+  PUBLIC_COLLECTION,
+  Reject,
+  Undo,
+  Update,
+  verifyRequest,
+} from "@fedify/fedify";
+import { Temporal } from "@js-temporal/polyfill";
+import { configure, getConsoleSink } from "@logtape/logtape";
+
+const { values: args } = parseArgs({
+  options: { port: { type: "string" }, host: { type: "string" } },
+});
+const port = Number(args.port ?? process.env.PEER_PORT ?? 0);
+const host = args.host ?? process.env.PEER_HOST ?? "127.0.0.1";
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  console.error("peer: give the port with --port N or PEER_PORT");
+  process.exit(2);
+}
+const base = `http://${host}:${port}`;
+const NAME = "peer";
+
+await configure({
+  contextLocalStorage: new AsyncLocalStorage(),
+  sinks: { stderr: getConsoleSink() },
+  loggers: [
+    {
+      category: "fedify",
+      lowestLevel: process.env.PEER_LOG === "debug" ? "debug" : "warning",
+      sinks: ["stderr"],
+    },
+    { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
+  ],
+});
+
+// The actor's keys, made once per run: RSA signs HTTP requests (and
+// Linked Data Signatures), Ed25519 signs Object Integrity Proofs, as
+// Fedify does for any server that has both.
+const keyPairs = [
+  await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
+  await generateCryptoKeyPair("Ed25519"),
+];
+
+// What the peer knows, all in memory.
+const state = {
+  received: [], // activities the inbox listeners accepted
+  inboxLog: [], // every POST to an inbox, with Fedify's answer
+  followers: new Map(), // actor id -> { id, inbox, sharedInbox }
+  following: new Map(), // actor id -> { followId, state: "pending" | "accepted" | "rejected" }
+  notes: new Map(), // local note id (the path segment) -> Note
+  seq: 0,
+};
+
+// Our own check of each inbox request's HTTP signature, made before
+// Fedify handles it and handed to the listeners through this store.
+const requestInfo = new AsyncLocalStorage();
+
+const federation = createFederation({
+  kv: new MemoryKvStore(),
+  // No queue: inbox listeners run while the request is answered and
+  // sendActivity delivers before it returns, so a failed delivery is an
+  // error the control API can report.
+  origin: base,
+  allowPrivateAddress: true,
+  userAgent: { software: "majlis-interop-peer/1.0" },
+});
+
+federation
+  .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+    if (identifier !== NAME) return null;
+    const keys = await ctx.getActorKeyPairs(identifier);
+    return new Person({
+      id: ctx.getActorUri(identifier),
+      preferredUsername: identifier,
+      name: "Fedify Peer",
+      summary: "An independent ActivityPub implementation for majlis's tests.",
+      url: ctx.getActorUri(identifier),
+      inbox: ctx.getInboxUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      followers: ctx.getFollowersUri(identifier),
+      manuallyApprovesFollowers: false,
+      discoverable: true,
+      publicKey: keys[0].cryptographicKey,
+      assertionMethods: keys.map((k) => k.multikey),
+    });
+  })
+  .mapHandle((_ctx, username) => (username === NAME ? NAME : null))
+  .setKeyPairsDispatcher((_ctx, identifier) => (identifier === NAME ? keyPairs : []));
+
+federation.setFollowersDispatcher(
+  "/users/{identifier}/followers",
+  (_ctx, identifier) => {
+    if (identifier !== NAME) return null;
+    const items = [...state.followers.values()].map((f) => ({
+      id: new URL(f.id),
+      inboxId: new URL(f.inbox),
+      endpoints: f.sharedInbox ? { sharedInbox: new URL(f.sharedInbox) } : null,
+    }));
+    return { items };
+  },
+);
+
+federation.setObjectDispatcher(Note, "/notes/{id}", (_ctx, values) => state.notes.get(values.id) ?? null);
+
+federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
+  software: { name: "majlis-interop-peer", version: { major: 1, minor: 0, patch: 0 } },
+  protocols: ["activitypub"],
+  usage: { users: { total: 1 }, localPosts: state.notes.size, localComments: 0 },
+}));
+
+// text reads a possibly language-tagged string as plain text.
+const text = (v) => (v == null ? null : v.toString());
+
+// objectOf returns the embedded or fetched object of an activity, or null
+// when it cannot be had (a bare URL the peer cannot dereference).
+async function objectOf(activity, ctx) {
+  try {
+    return await activity.getObject({ documentLoader: ctx.documentLoader });
+  } catch {
+    return null;
+  }
+}
+
+// record keeps an activity the inbox accepted, with the signature facts.
+async function record(ctx, activity, extra = {}) {
+  const info = requestInfo.getStore() ?? {};
+  const entry = {
+    n: ++state.seq,
+    id: activity.id?.href ?? null,
+    type: activity.constructor.name,
+    actor: activity.actorId?.href ?? null,
+    object: activity.objectId?.href ?? null,
+    objectType: null,
+    content: null,
+    inReplyTo: null,
+    to: activity.toIds.map((u) => u.href),
+    cc: activity.ccIds.map((u) => u.href),
+    objectTo: [],
+    objectCc: [],
+    // Fedify refuses an inbox request whose signature fails or whose key
+    // does not belong to the activity's actor before any listener runs
+    // (unless the activity carries a proof it could verify instead), so
+    // reaching here means verified; httpSignature says what our own check
+    // of the HTTP signature found.
+    verified: true,
+    httpSignature: info.httpSignature ?? null,
+    inbox: info.inbox ?? null,
+    receivedAt: new Date().toISOString(),
+    ...extra,
+  };
+  if (["Create", "Update", "Delete", "Undo", "Accept", "Reject", "Announce"].includes(entry.type)) {
+    const obj = await objectOf(activity, ctx);
+    if (obj != null) {
+      entry.object = obj.id?.href ?? entry.object;
+      entry.objectType = obj.constructor.name;
+      if (obj instanceof Note || "content" in obj) {
+        entry.content = text(obj.content);
+        entry.inReplyTo = obj.replyTargetId?.href ?? null;
+        entry.objectTo = obj.toIds?.map((u) => u.href) ?? [];
+        entry.objectCc = obj.ccIds?.map((u) => u.href) ?? [];
+      }
+      if (obj instanceof Follow || obj instanceof Like || obj instanceof Announce) {
+        entry.innerObject = obj.objectId?.href ?? null;
+        entry.innerActor = obj.actorId?.href ?? null;
+      }
+    }
+  }
+  state.received.push(entry);
+  log(`received ${entry.type} from ${entry.actor} (object ${entry.object})`);
+  return entry;
+}
+
+federation
+  .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+  .on(Follow, async (ctx, follow) => {
+    await record(ctx, follow);
+    if (follow.objectId?.href !== ctx.getActorUri(NAME).href) return;
+    const follower = await follow.getActor({ documentLoader: ctx.documentLoader });
+    if (follower == null || follower.id == null || follower.inboxId == null) return;
+    state.followers.set(follower.id.href, {
+      id: follower.id.href,
+      inbox: follower.inboxId.href,
+      sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
+    });
+    await ctx.sendActivity(
+      { identifier: NAME },
+      follower,
+      new Accept({
+        id: new URL(`${base}/activities/${randomUUID()}`),
+        actor: ctx.getActorUri(NAME),
+        object: follow,
+      }),
+    );
+  })
+  .on(Accept, async (ctx, accept) => {
+    await record(ctx, accept);
+    const f = accept.actorId && state.following.get(accept.actorId.href);
+    if (f) f.state = "accepted";
+  })
+  .on(Reject, async (ctx, reject) => {
+    await record(ctx, reject);
+    const f = reject.actorId && state.following.get(reject.actorId.href);
+    if (f) f.state = "rejected";
+  })
+  .on(Undo, async (ctx, undo) => {
+    const entry = await record(ctx, undo);
+    if (entry.objectType === "Follow" && entry.innerActor === entry.actor) {
+      state.followers.delete(entry.actor);
+    }
+  })
+  .on(Create, (ctx, a) => record(ctx, a).then(() => {}))
+  .on(Update, (ctx, a) => record(ctx, a).then(() => {}))
+  .on(Delete, (ctx, a) => record(ctx, a).then(() => {}))
+  .on(Like, (ctx, a) => record(ctx, a).then(() => {}))
+  .on(Announce, (ctx, a) => record(ctx, a).then(() => {}))
+  .onError((_ctx, error) => log(`inbox listener error: ${error?.stack ?? error}`));
+
+function log(msg) {
+  console.error(`peer: ${msg}`);
+}
+
+function short(s, n = 600) {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+// ---- the control API ------------------------------------------------------
+
+class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function json(status, body) {
+  return new Response(JSON.stringify(body, null, 1) + "\n", {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+function urlField(body, name) {
+  const v = body?.[name];
+  if (typeof v !== "string") throw new HttpError(400, `${name}: a URL is required`);
+  try {
+    return new URL(v);
+  } catch {
+    throw new HttpError(400, `${name}: not a URL: ${v}`);
+  }
+}
+
+// lookup fetches an object by URL. Fedify's handle lookups go through
+// WebFinger over https, so on plain-HTTP loopback everything is looked
+// up by URL. signed: fetch with a request signed by the peer's key.
+async function lookup(ctx, url, signed = false) {
+  const opts = signed ? { documentLoader: await ctx.getDocumentLoader({ identifier: NAME }) } : {};
+  return await ctx.lookupObject(url, opts);
+}
+
+async function lookupActor(ctx, url) {
+  const actor = await lookup(ctx, url);
+  if (actor == null) throw new HttpError(502, `no object could be read at ${url.href}`);
+  if (!isActor(actor)) throw new HttpError(502, `${url.href} is a ${actor.constructor.name}, not an actor`);
+  return actor;
+}
+
+// describe turns a parsed object into the JSON the tests read.
+async function describe(ctx, obj) {
+  const out = {
+    type: obj.constructor.name,
+    id: obj.id?.href ?? null,
+    // url is a URL or a Link whose href is one.
+    url: obj.url instanceof URL ? obj.url.href : (obj.url?.href?.href ?? null),
+    name: text(obj.name),
+    summary: text(obj.summary),
+    content: text(obj.content),
+    attributedTo: obj.attributionId?.href ?? null,
+    inReplyTo: obj.replyTargetId?.href ?? null,
+    to: obj.toIds?.map((u) => u.href) ?? [],
+    cc: obj.ccIds?.map((u) => u.href) ?? [],
+    sensitive: obj.sensitive ?? null,
+    published: obj.published?.toString() ?? null,
+  };
+  if (isActor(obj)) {
+    Object.assign(out, {
+      preferredUsername: text(obj.preferredUsername),
+      inbox: obj.inboxId?.href ?? null,
+      outbox: obj.outboxId?.href ?? null,
+      followers: obj.followersId?.href ?? null,
+      following: obj.followingId?.href ?? null,
+      sharedInbox: obj.endpoints?.sharedInbox?.href ?? null,
+      manuallyApprovesFollowers: obj.manuallyApprovesFollowers ?? null,
+      discoverable: obj.discoverable ?? null,
+      indexable: obj.indexable ?? null,
+      publicKey: null,
+    });
+    const key = await obj.getPublicKey({ documentLoader: ctx.documentLoader }).catch(() => null);
+    if (key != null) {
+      out.publicKey = {
+        id: key.id?.href ?? null,
+        owner: key.ownerId?.href ?? null,
+        // Fedify imports the PEM into a WebCrypto key: present means it
+        // could read it.
+        present: key.publicKey != null,
+        algorithm: key.publicKey?.algorithm?.name ?? null,
+        modulusLength: key.publicKey?.algorithm?.modulusLength ?? null,
+      };
+    }
+  }
+  out.jsonLd = await obj.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader }).catch(() => null);
+  return out;
+}
+
+function newId(kind) {
+  return new URL(`${base}/${kind}/${randomUUID()}`);
+}
+
+const control = {
+  "GET /control/received": () => json(200, state.received),
+  "GET /control/inbox-log": () => json(200, state.inboxLog),
+  "GET /control/state": () =>
+    json(200, {
+      base,
+      actor: `${base}/users/${NAME}`,
+      followers: [...state.followers.keys()],
+      following: Object.fromEntries(state.following),
+      notes: [...state.notes.keys()].map((k) => `${base}/notes/${k}`),
+    }),
+  "POST /control/reset": () => {
+    state.received.length = 0;
+    state.inboxLog.length = 0;
+    return json(200, { ok: true });
+  },
+
+  "POST /control/lookup": async (ctx, body) => {
+    const url = urlField(body, "url");
+    const obj = await lookup(ctx, url, body.signed === true);
+    if (obj == null) return json(404, { error: `nothing readable at ${url.href}` });
+    return json(200, await describe(ctx, obj));
+  },
+
+  "POST /control/follow": async (ctx, body) => {
+    const actor = await lookupActor(ctx, urlField(body, "actor"));
+    const follow = new Follow({ id: newId("follows"), actor: ctx.getActorUri(NAME), object: actor.id });
+    state.following.set(actor.id.href, { followId: follow.id.href, state: "pending" });
+    await ctx.sendActivity({ identifier: NAME }, actor, follow);
+    return json(200, { id: follow.id.href, actor: actor.id.href, inbox: actor.inboxId?.href });
+  },
+
+  "POST /control/unfollow": async (ctx, body) => {
+    const actor = await lookupActor(ctx, urlField(body, "actor"));
+    const f = state.following.get(actor.id.href);
+    if (f == null) throw new HttpError(409, `the peer does not follow ${actor.id.href}`);
+    const undo = new Undo({
+      id: newId("activities"),
+      actor: ctx.getActorUri(NAME),
+      object: new Follow({ id: new URL(f.followId), actor: ctx.getActorUri(NAME), object: actor.id }),
+    });
+    await ctx.sendActivity({ identifier: NAME }, actor, undo);
+    state.following.delete(actor.id.href);
+    return json(200, { id: undo.id.href });
+  },
+
+  // reply: a public Note answering inReplyTo, cc the actor "to", with a
+  // Mention of that actor, sent to that actor's inbox.
+  "POST /control/reply": async (ctx, body) => {
+    const parent = urlField(body, "inReplyTo");
+    const actor = await lookupActor(ctx, urlField(body, "to"));
+    if (typeof body.content !== "string" || body.content === "") throw new HttpError(400, "content: HTML is required");
+    const key = randomUUID();
+    const id = new URL(`${base}/notes/${key}`);
+    const handle = `@${text(actor.preferredUsername)}@${actor.id.host}`;
+    const note = new Note({
+      id,
+      url: id,
+      attribution: ctx.getActorUri(NAME),
+      to: PUBLIC_COLLECTION,
+      ccs: [actor.id, ctx.getFollowersUri(NAME)],
+      replyTarget: parent,
+      content: body.content,
+      tags: [new Mention({ href: actor.id, name: handle })],
+      published: Temporal.Now.instant(),
+    });
+    state.notes.set(key, note);
+    const create = new Create({
+      id: new URL(`${id.href}/activity`),
+      actor: ctx.getActorUri(NAME),
+      to: PUBLIC_COLLECTION,
+      ccs: [actor.id, ctx.getFollowersUri(NAME)],
+      object: note,
+      published: note.published,
+    });
+    await ctx.sendActivity({ identifier: NAME }, actor, create);
+    return json(200, { id: id.href, activity: create.id.href });
+  },
+
+  "POST /control/like": async (ctx, body) => {
+    const { object, author } = await targetOf(ctx, body);
+    const like = new Like({ id: newId("likes"), actor: ctx.getActorUri(NAME), object: object.id });
+    await ctx.sendActivity({ identifier: NAME }, author, like);
+    return json(200, { id: like.id.href, to: author.id.href });
+  },
+
+  "POST /control/announce": async (ctx, body) => {
+    const { object, author } = await targetOf(ctx, body);
+    const announce = new Announce({
+      id: newId("announces"),
+      actor: ctx.getActorUri(NAME),
+      object: object.id,
+      to: PUBLIC_COLLECTION,
+      ccs: [author.id, ctx.getFollowersUri(NAME)],
+      published: Temporal.Now.instant(),
+    });
+    await ctx.sendActivity({ identifier: NAME }, author, announce);
+    return json(200, { id: announce.id.href, to: author.id.href });
+  },
+};
+
+// targetOf reads the object a Like or Announce is about, and its author,
+// whose inbox gets the activity.
+async function targetOf(ctx, body) {
+  const url = urlField(body, "object");
+  const object = await lookup(ctx, url);
+  if (object == null) throw new HttpError(502, `no object could be read at ${url.href}`);
+  const authorId = object.attributionId;
+  if (authorId == null) throw new HttpError(502, `${url.href} names no attributedTo`);
+  return { object, author: await lookupActor(ctx, authorId) };
+}
+
+async function handleControl(request, url) {
+  const route = control[`${request.method} ${url.pathname}`];
+  if (route == null) return json(404, { error: `no control route ${request.method} ${url.pathname}` });
+  let body = {};
+  if (request.method === "POST") {
+    const raw = await request.text();
+    if (raw !== "") {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return json(400, { error: "the body is not JSON" });
+      }
+    }
+  }
+  const ctx = federation.createContext(new URL(base), undefined);
+  try {
+    return await route(ctx, body);
+  } catch (e) {
+    // A failed delivery's message quotes the whole answer (often an HTML
+    // page): keep the start, which says what went wrong.
+    const status = e instanceof HttpError ? e.status : 502;
+    const message = short(String(e?.message ?? e));
+    log(`${request.method} ${url.pathname}: ${message}`);
+    return json(status, { error: message });
+  }
+}
+
+// ---- HTTP: Node's server in front of Fedify's fetch handler --------------
+
+const inboxPaths = new Set(["/inbox", `/users/${NAME}/inbox`]);
+
+async function handle(request) {
+  const url = new URL(request.url);
+  if (url.pathname.startsWith("/control/")) return await handleControl(request, url);
+  if (request.method === "POST" && inboxPaths.has(url.pathname)) return await handleInbox(request, url);
+  return await federation.fetch(request, { contextData: undefined });
+}
+
+// handleInbox checks the HTTP signature with Fedify's verifyRequest on a
+// copy (to record who signed), then lets Fedify's inbox handle the
+// request, and logs its answer: refused deliveries are in the log too.
+async function handleInbox(request, url) {
+  const body = await request.arrayBuffer();
+  const copy = () => new Request(request.url, { method: "POST", headers: request.headers, body });
+  const ctx = federation.createContext(new URL(base), undefined);
+  let httpSignature = null;
+  try {
+    const key = await verifyRequest(copy(), {
+      documentLoader: ctx.documentLoader,
+      contextLoader: ctx.contextLoader,
+    });
+    if (key != null) httpSignature = { keyId: key.id?.href ?? null, owner: key.ownerId?.href ?? null };
+  } catch (e) {
+    log(`verifyRequest: ${e}`);
+  }
+  let activity = null;
+  try {
+    activity = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    // Fedify answers 400 below.
+  }
+  const info = { httpSignature, inbox: url.pathname };
+  const response = await requestInfo.run(info, () => federation.fetch(copy(), { contextData: undefined }));
+  const answer = await response.clone().text();
+  state.inboxLog.push({
+    n: state.inboxLog.length + 1,
+    inbox: url.pathname,
+    status: response.status,
+    answer: answer.slice(0, 300),
+    id: typeof activity?.id === "string" ? activity.id : null,
+    type: typeof activity?.type === "string" ? activity.type : null,
+    actor: typeof activity?.actor === "string" ? activity.actor : activity?.actor?.id ?? null,
+    signatureHeader: request.headers.get("signature"),
+    httpSignature,
+  });
+  if (response.status >= 300) log(`inbox ${url.pathname}: ${response.status} ${answer.slice(0, 200)}`);
+  return response;
+}
+
+// toRequest turns a Node request into a fetch Request under the base URL,
+// keeping the Host header the sender signed.
+async function toRequest(req) {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  let body;
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    const chunks = [];
+    let size = 0;
+    for await (const c of req) {
+      size += c.length;
+      if (size > 1 << 20) throw new HttpError(413, "body over 1 MiB");
+      chunks.push(c);
+    }
+    body = Buffer.concat(chunks);
+  }
+  return new Request(new URL(req.url, base), { method: req.method, headers, body });
+}
+
+const server = createServer(async (req, res) => {
+  let response;
+  try {
+    response = await handle(await toRequest(req));
+  } catch (e) {
+    log(`${req.method} ${req.url}: ${e?.stack ?? e}`);
+    response = json(e instanceof HttpError ? e.status : 500, { error: String(e?.message ?? e) });
+  }
+  const out = Buffer.from(await response.arrayBuffer());
+  const headers = {};
+  response.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  res.writeHead(response.status, headers);
+  res.end(out);
+});
+
+server.listen(port, host, () => {
+  console.log(`listening ${base}`);
+});
+
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}
