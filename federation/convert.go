@@ -277,7 +277,7 @@ func (c *Converter) actor(u storage.User) (*actorJSON, error) {
 		Type:                      typ,
 		PreferredUsername:         u.Username,
 		Name:                      u.Name(),
-		Summary:                   u.BioHTML,
+		Summary:                   c.absoluteLinks(u.BioHTML),
 		URL:                       c.URIs.Profile(u.Username),
 		Inbox:                     c.URIs.Inbox(u.Username),
 		Outbox:                    c.URIs.Outbox(u.Username),
@@ -417,7 +417,7 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 		URL:          p.URI,
 		Summary:      p.ContentWarning,
 		Sensitive:    p.ContentWarning != "",
-		Content:      p.HTML,
+		Content:      c.absoluteLinks(p.HTML),
 		Tag:          []tagJSON{},
 		Attachment:   []documentJSON{},
 	}
@@ -425,7 +425,7 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 		n.Updated = stamp(p.EditedAt)
 	}
 	if p.Language != "" {
-		n.ContentMap = map[string]string{p.Language: p.HTML}
+		n.ContentMap = map[string]string{p.Language: n.Content}
 	}
 	if p.Source != "" {
 		n.Source = &sourceJSON{Content: p.Source, MediaType: markdownType}
@@ -718,4 +718,13 @@ func (c *Converter) Signer(a storage.Activity) (string, *rsa.PrivateKey, error) 
 		return "", nil, fmt.Errorf("key of deleted account %d: %w", a.ActorID, err)
 	}
 	return KeyID(c.URIs.Actor(t.Username)), key, nil
+}
+
+// absoluteLinks makes the instance-relative links of rendered Markdown
+// (hashtags "/tags/x", mentions "/@name") absolute: another server reads
+// the HTML far from here, where a path alone points to its own pages.
+// The sanitizer writes every attribute as href="...", so one spelling
+// covers them all.
+func (c *Converter) absoluteLinks(html string) string {
+	return strings.ReplaceAll(html, `href="/`, `href="`+c.URIs.Base+`/`)
 }
