@@ -56,11 +56,14 @@ func CheckFile(path string) (FileInfo, error) {
 // checkRecords checks records against each other where a mistake would
 // go unnoticed until it did harm: the outbox (every activity decodes and
 // has an actor that exists, is the instance or has a tombstone; every
-// tombstone counts its activities) and the indexes of remote accounts
-// (remote_followers against follows, remote_uris against users). It reads
-// every remote account, follow of one, queued activity and tombstone.
+// tombstone counts its activities), the indexes of remote accounts
+// (remote_followers against follows, remote_uris against users), the
+// deliveries and hosts (checkDeliveries) and the signing keys (each
+// belongs to the instance, a local account or a tombstone). It reads every
+// remote account, follow of one, queued activity, delivery, host, key and
+// tombstone.
 func checkRecords(tx *bolt.Tx) []error {
-	return checkFederation(tx)
+	return append(checkFederation(tx), checkDeliveries(tx)...)
 }
 
 // CountPosts counts every post in the file.

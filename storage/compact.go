@@ -23,6 +23,9 @@ type lockedBolt struct {
 	mu   sync.RWMutex
 	db   *bolt.DB
 	opts *bolt.Options
+	// hooks are called after a commit that queued an activity
+	// (OnOutbox); they outlive a compaction's new *bolt.DB.
+	hooks *outboxHooks
 }
 
 func (l *lockedBolt) View(fn func(*bolt.Tx) error) error {
@@ -59,6 +62,7 @@ func (l *lockedBolt) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	unregisterCaches(l.db)
+	openOutboxHooks.Delete(l.db)
 	return l.db.Close()
 }
 
@@ -96,6 +100,7 @@ func (db *DB) Compact() (time.Duration, error) {
 		return 0, fmt.Errorf("compact: %w", err)
 	}
 	unregisterCaches(l.db)
+	openOutboxHooks.Delete(l.db)
 	if err := l.db.Close(); err != nil {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("compact: %w", err)
@@ -112,6 +117,7 @@ func (db *DB) Compact() (time.Duration, error) {
 	}
 	l.db = reopened
 	registerCaches(reopened)
+	openOutboxHooks.Store(reopened, l.hooks)
 	if renameErr != nil {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("compact: %w", renameErr)

@@ -58,7 +58,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: &lockedBolt{db: b, opts: bopts}, now: opts.Now, log: opts.Logger}
+	db := &DB{bolt: &lockedBolt{db: b, opts: bopts, hooks: &outboxHooks{}}, now: opts.Now, log: opts.Logger}
 	if err := db.migrate(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -68,6 +68,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	registerCaches(b)
+	openOutboxHooks.Store(b, db.bolt.hooks)
 	return db, nil
 }
 

@@ -38,9 +38,12 @@ import (
 // The activities in out (the account's Delete) are queued in the same
 // transaction, first, while its followers are still known. The outbox
 // keeps every activity of the account that is not delivered yet, and a
-// tombstone keeps its name and URI (tombstones), until the last of them
-// drains (FinishActivity): the account's Delete must reach every server
-// that knows it before nothing is left of it.
+// tombstone keeps its name and URI (tombstones), and its signing key
+// stays in actor_keys, until the last of them drains (FinishActivity):
+// the account's Delete must reach every server that knows it before
+// nothing is left of it. With nothing queued, the key goes at once. The
+// Delete is fanned out in this transaction, while the follows that say
+// where it must go still exist (recordOutgoing).
 func (db *DB) DeleteUser(userID ID, reserveName bool, out ...Activity) error {
 	if err := db.stampActivities(out); err != nil {
 		return fmt.Errorf("delete user: %w", err)
@@ -243,6 +246,13 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 	}
 	if err := buryAccount(tx, &u, db.now()); err != nil {
 		return err
+	}
+	// Its signing key stays with its tombstone, to sign what it still
+	// has queued (its Delete); with nothing queued it goes now.
+	if tx.Bucket(bucketTombstones).Get(prefix) == nil {
+		if err := tx.Bucket(bucketActorKeys).Delete(prefix); err != nil {
+			return err
+		}
 	}
 	forgetUser(tx, userID)
 	return tx.Bucket(bucketUsers).Delete(prefix)

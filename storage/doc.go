@@ -114,6 +114,18 @@
 //	              delivered; the last FinishActivity of the account removes the
 //	              tombstone (and the account's key with it, once keys are kept).
 //	              No tombstone is written when nothing of the account is queued.
+//	deliveries:   what is left to send of each fanned-out outbox entry, three
+//	              keys per (activity, inbox), written and deleted together:
+//	              'r' | activityID | inbox URL => Delivery (JSON: host,
+//	              failed attempts, next attempt, last error);
+//	              'd' | next attempt (ns, big-endian) | activityID | inbox => nil
+//	              (the due order); 'h' | host | 0x00 | activityID | inbox => nil
+//	              (per host). An outbox entry without 'r' keys is not fanned
+//	              out yet; its last delivery takes it off the outbox
+//	hosts:        host (HostOf: lower-case name, port when not the default) =>
+//	              HostState (JSON: distinct failing days since the last
+//	              success, unavailable, last success, failure and sign of
+//	              life, counts). No delivery waits for an unavailable host
 //
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the

@@ -118,11 +118,26 @@ func (db *DB) stampActivities(out []Activity) error {
 // recordOutgoing writes to the outbox, in tx, the activities of out that
 // have somewhere to go (stampActivities has given them their IDs). Writing
 // the same activity twice writes the same key: it is never queued twice.
+//
+// A Delete is fanned out here (its deliveries written, delivery.go), not
+// by the delivery worker: the callers queue it before they delete the
+// post or the account, and once they have, who must hear of it (the
+// post's audience, the account's follows) can no longer be read. When it
+// finds no inbox the entry waits, unstarted, and the worker finishes it.
+//
+// Once tx commits, the functions registered with OnOutbox run (the
+// delivery worker wakes).
 func recordOutgoing(tx *bolt.Tx, out []Activity) error {
 	if len(out) == 0 || !hasRemoteAccounts(tx) {
 		return nil
 	}
 	b := tx.Bucket(bucketOutbox)
+	written := false
+	defer func() {
+		if written {
+			notifyOutbox(tx)
+		}
+	}()
 	for i := range out {
 		a := &out[i]
 		if a.ID == 0 {
@@ -139,6 +154,12 @@ func recordOutgoing(tx *bolt.Tx, out []Activity) error {
 		}
 		if err := b.Put(idKey(a.ID), v); err != nil {
 			return err
+		}
+		written = true
+		if a.Type == ActivityDelete {
+			if _, err := startDelivery(tx, a.ID, deliveryTargets(tx, a), a.CreatedAt); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -258,19 +279,13 @@ func (db *DB) CountPendingActivities() (int, error) {
 	return n, err
 }
 
-// FinishActivity takes a delivered (or abandoned) activity off the queue;
-// ErrNotFound when it is not there. The last activity of a deleted
-// account takes its tombstone with it.
+// FinishActivity takes a delivered (or abandoned) activity off the queue,
+// with whatever deliveries of it are left; ErrNotFound when it is not
+// there. The last activity of a deleted account takes its tombstone (and
+// its key) with it.
 func (db *DB) FinishActivity(id ID) error {
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
-		a, err := getActivity(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketOutbox).Delete(idKey(id)); err != nil {
-			return err
-		}
-		return dropTombstoneRef(tx, a.ActorID)
+		return finishActivity(tx, id)
 	})
 	if err != nil {
 		return fmt.Errorf("finish activity: %w", err)
@@ -350,7 +365,8 @@ func buryAccount(tx *bolt.Tx, u *User, now time.Time) error {
 }
 
 // dropTombstoneRef counts one activity of actor off its tombstone, if it
-// has one, and removes the tombstone with the last.
+// has one, and removes the tombstone with the last, and the account's
+// signing key with it: nothing is left to sign.
 func dropTombstoneRef(tx *bolt.Tx, actor ID) error {
 	if actor == 0 {
 		return nil
@@ -364,6 +380,9 @@ func dropTombstoneRef(tx *bolt.Tx, actor ID) error {
 	}
 	t.Pending--
 	if t.Pending <= 0 {
+		if err := tx.Bucket(bucketActorKeys).Delete(idKey(actor)); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketTombstones).Delete(idKey(actor))
 	}
 	return putTombstone(tx, &t)
