@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	crand "crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -20,21 +19,11 @@ import (
 	"majlis/storage"
 )
 
-var (
-	testKeyOnce sync.Once
-	testKey     *rsa.PrivateKey
-)
-
-// signingKey is one RSA key for every test here (making one takes a
-// while).
+// signingKey is one RSA key for every delivery test (the package's
+// shared test key: making one takes a while).
 func signingKey(t testing.TB) *rsa.PrivateKey {
-	testKeyOnce.Do(func() {
-		var err error
-		if testKey, err = rsa.GenerateKey(crand.Reader, 2048); err != nil {
-			panic(err)
-		}
-	})
-	return testKey
+	k, _ := testKeys(t)
+	return k
 }
 
 // clock runs with real time, from an offset a test may move forward.
@@ -153,8 +142,8 @@ func (f *fakeInbox) tookOnce(t *testing.T, name string, want ...storage.Activity
 	}
 }
 
-// world is an instance with one member, amal, and a deliverer's parts.
-type world struct {
+// sendWorld is an instance with one member, amal, and a deliverer's parts.
+type sendWorld struct {
 	t     *testing.T
 	path  string
 	db    *storage.DB
@@ -162,8 +151,8 @@ type world struct {
 	amal  storage.User
 }
 
-func newWorld(t *testing.T) *world {
-	w := &world{t: t, path: filepath.Join(t.TempDir(), "majlis.db"), clock: &clock{}}
+func newSendWorld(t *testing.T) *sendWorld {
+	w := &sendWorld{t: t, path: filepath.Join(t.TempDir(), "majlis.db"), clock: &clock{}}
 	w.open()
 	w.amal = storage.User{Username: "amal", URI: "https://here.example/users/amal"}
 	if err := w.db.CreateUser(&w.amal); err != nil {
@@ -172,7 +161,7 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func (w *world) open() {
+func (w *sendWorld) open() {
 	db, err := storage.Open(w.path, storage.Options{Now: w.clock.Now})
 	if err != nil {
 		w.t.Fatal(err)
@@ -183,7 +172,7 @@ func (w *world) open() {
 
 // remote stores a remote account on domain whose shared inbox (or, with
 // personal, own inbox) is at the fake inbox.
-func (w *world) remote(name, domain string, at *fakeInbox, personal bool) storage.User {
+func (w *sendWorld) remote(name, domain string, at *fakeInbox, personal bool) storage.User {
 	w.t.Helper()
 	u := storage.User{Username: name, Domain: domain, URI: "https://" + domain + "/users/" + name,
 		Inbox: at.URL("/users/" + name + "/inbox")}
@@ -196,7 +185,7 @@ func (w *world) remote(name, domain string, at *fakeInbox, personal bool) storag
 	return u
 }
 
-func (w *world) follow(follower storage.User) {
+func (w *sendWorld) follow(follower storage.User) {
 	w.t.Helper()
 	if _, err := w.db.Follow(follower.ID, w.amal.ID); err != nil {
 		w.t.Fatal(err)
@@ -204,7 +193,7 @@ func (w *world) follow(follower storage.User) {
 }
 
 // post publishes a post of amal's and returns its queued Create.
-func (w *world) post(vis storage.Visibility, mentions ...storage.User) storage.Activity {
+func (w *sendWorld) post(vis storage.Visibility, mentions ...storage.User) storage.Activity {
 	w.t.Helper()
 	id := w.db.NewID()
 	p := storage.Post{ID: id, AuthorID: w.amal.ID, URI: "https://here.example/@amal/" + id.String(),
@@ -223,7 +212,7 @@ func (w *world) post(vis storage.Visibility, mentions ...storage.User) storage.A
 
 // deliverer is a Deliverer for the fake inboxes: a small JSON body per
 // activity, ErrGone for a post that is gone, a fast retry schedule.
-func (w *world) deliverer() *Deliverer {
+func (w *sendWorld) deliverer() *Deliverer {
 	g := Guard{AllowPrivate: true, AllowHTTP: true}
 	db := w.db
 	return &Deliverer{
@@ -280,7 +269,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (w *world) drained() bool {
+func (w *sendWorld) drained() bool {
 	n, err := w.db.CountPendingActivities()
 	return err == nil && n == 0
 }
@@ -288,7 +277,7 @@ func (w *world) drained() bool {
 // Each post reaches the inboxes its visibility allows, once per shared
 // inbox however many followers share it, every request signed.
 func TestDeliverByVisibility(t *testing.T) {
-	w := newWorld(t)
+	w := newSendWorld(t)
 	hostA, hostB, hostC := newFakeInbox(t, w.clock.Now), newFakeInbox(t, w.clock.Now), newFakeInbox(t, w.clock.Now)
 	for _, name := range []string{"a1", "a2", "a3"} {
 		w.follow(w.remote(name, "a.example", hostA, false))
@@ -329,7 +318,7 @@ func TestDeliverOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t)
+			w := newSendWorld(t)
 			in := newFakeInbox(t, w.clock.Now)
 			in.respond = tt.respond
 			w.follow(w.remote("r", "r.example", in, false))
@@ -346,7 +335,7 @@ func TestDeliverOutcomes(t *testing.T) {
 	}
 
 	t.Run("refused domain", func(t *testing.T) {
-		w := newWorld(t)
+		w := newSendWorld(t)
 		evil, good := newFakeInbox(t, w.clock.Now), newFakeInbox(t, w.clock.Now)
 		w.follow(w.remote("e", "evil.example", evil, false))
 		w.follow(w.remote("g", "good.example", good, false))
@@ -368,7 +357,7 @@ func TestDeliverOutcomes(t *testing.T) {
 // No host ever has more than PerHost requests in flight, while several
 // hosts are served at once.
 func TestDeliverPerHostLimit(t *testing.T) {
-	w := newWorld(t)
+	w := newSendWorld(t)
 	busy, other := newFakeInbox(t, w.clock.Now), newFakeInbox(t, w.clock.Now)
 	busy.delay, other.delay = 20*time.Millisecond, 20*time.Millisecond
 	for i := range 12 {
@@ -398,7 +387,7 @@ func TestDeliverPerHostLimit(t *testing.T) {
 // A restart (the file closed and opened again, a new Deliverer) resumes
 // the deliveries left and never sends one that succeeded again.
 func TestDeliverResumesAfterRestart(t *testing.T) {
-	w := newWorld(t)
+	w := newSendWorld(t)
 	up, down := newFakeInbox(t, w.clock.Now), newFakeInbox(t, w.clock.Now)
 	var mu sync.Mutex
 	failing := true
@@ -441,7 +430,7 @@ func TestDeliverResumesAfterRestart(t *testing.T) {
 // A host that fails on three different days is unavailable: nothing more
 // is sent there until it sends us something.
 func TestDeliverUnavailableHost(t *testing.T) {
-	w := newWorld(t)
+	w := newSendWorld(t)
 	dead := newFakeInbox(t, w.clock.Now)
 	var mu sync.Mutex
 	status := 503
@@ -492,7 +481,7 @@ func TestDeliverUnavailableHost(t *testing.T) {
 // Deleting an account: its Delete reaches its remote followers after the
 // account is gone, then its tombstone and key go.
 func TestDeliverAccountDelete(t *testing.T) {
-	w := newWorld(t)
+	w := newSendWorld(t)
 	a, b := newFakeInbox(t, w.clock.Now), newFakeInbox(t, w.clock.Now)
 	w.follow(w.remote("a", "a.example", a, false))
 	w.follow(w.remote("b", "b.example", b, true))
@@ -527,7 +516,7 @@ func TestDeliverAccountDelete(t *testing.T) {
 // A post deleted before its Create went out: the Create is dropped, only
 // the Delete goes.
 func TestDeliverDropsWhatNoLongerApplies(t *testing.T) {
-	w := newWorld(t)
+	w := newSendWorld(t)
 	in := newFakeInbox(t, w.clock.Now)
 	w.follow(w.remote("r", "r.example", in, false))
 	create := w.post(storage.Public)
@@ -545,7 +534,7 @@ func TestDeliverDropsWhatNoLongerApplies(t *testing.T) {
 // and again, over flaky inboxes: after it has drained, every inbox took
 // every activity meant for it exactly once.
 func TestDeliverSurvivesRestarts(t *testing.T) {
-	w := newWorld(t)
+	w := newSendWorld(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var mu sync.Mutex
 	flaky := func(int) int {
