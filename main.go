@@ -24,7 +24,9 @@ import (
 	"syscall"
 	"time"
 
+	"majlis/federation"
 	"majlis/handlers"
+	"majlis/social"
 	"majlis/storage"
 )
 
@@ -162,7 +164,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer db.Close()
 
+	soc := social.New(db, social.Config{BaseURL: c.url})
+	fed := federation.New(federation.Config{
+		DB: db, Social: soc, BaseURL: c.url, SiteName: c.name,
+		AllowPrivate: c.allowPrivate, Logger: logger,
+	})
 	h, err := handlers.New(db, handlers.Config{
+		Federation: fed.Server,
 		BaseURL:    c.url,
 		SiteName:   c.name,
 		TrustProxy: c.trustProxy,
@@ -192,6 +200,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	fedCtx, stopFederation := context.WithCancel(ctx)
+	fedDone := make(chan struct{})
+	go func() { fed.Run(fedCtx); close(fedDone) }()
+	defer func() { stopFederation(); <-fedDone }()
 	go pruneSessions(ctx, db, logger)
 	go pruneMedia(ctx, db, logger)
 	go pruneReports(ctx, db, logger)
