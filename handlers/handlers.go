@@ -45,6 +45,14 @@ type Config struct {
 	// PasswordCost is the bcrypt work factor; DefaultPasswordCost when 0.
 	// Tests lower it to keep fast.
 	PasswordCost int
+	// Federation finds accounts and posts of other servers (federation.go);
+	// nil when the instance does not federate: then looking people up,
+	// "follow from your own server" and /authorize_interaction are not
+	// offered (404).
+	Federation Federation
+	// Delivery is the outgoing delivery queue, for the administration
+	// pages; nil when delivery is not running.
+	Delivery DeliveryQueue
 }
 
 // Handler is the whole web interface as one http.Handler.
