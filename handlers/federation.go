@@ -62,9 +62,9 @@ type HostRow struct {
 	Unavailable bool
 	// FailDays is the number of different days delivery failed since the
 	// last success; > 0 means failing.
-	FailDays                          int
+	FailDays                           int
 	LastSuccess, LastFailure, LastSeen time.Time
-	Pending                           int
+	Pending                            int
 }
 
 // remoteProfileUser finds the remote account of a "/@name@host" address
