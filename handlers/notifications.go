@@ -193,5 +193,6 @@ func notePost(e storage.Entry, now time.Time) *views.NotePost {
 		HTML:       e.Post.HTML,
 		CW:         e.Post.ContentWarning,
 		Time:       timeOf(e.Post.CreatedAt, now),
+		Remote:     originOf(e), // federation.go
 	}
 }

@@ -232,7 +232,7 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		h.renderHeader(w, r, u.ID)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: followFlash(r.Context(), follow, res, u.Username)})
+	h.setFlash(w, r, views.Flash{Message: followFlash(r.Context(), follow, res, pathName(u))})
 	http.Redirect(w, r, userPath(u), http.StatusSeeOther)
 }
 
