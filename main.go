@@ -170,7 +170,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		AllowPrivate: c.allowPrivate, Logger: logger,
 	})
 	h, err := handlers.New(db, handlers.Config{
-		Federation: fed.Server,
+		ActivityPub: fed.Server,
 		BaseURL:    c.url,
 		SiteName:   c.name,
 		TrustProxy: c.trustProxy,

@@ -74,6 +74,13 @@ func chromiumPath(t *testing.T) string {
 // test ends, the browser before the server.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith is newHarness with the handler configuration changed by
+// configure (given the database), e.g. to plug in a fake federation.
+func newHarnessWith(t *testing.T, configure func(*handlers.Config, *storage.DB)) *harness {
+	t.Helper()
 	execPath := chromiumPath(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -93,7 +100,11 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, db: db}
 	srv := httptest.NewUnstartedServer(nil)
 	h.baseURL = "http://" + srv.Listener.Addr().String()
-	web, err := handlers.New(db, handlers.Config{BaseURL: h.baseURL, PasswordCost: bcrypt.MinCost, Logger: discard})
+	cfg := handlers.Config{BaseURL: h.baseURL, PasswordCost: bcrypt.MinCost, Logger: discard}
+	if configure != nil {
+		configure(&cfg, db)
+	}
+	web, err := handlers.New(db, cfg)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}

@@ -96,6 +96,7 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) {
 		Registrations: registrationLabel(r.Context(), s.Registrations),
 		PostChars:     s.PostChars,
 		Language:      views.OptionLabel(views.Languages, s.Language),
+		Suspended:     h.suspendedDomains(), // admin_federation.go
 	}
 	for _, u := range staff {
 		if u.IsAdmin() {

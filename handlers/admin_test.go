@@ -40,6 +40,13 @@ var adminRoutes = []struct {
 	{"GET", "/admin/settings", false},
 	{"POST", "/admin/settings", false},
 	{"GET", "/admin/backup", false},
+	// Other servers (admin_federation.go).
+	{"GET", "/admin/federation", true},
+	{"POST", "/admin/federation/retry", false},
+	{"GET", "/admin/domains", true},
+	{"POST", "/admin/domains", false},
+	{"POST", "/admin/domains/delete", false},
+	{"POST", "/admin/domains/allowlist", false},
 }
 
 // TestAdminRoutesForbidden: a member reaches no administration route,

@@ -45,6 +45,9 @@ func (h *Handler) canonicalMemberURI(r *http.Request) string {
 	default:
 		return ""
 	}
+	if seg, _, _ := strings.Cut(rest, "/"); strings.Contains(seg, "@") {
+		return h.canonicalRemoteURI(r, u, seg, rest[len(seg):])
+	}
 	name := rest
 	if i := strings.IndexAny(rest, "/."); i >= 0 { // "/@name/ID", "/@name.rss"
 		name = rest[:i]
@@ -57,6 +60,29 @@ func (h *Handler) canonicalMemberURI(r *http.Request) string {
 		return ""
 	}
 	want := (&url.URL{Path: "/@" + m.Username + rest[len(name):]}).EscapedPath()
+	if want == u.EscapedPath() {
+		return ""
+	}
+	if u.RawQuery != "" {
+		want += "?" + u.RawQuery
+	}
+	return want
+}
+
+// canonicalRemoteURI is canonicalMemberURI for the pages of a remote
+// account, "/@name@host/...", seg being "name@host" as requested and tail
+// the rest of the path: the same rules, so that "/users/name@host" and
+// other spellings move to the one address.
+func (h *Handler) canonicalRemoteURI(r *http.Request, u *url.URL, seg, tail string) string {
+	i := strings.LastIndexByte(seg, '@')
+	if i <= 0 {
+		return ""
+	}
+	m, err := h.db.RemoteUser(seg[:i], seg[i+1:])
+	if err != nil || hiddenByModeration(r, m) != nil {
+		return ""
+	}
+	want := userPath(m) + (&url.URL{Path: tail}).EscapedPath()
 	if want == u.EscapedPath() {
 		return ""
 	}

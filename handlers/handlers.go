@@ -47,9 +47,17 @@ type Config struct {
 	// Tests lower it to keep fast.
 	PasswordCost int
 	// Federation serves the read side of ActivityPub (discovery, actors,
-	// collections, posts as JSON; federation.go); nil: the instance does
+	// collections, posts as JSON; activitypub.go); nil: the instance does
 	// not federate and no page changes.
-	Federation *federation.Server
+	ActivityPub *federation.Server
+	// Federation finds accounts and posts of other servers (federation.go);
+	// nil when the instance does not federate: then looking people up,
+	// "follow from your own server" and /authorize_interaction are not
+	// offered (404).
+	Federation Federation
+	// Delivery is the outgoing delivery queue, for the administration
+	// pages; nil when delivery is not running.
+	Delivery DeliveryQueue
 }
 
 // Handler is the whole web interface as one http.Handler.

@@ -383,7 +383,10 @@ func (h *Handler) modLog(w http.ResponseWriter, r *http.Request) {
 			Detail:   e.Detail,
 			Reason:   e.Reason,
 		}
-		if e.TargetName != "" && e.Kind != storage.ActReject && e.Kind != storage.ActDeleteAccount {
+		switch {
+		case e.Kind == storage.ActDomainBlock || e.Kind == storage.ActDomainUnblock:
+			it.Domain, it.TargetURL = true, "/admin/domains"
+		case e.TargetName != "" && e.Kind != storage.ActReject && e.Kind != storage.ActDeleteAccount:
 			it.TargetURL = "/admin/users/" + url.PathEscape(e.TargetName)
 		}
 		if e.ReportID != 0 {

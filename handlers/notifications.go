@@ -188,10 +188,11 @@ func notePost(e storage.Entry, now time.Time) *views.NotePost {
 		URL:        postPath(e.Author, e.Post.ID),
 		AuthorName: e.Author.Name(),
 		AuthorURL:  userPath(e.Author),
-		Handle:     "@" + e.Author.Username,
+		Handle:     handleOf(e.Author),
 		Avatar:     avatarOf(e.Author),
 		HTML:       e.Post.HTML,
 		CW:         e.Post.ContentWarning,
 		Time:       timeOf(e.Post.CreatedAt, now),
+		Remote:     originOf(e), // federation.go
 	}
 }

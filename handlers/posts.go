@@ -62,7 +62,7 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 	c.FormID = "reply"
 	c.Images = h.emptyImages(r.Context(), "reply")
 	c.InReplyTo = parent.Post.ID.String()
-	c.ReplyingTo = "@" + parent.Author.Username
+	c.ReplyingTo = handleOf(parent.Author)
 	c.Visibility = string(social.NarrowerVisibility(me.PostVisibility(), parent.Post.Visibility))
 	c.Visibilities = visibilityOptions(r.Context(), parent.Post.Visibility)
 	c.Body = h.replyMentions(me, *parent)
@@ -286,7 +286,7 @@ func (h *Handler) postFromPath(r *http.Request) (storage.Entry, error) {
 	if err != nil {
 		return e, err
 	}
-	if !strings.EqualFold(e.Author.Username, r.PathValue("username")) || e.Author.Domain != "" {
+	if !namedBy(e.Author, r.PathValue("username")) {
 		return e, errNotFound(i18n.T(r.Context(), "error.no_post"))
 	}
 	return e, nil

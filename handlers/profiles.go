@@ -12,8 +12,13 @@ import (
 )
 
 // profileUser finds the local user of a "/@name" address (social says
-// which names are nobody's); pages hide the accounts moderation holds.
+// which names are nobody's), or the remote account of a "/@name@host"
+// address known here (remoteProfileUser, federation.go); pages hide the
+// accounts moderation holds.
 func (h *Handler) profileUser(r *http.Request) (storage.User, error) {
+	if strings.Contains(r.PathValue("username"), "@") {
+		return h.remoteProfileUser(r)
+	}
 	u, err := h.social.LocalAccount(r.Context(), r.PathValue("username"))
 	if err == nil && r.Method == http.MethodGet {
 		err = hiddenByModeration(r, u) // moderation.go
@@ -28,7 +33,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 	pr := views.Profile{
 		Username:  u.Username,
 		Name:      u.Name(),
-		Handle:    "@" + u.Username,
+		Handle:    handleOf(u),
 		URL:       userPath(u),
 		Avatar:    avatarOf(u),
 		Admin:     u.IsAdmin(),
@@ -43,6 +48,9 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		Header:    bannerOf(u),
 	}
 	v := viewer(r)
+	if err := h.remoteProfileView(r, u, &pr); err != nil { // federation.go
+		return pr, err
+	}
 	if v == nil {
 		return pr, nil
 	}
@@ -82,12 +90,12 @@ func linksView(links []storage.ProfileLink) []views.ProfileLink {
 // profile is a user's page: the header and their posts, or, when a block
 // stands between the viewer and the owner, the header and a notice.
 func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
-	if name, kind, ok := feedSuffix(r.PathValue("username")); ok { // "/@name.rss", "/@name.atom" (feeds.go)
+	if name, kind, ok := feedSuffix(r.PathValue("username")); ok && !strings.Contains(name, "@") { // "/@name.rss", "/@name.atom" (feeds.go)
 		h.memberFeed(w, r, name, kind)
 		return
 	}
 	if h.negotiate(w, r) { // federation.go
-		h.cfg.Federation.ForMember(h.cfg.Federation.Actor)(w, r)
+		h.cfg.ActivityPub.ForMember(h.cfg.ActivityPub.Actor)(w, r)
 		return
 	}
 	h.profilePosts(w, r, false)
@@ -127,11 +135,11 @@ func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withRepli
 			return
 		}
 	}
-	path, title := userPath(u), i18n.T(r.Context(), "title.profile", "name", u.Name(), "username", u.Username)
+	path, title := userPath(u), i18n.T(r.Context(), "title.profile", "name", u.Name(), "username", pathName(u))
 	if withReplies {
-		path, title = path+"/with_replies", i18n.T(r.Context(), "title.profile_replies", "name", u.Name(), "username", u.Username)
+		path, title = path+"/with_replies", i18n.T(r.Context(), "title.profile_replies", "name", u.Name(), "username", pathName(u))
 	}
-	tv := h.timelineView(r, t, path, i18n.T(r.Context(), "empty.profile", "name", u.Username))
+	tv := h.timelineView(r, t, path, i18n.T(r.Context(), "empty.profile", "name", pathName(u)))
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
@@ -154,7 +162,7 @@ func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withRepli
 
 func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
 	if h.negotiate(w, r) { // federation.go
-		h.cfg.Federation.ForMember(h.cfg.Federation.Followers)(w, r)
+		h.cfg.ActivityPub.ForMember(h.cfg.ActivityPub.Followers)(w, r)
 		return
 	}
 	h.relations(w, r, i18n.T(r.Context(), "title.followers"), "/followers", i18n.T(r.Context(), "empty.followers"), h.db.Followers)
@@ -162,7 +170,7 @@ func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) following(w http.ResponseWriter, r *http.Request) {
 	if h.negotiate(w, r) { // federation.go
-		h.cfg.Federation.ForMember(h.cfg.Federation.Following)(w, r)
+		h.cfg.ActivityPub.ForMember(h.cfg.ActivityPub.Following)(w, r)
 		return
 	}
 	h.relations(w, r, i18n.T(r.Context(), "title.following"), "/following", i18n.T(r.Context(), "empty.following"), h.db.Following)
@@ -201,7 +209,7 @@ func (h *Handler) relations(w http.ResponseWriter, r *http.Request, heading, suf
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.UserListPage(h.page(r, i18n.T(r.Context(), "title.relations_of", "heading", heading, "name", u.Username), ""), heading, pr, lv))
+	h.render(w, r, http.StatusOK, views.UserListPage(h.page(r, i18n.T(r.Context(), "title.relations_of", "heading", heading, "name", pathName(u)), ""), heading, pr, lv))
 }
 
 func (h *Handler) follow(w http.ResponseWriter, r *http.Request) {
@@ -236,7 +244,7 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 		h.renderHeader(w, r, u.ID)
 		return
 	}
-	h.setFlash(w, r, views.Flash{Message: followFlash(r.Context(), follow, res, u.Username)})
+	h.setFlash(w, r, views.Flash{Message: followFlash(r.Context(), follow, res, pathName(u))})
 	http.Redirect(w, r, userPath(u), http.StatusSeeOther)
 }
 

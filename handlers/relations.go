@@ -27,7 +27,7 @@ func (h *Handler) blockForm(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.BlockConfirmPage(h.page(r, i18n.T(r.Context(), "title.block", "name", u.Username), ""), views.BlockConfirm{Profile: pr, Already: pr.Blocking}))
+	h.render(w, r, http.StatusOK, views.BlockConfirmPage(h.page(r, i18n.T(r.Context(), "title.block", "name", pathName(u)), ""), views.BlockConfirm{Profile: pr, Already: pr.Blocking}))
 }
 
 // relationAction is one of block, unblock, mute and unmute.
@@ -103,7 +103,7 @@ func (h *Handler) changeRelation(w http.ResponseWriter, r *http.Request, a relat
 		h.error(w, r, err)
 		return
 	}
-	msg := a.message(r.Context(), u.Username)
+	msg := a.message(r.Context(), pathName(u))
 	next := r.PostForm.Get("next")
 	switch {
 	case next != "" && isHTMX(r):

@@ -48,7 +48,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, c tem
 func (h *Handler) page(r *http.Request, title, nav string) views.Page {
 	p := views.Page{Title: title, Site: h.cfg.SiteName, Nav: nav}
 	if v := viewer(r); v != nil {
-		p.Viewer = &views.Viewer{Username: v.user.Username, Name: v.user.Name(), Admin: v.user.IsAdmin(), Unread: h.unread(v.user.ID)}
+		p.Viewer = &views.Viewer{Username: v.user.Username, Name: v.user.Name(), Admin: v.user.IsAdmin(), Unread: h.unread(v.user.ID), Federation: h.cfg.Federation != nil}
 	}
 	if f, ok := r.Context().Value(flashKey{}).(views.Flash); ok {
 		p.Flash = f
@@ -58,8 +58,27 @@ func (h *Handler) page(r *http.Request, title, nav string) views.Page {
 	return p
 }
 
-// userPath is the public address of a local user: "/@name".
-func userPath(u storage.User) string { return "/@" + u.Username }
+// userPath is the address of an account's profile here: "/@name" for a
+// member, "/@name@host" for an account of another server.
+func userPath(u storage.User) string { return "/@" + url.PathEscape(pathName(u)) }
+
+// pathName is how addresses here name an account: "name" for a member,
+// "name@host" for a remote account.
+func pathName(u storage.User) string {
+	if u.Domain != "" {
+		return u.Username + "@" + u.Domain
+	}
+	return u.Username
+}
+
+// handleOf is the handle pages show: "@name", or "@name@host" for a
+// remote account.
+func handleOf(u storage.User) string { return "@" + pathName(u) }
+
+// namedBy tells whether the {username} of an address names u (in any
+// case): the post addresses "/@name/ID" and "/@name@host/ID" must carry
+// their author's name, so every post has exactly one address.
+func namedBy(u storage.User, name string) bool { return strings.EqualFold(pathName(u), name) }
 
 // postPath is the permalink of a post.
 func postPath(u storage.User, id storage.ID) string { return userPath(u) + "/" + id.String() }
@@ -104,7 +123,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		URL:            postPath(e.Author, e.Post.ID),
 		AuthorName:     e.Author.Name(),
 		AuthorURL:      userPath(e.Author),
-		Handle:         "@" + e.Author.Username,
+		Handle:         handleOf(e.Author),
 		Avatar:         avatarOf(e.Author),
 		HTML:           e.Post.HTML,
 		Time:           timeOf(e.Post.CreatedAt, now),
@@ -133,6 +152,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		p.Edited = &t
 	}
 	p.Imported = e.Post.ImportedFrom != ""
+	p.Remote = originOf(e) // federation.go
 	p.Actions = h.actionsView(r, e, p.DOMID)
 	if p.Actions.Own {
 		p.CanDelete = true
@@ -170,7 +190,7 @@ func (h *Handler) actionsView(r *http.Request, e storage.Entry, card string) vie
 }
 
 func userRef(u storage.User) *views.UserRef {
-	return &views.UserRef{Name: u.Name(), Handle: "@" + u.Username, URL: userPath(u)}
+	return &views.UserRef{Name: u.Name(), Handle: handleOf(u), URL: userPath(u)}
 }
 
 // visibilityOptions are the choices of the compose box's select, from
@@ -204,7 +224,7 @@ func withBefore(base string, id storage.ID) string {
 // them, the response carries their profile (consent.go).
 func (h *Handler) userItem(r *http.Request, u storage.User) views.UserItem {
 	h.carries(r, u)
-	return views.UserItem{Name: u.Name(), Handle: "@" + u.Username, URL: userPath(u), Avatar: avatarOf(u)}
+	return views.UserItem{Name: u.Name(), Handle: handleOf(u), URL: userPath(u), Avatar: avatarOf(u)}
 }
 
 // pageParam reads the ?before= cursor.

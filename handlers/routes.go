@@ -129,7 +129,25 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/data/import", h.requireUser(h.importData))
 	m.HandleFunc("POST /settings/data/delete", h.requireUser(h.deleteOwnAccount))
 
-	h.federationRoutes() // federation.go
+	h.federationRoutes() // activitypub.go
+	// Federation: remote profiles and posts go through the "/users/{username}"
+	// routes above as "name@host" (profileUser, postFromPath); looking
+	// people up elsewhere, "follow from your own server", the target of
+	// other servers' follow links, a member's blocked domains, and the
+	// administration of other servers (federation.go, admin_federation.go).
+	m.HandleFunc("GET /people", h.requireUser(h.people))
+	m.HandleFunc("POST /people/lookup", h.requireUser(h.lookup))
+	m.HandleFunc("GET /authorize_interaction", h.requireUser(h.authorizeInteraction))
+	m.HandleFunc("POST /users/{username}/remote_follow", h.remoteFollow)
+	m.HandleFunc("GET /settings/domains", h.requireUser(h.domainBlocks))
+	m.HandleFunc("POST /settings/domains", h.requireUser(h.blockDomain))
+	m.HandleFunc("POST /settings/domains/unblock", h.requireUser(h.unblockDomain))
+	m.HandleFunc("GET /admin/federation", h.requireModerator(h.adminFederation))
+	m.HandleFunc("POST /admin/federation/retry", h.requireAdmin(h.retryHost))
+	m.HandleFunc("GET /admin/domains", h.requireModerator(h.adminDomains))
+	m.HandleFunc("POST /admin/domains", h.requireAdmin(h.saveDomainBlock))
+	m.HandleFunc("POST /admin/domains/delete", h.requireAdmin(h.deleteDomainBlock))
+	m.HandleFunc("POST /admin/domains/allowlist", h.requireAdmin(h.setAllowlist))
 
 	m.HandleFunc("/", h.notFound)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"majlis/i18n"
 	"majlis/storage"
@@ -44,7 +43,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, id storage.
 		h.error(w, r, err)
 		return
 	}
-	if !strings.EqualFold(t.Post.Author.Username, username) || t.Post.Author.Domain != "" {
+	if !namedBy(t.Post.Author, username) {
 		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.no_post")))
 		return
 	}

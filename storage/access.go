@@ -15,6 +15,12 @@ type viewer struct {
 	muted map[ID]bool
 	// follows caches "the viewer follows this account".
 	follows map[ID]bool
+	// domains holds the domains the viewer blocked (federated_pages.go),
+	// nil when none.
+	domains map[string]bool
+	// visiting is the account whose profile is shown: the viewer came to
+	// look, so their domain blocks do not hide it there.
+	visiting ID
 }
 
 // newViewer loads the viewer's blocks and mutes (small sets) in tx.
@@ -27,6 +33,7 @@ func newViewer(tx *bolt.Tx, id ID) *viewer {
 	forPrefix(tx.Bucket(bucketBlocks), prefix, func(k, _ []byte) { v.blocked[keyID(k, 8)] = true })
 	forPrefix(tx.Bucket(bucketBlockedBy), prefix, func(k, _ []byte) { v.blocked[keyID(k, 8)] = true })
 	forPrefix(tx.Bucket(bucketMutes), prefix, func(k, _ []byte) { v.muted[keyID(k, 8)] = true })
+	v.loadBlockedDomains(tx)
 	return v
 }
 

@@ -103,7 +103,7 @@ func (b *builder) note(v []byte) (NoteEntry, bool, error) {
 	if err := json.Unmarshal(v, &n); err != nil {
 		return NoteEntry{}, false, nil
 	}
-	if b.v.hides(n.ActorID) {
+	if b.v.hides(n.ActorID) || b.hidesDomainOf(n.ActorID) {
 		return NoteEntry{}, false, nil
 	}
 	actor, err := b.user(n.ActorID)
@@ -153,6 +153,11 @@ func (db *DB) UnreadNotifications(userID ID, max int) (int, error) {
 			var note Notification
 			if json.Unmarshal(notes.Get(pairKey(userID, id)), &note) != nil || v.hides(note.ActorID) {
 				continue
+			}
+			if len(v.domains) > 0 {
+				if actor, err := getUser(tx, note.ActorID); err != nil || v.blocksDomain(actor.Domain) {
+					continue
+				}
 			}
 			if note.PostID != 0 {
 				raw := posts.Get(idKey(note.PostID))

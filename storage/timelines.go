@@ -72,6 +72,9 @@ type builder struct {
 	pageMarks bool
 	// buckets are the buckets read many times per page (pageBucket).
 	buckets map[string]*bolt.Bucket
+	// policies caches the instance's decision about each remote domain
+	// met on the page (see domainHides).
+	policies map[string]DomainPolicy
 }
 
 func newBuilder(tx *bolt.Tx, viewerID ID) *builder {
@@ -92,10 +95,11 @@ func (b *builder) user(id ID) (*User, error) {
 
 // shows tells whether the page shows post p itself (for a repost, check
 // the original too): the viewer may see it, moderation does not hide its
-// author, and, with hide, the viewer has not muted or blocked them, nor
-// hidden bots.
+// author nor the author's server, and, with hide, the viewer has not
+// muted or blocked them or their domain, nor hidden bots.
 func (b *builder) shows(p *Post, hide bool) bool {
-	return b.v.canSee(b.tx, p) && !(hide && b.v.hides(p.AuthorID)) && !b.moderated(p.AuthorID) && !b.isHiddenBot(p.AuthorID)
+	return b.v.canSee(b.tx, p) && !(hide && (b.v.hides(p.AuthorID) || b.hidesDomainOf(p.AuthorID))) &&
+		!b.moderated(p.AuthorID) && !b.isHiddenBot(p.AuthorID) && !b.domainHides(p)
 }
 
 // entry builds the entry of post p, or reports false when the viewer may
@@ -328,8 +332,10 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 		}
 		// A profile shows everything its owner posted and reposted even if
 		// the viewer muted them (they came to look); reposts of accounts
-		// the viewer blocked or muted stay hidden.
+		// the viewer blocked or muted stay hidden. So does a domain the
+		// viewer blocked.
 		delete(b.v.muted, authorID)
+		b.v.visiting = authorID
 		c := tx.Bucket(bucketAuthorPosts).Cursor()
 		prefix := idKey(authorID)
 		var meta indexMeta // of the candidate next gave last

@@ -193,4 +193,10 @@ func cardKey(ctx context.Context, b *bytes.Buffer, p *Post) {
 		k.str(im.Alt)
 		k.bool(im.Animated)
 	}
+	k.bool(p.Remote != nil)
+	if p.Remote != nil {
+		k.str(p.Remote.Host)
+		k.str(p.Remote.URL)
+		k.str(p.Remote.Kind)
+	}
 }

@@ -61,6 +61,9 @@ type Viewer struct {
 	// Unread is the number of unread notifications the badge in the
 	// navigation shows (see Badge).
 	Unread int
+	// Federation: the instance can look up people on other servers (the
+	// navigation links to /people).
+	Federation bool
 }
 
 // Avatar is a generated picture: an initial on a colour chosen from the
@@ -117,6 +120,9 @@ type Post struct {
 	Actions Actions
 	// Images are the post's attachments, in order (see models_media.go).
 	Images []Image
+	// Remote is set on a post of another server: where the original is
+	// (models_federation.go).
+	Remote *Origin
 }
 
 // Time is a moment with its machine-readable form. At is the moment and
@@ -209,6 +215,13 @@ type Profile struct {
 	Muting    bool
 	// Header is the profile's header picture, nil when none is set.
 	Header *Banner
+	// Remote is set on the profile of an account of another server
+	// (models_federation.go).
+	Remote *RemoteProfile
+	// RemoteFollow is the "follow from your own server" form shown to
+	// visitors on a member's profile when the instance federates; nil
+	// otherwise.
+	RemoteFollow *RemoteFollow
 }
 
 // HidesPosts tells whether a block stands between the viewer and the

@@ -80,6 +80,9 @@ type About struct {
 	Language      string
 	// CanInvite: the viewer may make invitation links.
 	CanInvite bool
+	// Suspended are the servers this instance refuses, with the admins'
+	// public comments (models_federation.go).
+	Suspended []SuspendedDomain
 }
 
 // Invites is a member's invitation page.
@@ -277,6 +280,9 @@ type LogItem struct {
 	Detail    string
 	Reason    string
 	ReportURL string
+	// Domain: Target is a server's domain (a domain block), not an
+	// account.
+	Domain bool
 }
 
 // ActionLabel names a moderation action for the log.
@@ -306,6 +312,12 @@ func ActionLabel(kind string) string {
 		return "dismissed a report about"
 	case "settings":
 		return "changed the instance settings"
+	case "domain_block":
+		return "decided about the domain"
+	case "domain_unblock":
+		return "lifted the decision about the domain"
+	case "federation_mode":
+		return "switched federation mode"
 	}
 	return kind
 }

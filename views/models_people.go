@@ -125,6 +125,8 @@ type NotePost struct {
 	// CW is the content warning: the body is shown folded under it.
 	CW   string
 	Time Time
+	// Remote is set on a post of another server (models_federation.go).
+	Remote *Origin
 }
 
 // RequestActions are the buttons of a pending follow request.
