@@ -45,6 +45,9 @@ type Config struct {
 	// PasswordCost is the bcrypt work factor; DefaultPasswordCost when 0.
 	// Tests lower it to keep fast.
 	PasswordCost int
+	// Inbox takes the activities other servers POST to /inbox and
+	// /users/{username}/inbox (federation.Inbox); nil answers 404 there.
+	Inbox http.Handler
 }
 
 // Handler is the whole web interface as one http.Handler.
