@@ -149,6 +149,13 @@ func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	owner, status, err := in.verify(r, body)
+	if errors.Is(err, ErrGone) {
+		// A deleted account's own Delete, signed with a key its server
+		// no longer serves: nothing can be verified nor needs doing,
+		// and a refusal would only make its server retry for days.
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	if err != nil {
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retryAfter(err).Seconds()))))

@@ -614,6 +614,9 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 		XRobotsTag:   consentValue(o.XRobotsTag),
 		ContentUsage: consentValue(o.ContentUsage),
 	}
+	if rp.URL == "" {
+		rp.URL = o.ID // the link to the original, always there
+	}
 	if rp.Language == "und" {
 		rp.Language = ""
 	}
