@@ -171,9 +171,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 	h, err := handlers.New(db, handlers.Config{
 		ActivityPub: fed.Server,
-		BaseURL:    c.url,
-		SiteName:   c.name,
-		TrustProxy: c.trustProxy,
+		BaseURL:     c.url,
+		SiteName:    c.name,
+		TrustProxy:  c.trustProxy,
 		// Images may be this large; requests that carry them get their
 		// own body cap (see handlers' bodyLimit).
 		MaxUploadBytes: c.maxUpload,

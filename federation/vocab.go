@@ -329,6 +329,11 @@ type Object struct {
 	MovedTo                   string     `json:"movedTo"`
 	AlsoKnownAs               IRIs       `json:"alsoKnownAs"`
 
+	// A Key fetched on its own (GoToSocial serves keys at their own
+	// address): whose it is and the key.
+	Owner        string `json:"owner"`
+	PublicKeyPem string `json:"publicKeyPem"`
+
 	// Consent (majlis's own context, and the same words in other
 	// servers' extensions): what the author allows machines to do.
 	XRobotsTag   string `json:"xRobotsTag"`

@@ -186,3 +186,50 @@ func FuzzObject(f *testing.F) {
 		_ = o.Object.ID()
 	})
 }
+
+// FuzzInboxActivity: whatever another server sends, decoding an activity
+// within the inbox's budgets neither panics nor keeps an object whose
+// accessors do.
+func FuzzInboxActivity(f *testing.F) {
+	for _, name := range []string{"mastodon-create.json", "misskey-note.json", "pleroma-contentmap.json", "question.json", "undo-like-iri.json", "gotosocial-actor.json"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", "shapes", name)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"type":"Flag","actor":"https://a.example/actor","object":["https://b.example/users/x",{"id":"https://b.example/p/1"}]}`))
+	f.Add([]byte(`{"type":["Create"],"object":[[{"id":1}]],"to":"as:Public","tag":{"type":"Mention"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		o, err := DecodeObject(b)
+		if err != nil {
+			return
+		}
+		_ = o.Text() + o.Warning() + o.DisplayName() + o.Author() + o.SharedInbox() + o.Object.ID()
+		_ = o.Addressed()
+		if o.Object != nil && o.Object.Object != nil {
+			_ = o.Object.Object.Text()
+		}
+		_ = checkID("https://a.example/x", "https://a.example/x", o)
+		_ = isActor(o)
+	})
+}
+
+// TestDecodeObjectShapes: the inbox's bounded decoder reads every
+// real-world shape as encoding/json does.
+func TestDecodeObjectShapes(t *testing.T) {
+	entries, err := os.ReadDir(filepath.Join("testdata", "shapes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join("testdata", "shapes", e.Name()))
+		got, err := DecodeObject(b)
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+			continue
+		}
+		want := loadShape(t, e.Name())
+		if got.ID != want.ID || got.Text() != want.Text() || got.Author() != want.Author() || got.Object.ID() != want.Object.ID() || len(got.Tag) != len(want.Tag) {
+			t.Errorf("%s: bounded decoding differs", e.Name())
+		}
+	}
+}

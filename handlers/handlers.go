@@ -58,6 +58,9 @@ type Config struct {
 	// Delivery is the outgoing delivery queue, for the administration
 	// pages; nil when delivery is not running.
 	Delivery DeliveryQueue
+	// Inbox takes the activities other servers POST to /inbox and
+	// /users/{username}/inbox (federation.Inbox); nil answers 404 there.
+	Inbox http.Handler
 }
 
 // Handler is the whole web interface as one http.Handler.

@@ -1,6 +1,10 @@
 package handlers
 
-import "majlis/static"
+import (
+	"net/http"
+
+	"majlis/static"
+)
 
 // routes lists every route of the web interface in one place. Public
 // profile addresses "/@name/..." reach the "/users/{name}/..." routes (see
@@ -12,6 +16,15 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /robots.txt", h.robots)
 	m.HandleFunc("GET /.well-known/tdmrep.json", h.tdmrep)
 	m.HandleFunc("GET /about/data", h.dataPolicy)
+
+	// Federation: other servers deliver activities here (signed,
+	// server to server: no session, no cross-origin check).
+	inbox := h.cfg.Inbox
+	if inbox == nil {
+		inbox = http.NotFoundHandler()
+	}
+	m.Handle(sharedInboxPattern, inbox)
+	m.Handle(memberInboxPattern, inbox)
 
 	m.HandleFunc("GET /{$}", h.home)
 	m.HandleFunc("GET /local", h.local)

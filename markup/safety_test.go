@@ -596,3 +596,24 @@ func TestResolverMisbehaving(t *testing.T) {
 		checkSafe(t, res.HTML)
 	}
 }
+
+// TestSanitizeRemote: HTML from another server keeps what a local post
+// may show and loses the rest.
+func TestSanitizeRemote(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"mastodon mention", `<p><span class="h-card"><a href="https://x.example/@amal" class="u-url mention">@<span>amal</span></a></span> hi</p>`,
+			`<p><a href="https://x.example/@amal" rel="nofollow noopener" target="_blank">@amal</a> hi</p>`},
+		{"script", `<p>a<script>alert(1)</script></p>`, `<p>a</p>`},
+		{"event handler", `<p onclick="x()">b</p>`, `<p>b</p>`},
+		{"javascript link", `<a href="javascript:alert(1)">c</a>`, `c`},
+		{"image", `<img src="https://x.example/a.png">d`, `d`},
+		{"style", `<p style="color:red">e</p>`, `<p>e</p>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SanitizeRemote(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -112,6 +112,10 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		}
 	}
 
+	if err := dropFollowIDs(tx, userID); err != nil {
+		return err
+	}
+
 	// Blocks both ways.
 	for _, k := range keysUnder(bucketBlocks) {
 		if err := deleteKeys(tx, bucketBlocks, k, bucketBlockedBy, pairKey(keyID(k, 8), userID)); err != nil {

@@ -127,6 +127,19 @@
 //	              success, unavailable, last success, failure and sign of
 //	              life, counts). No delivery waits for an unavailable host
 //
+// Federation, incoming (remote.go, inbox.go):
+//
+//	post_uris:    URI => postID of every remote post and remote repost (the
+//	              Announce's id), written and deleted with the post
+//	inbox:        itemID => InboxItem (JSON: the activity as received, the
+//	              verified remote actor): what the inbox worker must still
+//	              take in, oldest first
+//	inbox_seen:   activity id (or "sha256:" hex of a body without one) =>
+//	              when it was taken in (unix nanoseconds), pruned after
+//	              InboxSeenFor; and 0x00 "follow" | followerID | followeeID =>
+//	              the id of a remote account's Follow of a member, for the
+//	              Accept or Reject to echo (dropped with the follow)
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

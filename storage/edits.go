@@ -38,58 +38,72 @@ func (db *DB) EditPost(authorID, postID ID, c PostChange, acts ...Activity) (Pos
 		return out, fmt.Errorf("edit post: %w", err)
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		p, err := getPost(tx, postID)
+		p, err := db.editPost(tx, authorID, postID, c, false)
 		if err != nil {
-			return err
-		}
-		if p.AuthorID != authorID || p.IsRepost() {
-			return fmt.Errorf("edit post %d: %w", postID, ErrForbidden)
-		}
-		for _, m := range c.Mentions {
-			if blockedEitherWay(tx, authorID, m) {
-				return fmt.Errorf("mention of user %d: %w", m, ErrForbidden)
-			}
-			if _, err := getUser(tx, m); err != nil {
-				return fmt.Errorf("mention: %w", err)
-			}
-			if err := botContact(tx, authorID, m); err != nil {
-				return err
-			}
-		}
-		at := p.CreatedAt
-		if !p.EditedAt.IsZero() {
-			at = p.EditedAt
-		}
-		old, err := json.Marshal(Edit{Source: p.Source, HTML: p.HTML, ContentWarning: p.ContentWarning, At: at, Mentions: p.Mentions})
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketEdits).Put(pairKey(postID, db.ids.Next(db.now())), old); err != nil {
-			return err
-		}
-		if err := unindexTags(tx, &p); err != nil {
-			return err
-		}
-		before := p.Mentions
-		p.Source, p.HTML, p.ContentWarning = c.Source, c.HTML, c.ContentWarning
-		p.Mentions, p.Tags = append([]ID(nil), c.Mentions...), c.Tags
-		p.EditedAt = db.now().UTC()
-		if err := indexTags(tx, &p); err != nil {
-			return err
-		}
-		if err := putPost(tx, &p); err != nil {
 			return err
 		}
 		if err := recordOutgoing(tx, acts); err != nil {
 			return err
 		}
 		out = p
-		return notifyPost(tx, &p, append([]ID{p.InReplyToAuthor}, before...), db.ids.Next(db.now()))
+		return nil
 	})
 	if err != nil {
 		return out, fmt.Errorf("edit post: %w", err)
 	}
 	return out, nil
+}
+
+// editPost is EditPost's change in tx. With dropRefused (a post edited on
+// its own server, which we cannot refuse), mentions across a block or
+// refused to a bot are left out instead of refusing the edit.
+func (db *DB) editPost(tx *bolt.Tx, authorID, postID ID, c PostChange, dropRefused bool) (Post, error) {
+	p, err := getPost(tx, postID)
+	if err != nil {
+		return p, err
+	}
+	if p.AuthorID != authorID || p.IsRepost() {
+		return p, fmt.Errorf("edit post %d: %w", postID, ErrForbidden)
+	}
+	if dropRefused {
+		c.Mentions = allowedMentions(tx, authorID, c.Mentions)
+	}
+	for _, m := range c.Mentions {
+		if blockedEitherWay(tx, authorID, m) {
+			return p, fmt.Errorf("mention of user %d: %w", m, ErrForbidden)
+		}
+		if _, err := getUser(tx, m); err != nil {
+			return p, fmt.Errorf("mention: %w", err)
+		}
+		if err := botContact(tx, authorID, m); err != nil {
+			return p, err
+		}
+	}
+	at := p.CreatedAt
+	if !p.EditedAt.IsZero() {
+		at = p.EditedAt
+	}
+	old, err := json.Marshal(Edit{Source: p.Source, HTML: p.HTML, ContentWarning: p.ContentWarning, At: at, Mentions: p.Mentions})
+	if err != nil {
+		return p, err
+	}
+	if err := tx.Bucket(bucketEdits).Put(pairKey(postID, db.ids.Next(db.now())), old); err != nil {
+		return p, err
+	}
+	if err := unindexTags(tx, &p); err != nil {
+		return p, err
+	}
+	before := p.Mentions
+	p.Source, p.HTML, p.ContentWarning = c.Source, c.HTML, c.ContentWarning
+	p.Mentions, p.Tags = append([]ID(nil), c.Mentions...), c.Tags
+	p.EditedAt = db.now().UTC()
+	if err := indexTags(tx, &p); err != nil {
+		return p, err
+	}
+	if err := putPost(tx, &p); err != nil {
+		return p, err
+	}
+	return p, notifyPost(tx, &p, append([]ID{p.InReplyToAuthor}, before...), db.ids.Next(db.now()))
 }
 
 // PostEdits returns the earlier versions of a post, newest first, to a

@@ -21,7 +21,8 @@ const (
 
 // Follow makes follower follow followee: both index entries, both counts
 // and the notification change in one transaction. A locked followee gets
-// a follow request instead. Following twice is ErrExists, returned with
+// a follow request instead, and so does a remote followee, whose server
+// answers with an Accept or a Reject. Following twice is ErrExists, returned with
 // the state that stands (Followed, or Requested while the request waits);
 // following yourself is ErrInvalid; across a block ErrForbidden. The
 // activities in out are queued in the same transaction (see
@@ -51,7 +52,9 @@ func (db *DB) Follow(followerID, followeeID ID, out ...Activity) (FollowState, e
 		if blockedEitherWay(tx, followerID, followeeID) {
 			return fmt.Errorf("follow across a block: %w", ErrForbidden)
 		}
-		if followee.Locked {
+		// A remote account answers on its own server: the follow stays
+		// a request until its Accept arrives (AcceptRemoteFollow).
+		if followee.Locked || followee.Domain != "" {
 			state = Requested
 			if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
 				return fmt.Errorf("already requested: %w", ErrExists)
@@ -150,6 +153,9 @@ func unfollow(tx *bolt.Tx, followerID, followeeID ID) error {
 		return err
 	}
 	if err := tx.Bucket(bucketRemoteFollowers).Delete(pairKey(followeeID, followerID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketInboxSeen).Delete(followIDKey(followerID, followeeID)); err != nil {
 		return err
 	}
 	if err := updateUser(tx, followeeID, func(u *User) { u.FollowersCount = max(u.FollowersCount-1, 0) }); err != nil {

@@ -142,10 +142,17 @@ func storePosts(t testing.TB, db *DB, posts []Post) {
 }
 
 // followErr follows and keeps only the error, for tests about errors and
-// counts.
+// counts. A remote followee's server is taken to accept at once, as
+// the bulk loader writes such a follow.
 func followErr(db *DB, follower, followee ID) error {
-	_, err := db.Follow(follower, followee)
-	return err
+	state, err := db.Follow(follower, followee)
+	if err != nil || state != Requested {
+		return err
+	}
+	if u, uerr := db.UserByID(followee); uerr == nil && u.Domain != "" {
+		return db.AcceptRemoteFollow(followee, follower)
+	}
+	return nil
 }
 
 // localTL is the local timeline as a visitor sees it.

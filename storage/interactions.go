@@ -149,48 +149,59 @@ func (db *DB) Repost(userID, postID ID, uri func(id ID) string, acts ...Activity
 		return out, fmt.Errorf("repost: %w", err)
 	}
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
-		orig, err := visiblePost(tx, userID, postID)
-		if err != nil {
-			return err
-		}
-		if !orig.Visibility.Repostable() {
-			return fmt.Errorf("repost of a %s post: %w", orig.Visibility, ErrForbidden)
-		}
-		if tx.Bucket(bucketUserReposts).Get(pairKey(userID, orig.ID)) != nil {
-			return fmt.Errorf("already reposted: %w", ErrExists)
-		}
 		id := db.ids.Next(db.now())
-		r := Post{ID: id, AuthorID: userID, URI: uri(id), Visibility: orig.Visibility, Local: true,
-			CreatedAt: db.now().UTC(), RepostOf: orig.ID}
-		if err := putPost(tx, &r); err != nil {
-			return err
-		}
-		if err := indexPost(tx, &r); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketReposts).Put(pairKey(orig.ID, id), idKey(userID)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketUserReposts).Put(pairKey(userID, orig.ID), idKey(id)); err != nil {
-			return err
-		}
-		if err := updateUser(tx, userID, func(u *User) { u.countPost(r.Visibility, 1) }); err != nil {
-			return err
-		}
-		orig.Reposts++
-		if err := putPost(tx, &orig); err != nil {
+		r := Post{ID: id, AuthorID: userID, URI: uri(id), Local: true, CreatedAt: db.now().UTC()}
+		orig, err := db.repost(tx, &r, postID)
+		if err != nil {
 			return err
 		}
 		if err := recordOutgoing(tx, acts); err != nil {
 			return err
 		}
 		out = orig
-		return notify(tx, orig.AuthorID, NoteRepost, userID, orig.ID, id)
+		return nil
 	})
 	if err != nil {
 		return out, fmt.Errorf("repost: %w", err)
 	}
 	return out, nil
+}
+
+// repost writes r, a repost by r.AuthorID with its ID, URI, Local and
+// CreatedAt set, of postID's original, in tx: its index entries, the
+// counts and the notification. It returns the original as it is now.
+func (db *DB) repost(tx *bolt.Tx, r *Post, postID ID) (Post, error) {
+	orig, err := visiblePost(tx, r.AuthorID, postID)
+	if err != nil {
+		return orig, err
+	}
+	if !orig.Visibility.Repostable() {
+		return orig, fmt.Errorf("repost of a %s post: %w", orig.Visibility, ErrForbidden)
+	}
+	if tx.Bucket(bucketUserReposts).Get(pairKey(r.AuthorID, orig.ID)) != nil {
+		return orig, fmt.Errorf("already reposted: %w", ErrExists)
+	}
+	r.Visibility, r.RepostOf = orig.Visibility, orig.ID
+	if err := putPost(tx, r); err != nil {
+		return orig, err
+	}
+	if err := indexPost(tx, r); err != nil {
+		return orig, err
+	}
+	if err := tx.Bucket(bucketReposts).Put(pairKey(orig.ID, r.ID), idKey(r.AuthorID)); err != nil {
+		return orig, err
+	}
+	if err := tx.Bucket(bucketUserReposts).Put(pairKey(r.AuthorID, orig.ID), idKey(r.ID)); err != nil {
+		return orig, err
+	}
+	if err := updateUser(tx, r.AuthorID, func(u *User) { u.countPost(r.Visibility, 1) }); err != nil {
+		return orig, err
+	}
+	orig.Reposts++
+	if err := putPost(tx, &orig); err != nil {
+		return orig, err
+	}
+	return orig, notify(tx, orig.AuthorID, NoteRepost, r.AuthorID, orig.ID, r.ID)
 }
 
 // Unrepost takes the user's repost of a post back; ErrNotFound when there

@@ -29,10 +29,11 @@ type Notification struct {
 	PostID  ID       `json:"post,omitempty"`
 }
 
-// notify stores a notification for user, unless the actor is the user or
-// a block stands between them.
+// notify stores a notification for user, unless the actor is the user, a
+// block stands between them, or the user is a remote account.
 func notify(tx *bolt.Tx, userID ID, kind NoteKind, actorID, postID, noteID ID) error {
-	if userID == actorID || blockedEitherWay(tx, userID, actorID) {
+	if userID == actorID || blockedEitherWay(tx, userID, actorID) || isRemote(tx, userID) {
+		// A remote account reads its notifications on its own server.
 		return nil
 	}
 	v, err := json.Marshal(Notification{ID: noteID, Kind: kind, ActorID: actorID, PostID: postID})

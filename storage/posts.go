@@ -434,6 +434,9 @@ func deletePost(tx *bolt.Tx, id ID) error {
 	if err := tx.Bucket(bucketPosts).Delete(idKey(id)); err != nil {
 		return err
 	}
+	if err := unindexPostURI(tx, &p); err != nil {
+		return err
+	}
 	if err := tx.Bucket(bucketAuthorPosts).Delete(pairKey(p.AuthorID, id)); err != nil {
 		return err
 	}
