@@ -171,6 +171,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 	h, err := handlers.New(db, handlers.Config{
 		ActivityPub: fed.Server,
+		Federation:  fed.Resolver,
+		Inbox:       fed.Inbox,
+		Delivery:    handlers.StoredDelivery(db),
 		BaseURL:     c.url,
 		SiteName:    c.name,
 		TrustProxy:  c.trustProxy,

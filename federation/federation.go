@@ -38,6 +38,8 @@ type Federation struct {
 	Conv      *Converter
 	Server    *Server
 	Deliverer *Deliverer
+	Resolver  *Resolver
+	Inbox     *Inbox
 	logger    *slog.Logger
 }
 
@@ -71,11 +73,21 @@ func New(cfg Config) *Federation {
 	uris := NewURIs(cfg.BaseURL)
 	f := &Federation{URIs: uris, Keys: NewKeys(cfg.DB), logger: cfg.Logger}
 	f.Guard = Guard{AllowPrivate: cfg.AllowPrivate, AllowHTTP: strings.HasPrefix(cfg.BaseURL, "http://"), Hosts: cfg.Hosts}
-	f.Conv = &Converter{DB: cfg.DB, Keys: f.Keys, URIs: uris, SiteName: cfg.SiteName, Now: cfg.Now}
-	f.Server = &Server{Conv: f.Conv, DB: cfg.DB, URIs: uris, Version: Version()}
+	f.Conv = &Converter{DB: cfg.DB, Keys: f.Keys, URIs: uris, SiteName: cfg.SiteName, Now: cfg.Now,
+		FollowID: cfg.DB.RemoteFollowID}
+	client := NewClient(f.Guard, 30*time.Second)
+	f.Resolver = &Resolver{DB: cfg.DB, Social: cfg.Social, Client: client, Guard: f.Guard, Keys: f.Keys,
+		URIs: uris, Now: cfg.Now, Logger: cfg.Logger}
+	f.Inbox = &Inbox{Resolver: f.Resolver, Social: cfg.Social, DB: cfg.DB, URIs: uris, Now: cfg.Now,
+		Logger: cfg.Logger, Seen: func(host string) {
+			if err := cfg.DB.MarkHostSeen(host); err != nil {
+				cfg.Logger.Warn("mark host seen", "host", host, "err", err)
+			}
+		}}
+	f.Server = &Server{Conv: f.Conv, DB: cfg.DB, URIs: uris, Version: Version(), Verify: f.Inbox.VerifyGet}
 	ua := "majlis/" + Version() + " (+" + uris.Base + "/)"
 	f.Deliverer = &Deliverer{
-		DB: cfg.DB, Client: NewClient(f.Guard, 30*time.Second), Guard: f.Guard,
+		DB: cfg.DB, Client: client, Guard: f.Guard,
 		Render: f.Conv.Render, Signer: f.Conv.Signer, Now: cfg.Now, Logger: cfg.Logger, UserAgent: ua,
 	}
 	return f
@@ -87,6 +99,11 @@ func (f *Federation) Run(ctx context.Context) {
 	wg.Go(func() {
 		if err := f.Deliverer.Run(ctx); err != nil {
 			f.logger.Error("delivery stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := f.Inbox.Run(ctx); err != nil && ctx.Err() == nil {
+			f.logger.Error("inbox stopped", "err", err)
 		}
 	})
 	wg.Wait()

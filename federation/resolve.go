@@ -474,12 +474,7 @@ func (r *Resolver) Handle(ctx context.Context, handle string) (storage.User, err
 	if err := r.refuseDomain(host); err != nil {
 		return storage.User{}, err
 	}
-	body, err := r.webfinger(ctx, WebFingerURL("https", name, host))
-	// A transport failure (no TLS there), not an answer, tries http.
-	var ue *url.Error
-	if err != nil && r.Guard.AllowHTTP && errors.As(err, &ue) && !errors.Is(err, ErrForbiddenAddress) {
-		body, err = r.webfinger(ctx, WebFingerURL("http", name, host))
-	}
+	body, err := r.fingerHandle(ctx, name, host)
 	if err != nil {
 		return storage.User{}, err
 	}
@@ -488,6 +483,52 @@ func (r *Resolver) Handle(ctx context.Context, handle string) (storage.User, err
 		return storage.User{}, err
 	}
 	return r.Actor(ctx, actorURL)
+}
+
+// fingerHandle fetches the WebFinger answer for name@host: https, and
+// http too when plain HTTP is allowed and https could not connect.
+func (r *Resolver) fingerHandle(ctx context.Context, name, host string) ([]byte, error) {
+	body, err := r.webfinger(ctx, WebFingerURL("https", name, host))
+	// A transport failure (no TLS there), not an answer, tries http.
+	var ue *url.Error
+	if err != nil && r.Guard.AllowHTTP && errors.As(err, &ue) && !errors.Is(err, ErrForbiddenAddress) {
+		body, err = r.webfinger(ctx, WebFingerURL("http", name, host))
+	}
+	return body, err
+}
+
+// SubscribeURL is, for a visitor's handle on another server, their
+// server's page that follows uri: the subscribe template of their
+// WebFinger answer, filled in. Only an http(s) address is returned, so a
+// redirect there cannot run a script.
+func (r *Resolver) SubscribeURL(ctx context.Context, handle, uri string) (string, error) {
+	name, host, err := ParseHandle(handle)
+	if err != nil {
+		return "", err
+	}
+	if err := r.refuseDomain(host); err != nil {
+		return "", err
+	}
+	body, err := r.fingerHandle(ctx, name, host)
+	if err != nil {
+		return "", err
+	}
+	tmpl, err := SubscribeTemplate(body)
+	if err != nil {
+		return "", err
+	}
+	to := strings.ReplaceAll(tmpl, "{uri}", url.QueryEscape(uri))
+	u, err := url.Parse(to)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", fmt.Errorf("subscribe template %q: %w", tmpl, ErrHandle)
+	}
+	return u.String(), nil
+}
+
+// LookupPost finds a post by its URI or URL: stored, or fetched with its
+// author and the posts it answers.
+func (r *Resolver) LookupPost(ctx context.Context, uri string) (storage.Post, error) {
+	return r.Post(ctx, strings.TrimSpace(uri), 0)
 }
 
 func (r *Resolver) webfinger(ctx context.Context, u string) ([]byte, error) {

@@ -112,6 +112,24 @@ func ParseJRD(body []byte, name, host string) (string, error) {
 	return "", fmt.Errorf("webfinger answer has no ActivityPub self link: %w", ErrHandle)
 }
 
+// SubscribeTemplate reads the remote-follow template of a WebFinger
+// answer (the subscribe link), which must hold "{uri}".
+func SubscribeTemplate(body []byte) (string, error) {
+	if len(body) > maxWebFingerBody {
+		return "", fmt.Errorf("webfinger answer over %d bytes: %w", maxWebFingerBody, ErrHandle)
+	}
+	var j JRD
+	if err := json.Unmarshal(body, &j); err != nil {
+		return "", fmt.Errorf("webfinger answer: %v: %w", err, ErrHandle)
+	}
+	for _, l := range j.Links {
+		if l.Rel == RelSubscribe && strings.Contains(l.Template, "{uri}") {
+			return l.Template, nil
+		}
+	}
+	return "", fmt.Errorf("webfinger answer has no subscribe template: %w", ErrHandle)
+}
+
 // isActivityType reports whether a media type is ActivityPub JSON:
 // application/activity+json, or application/ld+json with the
 // ActivityStreams profile.

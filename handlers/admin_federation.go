@@ -325,3 +325,33 @@ func (h *Handler) suspendedDomains() []views.SuspendedDomain {
 	}
 	return out
 }
+
+// StoredDelivery is the delivery queue as the database holds it: what
+// the administration pages show of the delivery workers' work.
+func StoredDelivery(db *storage.DB) DeliveryQueue { return storedDelivery{db} }
+
+type storedDelivery struct{ db *storage.DB }
+
+func (q storedDelivery) Stats() (pending, failing, unavailable int, err error) {
+	s, err := q.db.DeliveryStats()
+	return s.PendingActivities, s.FailingHosts, s.UnavailableHosts, err
+}
+
+func (q storedDelivery) Hosts(after string, limit int) ([]HostRow, error) {
+	hs, err := q.db.Hosts(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]HostRow, len(hs))
+	for i, h := range hs {
+		pending, err := q.db.PendingDeliveriesFor(h.Domain, 1000)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = HostRow{Domain: h.Domain, Unavailable: h.Unavailable, FailDays: len(h.FailDays),
+			LastSuccess: h.LastSuccess, LastFailure: h.LastFailure, LastSeen: h.LastSeen, Pending: len(pending)}
+	}
+	return rows, nil
+}
+
+func (q storedDelivery) RetryNow(host string) error { return q.db.RetryHostNow(host) }
