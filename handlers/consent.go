@@ -95,16 +95,33 @@ func (h *Handler) carries(r *http.Request, users ...storage.User) {
 		if !u.AllowsAITraining(c.instanceAllows) {
 			c.NoAI = true
 		}
-		if !u.Indexable {
+		if !u.Indexable || storage.NoIndexSignal(u.XRobotsTag) {
 			c.NoIndex = true
 		}
 	}
 }
 
-// carriesEntries is carries for the authors of entries.
+// carriesEntries is carries for the authors of entries, and for the
+// consent signals a remote post carries of its own.
 func (h *Handler) carriesEntries(r *http.Request, entries []storage.Entry) {
 	for _, e := range entries {
 		h.carries(r, e.Author)
+		h.carriesPost(r, e.Post)
+	}
+}
+
+// carriesPost narrows the response's consent by a remote post's own
+// signals (a local post's are its author's).
+func (h *Handler) carriesPost(r *http.Request, p storage.Post) {
+	c := consentOf(r)
+	if c == nil || p.Local || (p.XRobotsTag == "" && p.ContentUsage == "") {
+		return
+	}
+	if !storage.SignalsAllowAI(p.XRobotsTag, p.ContentUsage) {
+		c.NoAI = true
+	}
+	if storage.NoIndexSignal(p.XRobotsTag) {
+		c.NoIndex = true
 	}
 }
 

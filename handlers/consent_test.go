@@ -536,3 +536,52 @@ func TestConsentPeoplePages(t *testing.T) {
 		})
 	}
 }
+
+// Consent travels in: a remote account's content is reserved from AI
+// training unless its own server says otherwise in so many words, and a
+// remote account or post that asks not to be indexed is not, whatever
+// this instance allows.
+func TestConsentRemoteSignals(t *testing.T) {
+	srv := newTestServer(t)
+	db := srv.db
+	setInstanceConsent(t, db, true, false)
+	remote := func(name, robots, usage string, indexable bool) storage.User {
+		u := storage.User{Username: name, Domain: "far.example", URI: "https://far.example/users/" + name,
+			Inbox: "https://far.example/users/" + name + "/inbox", XRobotsTag: robots, ContentUsage: usage, Indexable: indexable}
+		if err := db.PutRemoteUser(&u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	post := func(author storage.User, robots, usage string) storage.Post {
+		id := db.NewID()
+		p := storage.Post{ID: id, AuthorID: author.ID, URI: author.URI + "/statuses/" + id.String(),
+			HTML: "<p>hello</p>", Visibility: storage.Public, XRobotsTag: robots, ContentUsage: usage}
+		if err := db.CreatePost(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	silent := remote("silent", "", "", true)
+	willing := remote("willing", "", "train-ai=y", true)
+	hidden := remote("hidden", "noindex", "train-ai=y", false)
+	silentPost := post(silent, "", "")
+	willingPost := post(willing, "", "")
+	refusedPost := post(willing, "noai, noimageai", "train-ai=n")
+	hiddenPost := post(hidden, "", "")
+	c := srv.newClient(t)
+	for _, tc := range []struct {
+		name          string
+		path          string
+		noAI, noIndex bool
+	}{
+		{"silence is not consent", "/@silent@far.example/" + silentPost.ID.String(), true, false},
+		{"an account that allows it", "/@willing@far.example/" + willingPost.ID.String(), false, false},
+		{"a post that reserves itself", "/@willing@far.example/" + refusedPost.ID.String(), true, false},
+		{"an account that asks not to be indexed", "/@hidden@far.example/" + hiddenPost.ID.String(), false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantConsent(t, c.get(tc.path), tc.noAI, tc.noIndex, true)
+		})
+	}
+}

@@ -116,6 +116,7 @@ func timeOf(t, now time.Time) views.Time {
 // post and a repost of it never share one.
 func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 	h.carries(r, e.Author) // consent.go
+	h.carriesPost(r, e.Post)
 	now := h.cfg.Now()
 	p := views.Post{
 		ID:             e.Post.ID.String(),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,8 +30,44 @@ func ValidAITraining(s string) bool {
 // AllowsAITraining tells whether u's content may be used to train AI
 // models, given whether the instance allows it: only when both do (a
 // member who inherits follows the instance).
+//
+// A remote account has no choice stored here: its own server's signals
+// speak for it (XRobotsTag, ContentUsage, which federation stores). Its
+// content is reserved unless those signals allow training in so many
+// words: silence from another server is not consent.
 func (u User) AllowsAITraining(instanceAllows bool) bool {
+	if u.Domain != "" {
+		return instanceAllows && SignalsAllowAI(u.XRobotsTag, u.ContentUsage)
+	}
 	return instanceAllows && u.AITraining != AITrainingNo
+}
+
+// SignalsAllowAI reads consent signals as another server publishes them:
+// AI training is allowed only when contentUsage says "train-ai=y" and
+// X-Robots-Tag reserves nothing ("noai", "noimageai").
+func SignalsAllowAI(xRobotsTag, contentUsage string) bool {
+	if hasToken(xRobotsTag, "noai") || hasToken(xRobotsTag, "noimageai") {
+		return false
+	}
+	cu := strings.ToLower(strings.ReplaceAll(contentUsage, " ", ""))
+	return strings.Contains(cu, "train-ai=y")
+}
+
+// NoIndexSignal tells whether an X-Robots-Tag value asks not to be
+// indexed.
+func NoIndexSignal(xRobotsTag string) bool {
+	return hasToken(xRobotsTag, "noindex") || hasToken(xRobotsTag, "none")
+}
+
+// hasToken tells whether a comma-separated list holds a token, in any
+// case.
+func hasToken(list, token string) bool {
+	for t := range strings.SplitSeq(list, ",") {
+		if strings.EqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
 }
 
 // BotContactError is the refusal of a mention or a reply from a bot to a
