@@ -57,3 +57,17 @@ func (h *Handler) postJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	h.cfg.ActivityPub.PostAt(w, r, r.PathValue("username"), id)
 }
+
+// signedViewer is the remote account a signed GET speaks for, 0 when the
+// request is not signed or the signature does not hold.
+func (h *Handler) signedViewer(r *http.Request) storage.ID {
+	f := h.cfg.ActivityPub
+	if f == nil || f.Verify == nil || r.Header.Get("Signature") == "" {
+		return 0
+	}
+	u, err := f.Verify(r)
+	if err != nil {
+		return 0
+	}
+	return u.ID
+}

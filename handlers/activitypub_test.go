@@ -426,3 +426,46 @@ func TestNoFederationNoChange(t *testing.T) {
 		}
 	}
 }
+
+// The picture of a followers-only post is fetched by the servers of the
+// followers it was sent to, with a signed GET: a follower's server gets
+// it, a stranger's and an unsigned request get 404.
+func TestSignedMediaFetch(t *testing.T) {
+	s := newFedServer(t)
+	amal := newUser(t, s.db, "amal")
+	fan := remoteUser(t, s.db, "fan", "far.example")
+	stranger := remoteUser(t, s.db, "stranger", "far.example")
+	if _, err := s.db.Follow(fan.ID, amal.ID); err != nil {
+		t.Fatal(err)
+	}
+	pic := storage.File{Data: []byte("a private picture"), ContentType: "image/png", Width: 10, Height: 10}
+	thumb := storage.File{Data: []byte("a private thumbnail"), ContentType: "image/png", Width: 5, Height: 5}
+	att, err := s.db.PutUpload(amal.ID, pic, thumb, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := s.db.NewID()
+	p := storage.Post{ID: id, AuthorID: amal.ID, URI: testBaseURL + "/@amal/" + id.String(), Local: true,
+		HTML: "<p>for my followers</p>", Visibility: storage.FollowersOnly, Attachments: []storage.Attachment{att}}
+	if err := s.db.CreatePost(&p); err != nil {
+		t.Fatal(err)
+	}
+	path := "/media/" + att.Display + ".png"
+	for _, tt := range []struct {
+		name, signer string
+		code         int
+	}{
+		{"unsigned", "", 404},
+		{"signed by a follower's server", fan.URI, 200},
+		{"signed by a stranger's server", stranger.URI, 404},
+	} {
+		resp, body := s.get(t, path, "image/*", tt.signer)
+		if resp.StatusCode != tt.code {
+			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.code)
+			continue
+		}
+		if tt.code == 200 && (body != "a private picture" || !strings.Contains(resp.Header.Get("Cache-Control"), "private")) {
+			t.Errorf("%s: body %q, Cache-Control %q", tt.name, body, resp.Header.Get("Cache-Control"))
+		}
+	}
+}

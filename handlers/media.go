@@ -399,7 +399,14 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.carriesMedia(r, hash) // consent.go
-	err := h.db.ServeMediaTo(viewerID(r), hash, func(m storage.Media, access storage.MediaAccess, data []byte) error {
+	viewer := viewerID(r)
+	if viewer == 0 {
+		// Another server fetching the picture of a followers-only or
+		// direct post it received signs its request as an account it
+		// speaks for: that account sees what it may see.
+		viewer = h.signedViewer(r)
+	}
+	err := h.db.ServeMediaTo(viewer, hash, func(m storage.Media, access storage.MediaAccess, data []byte) error {
 		if mediaExt(m.ContentType) != ext {
 			return notFound
 		}
@@ -414,7 +421,7 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 			hd.Set("Cache-Control", postMediaCache)
 		default:
 			hd.Set("Cache-Control", privateMediaCache)
-			hd.Add("Vary", "Cookie")
+			hd.Add("Vary", "Cookie, Signature")
 		}
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
 		return nil
