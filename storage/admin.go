@@ -167,7 +167,10 @@ func revokeSessions(tx *bolt.Tx, userID ID) (int, error) {
 			return n, err
 		}
 	}
-	return n, nil
+	// The apps the member authorized lose their tokens too: "log out
+	// everywhere", a new password, a suspension and a deletion reach
+	// every door.
+	return n, revokeUserTokens(tx, userID)
 }
 
 // otherAdmin tells whether a local admin other than userID can log in.

@@ -64,6 +64,14 @@ var (
 	// user_domain_blocks: a member's (userID | domain).
 	bucketDomainBlocks     = []byte("domain_blocks")
 	bucketUserDomainBlocks = []byte("user_domain_blocks")
+	// The client API (oauth.go): registered apps, their client IDs,
+	// authorization codes, access tokens (keyed by the hash of the
+	// token) and each member's tokens.
+	bucketOAuthApps    = []byte("oauth_apps")
+	bucketOAuthClients = []byte("oauth_clients")
+	bucketOAuthCodes   = []byte("oauth_codes")
+	bucketOAuthTokens  = []byte("oauth_tokens")
+	bucketUserTokens   = []byte("user_tokens")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -82,6 +90,7 @@ var allBuckets = [][]byte{
 	bucketOutbox, bucketRemoteFollowers, bucketRemoteURIs, bucketTombstones,
 	bucketActorKeys, bucketPostURIs, bucketInbox, bucketInboxSeen, bucketDeliveries,
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
+	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -34,6 +34,8 @@ var migrations = []migration{
 	{"create the federation buckets", createBuckets(bucketActorKeys, bucketPostURIs,
 		bucketInbox, bucketInboxSeen, bucketDeliveries, bucketHosts, bucketDomainBlocks,
 		bucketUserDomainBlocks)},
+	{"create the client API buckets", createBuckets(bucketOAuthApps, bucketOAuthClients,
+		bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens)},
 }
 
 // createBuckets is a migration step that adds buckets.

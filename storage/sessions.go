@@ -146,30 +146,14 @@ func deleteSession(tx *bolt.Tx, id string) error {
 	return sessions.Delete([]byte(id))
 }
 
-// DeleteUserSessions ends every session of a user ("log out everywhere")
-// and returns how many there were.
+// DeleteUserSessions ends every session of a user ("log out everywhere"),
+// and revokes the tokens of the apps they authorized, and returns how many
+// sessions there were.
 func (db *DB) DeleteUserSessions(userID ID) (int, error) {
-	n := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		var ids []string
-		c := tx.Bucket(bucketUserSessions).Cursor()
-		prefix := idKey(userID)
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, string(k[8:]))
-		}
-		for _, id := range ids {
-			if tx.Bucket(bucketSessions).Get([]byte(id)) != nil {
-				n++
-			}
-			if err := deleteSession(tx, id); err != nil {
-				return err
-			}
-			// Also drop an entry whose session is already gone.
-			if err := tx.Bucket(bucketUserSessions).Delete(append(idKey(userID), id...)); err != nil {
-				return err
-			}
-		}
-		return nil
+	var n int
+	err := db.bolt.Update(func(tx *bolt.Tx) (err error) {
+		n, err = revokeSessions(tx, userID)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("delete sessions: %w", err)
