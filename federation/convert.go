@@ -108,22 +108,6 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-// mediaPath is the address of a stored file, as the web door serves it
-// (handlers' mediaURL): /media/HASH.EXT.
-func mediaPath(hash, contentType string) string {
-	ext := "bin"
-	switch contentType {
-	case "image/jpeg":
-		ext = "jpg"
-	case "image/png":
-		ext = "png"
-	case "image/gif":
-		ext = "gif"
-	case "image/webp":
-		ext = "webp"
-	}
-	return "/media/" + hash + "." + ext
-}
 
 // Documents. Field order is the order of the JSON.
 
@@ -294,10 +278,10 @@ func (c *Converter) actor(u storage.User) (*actorJSON, error) {
 		ContentUsage:              consent.ContentUsage(),
 	}
 	if !u.Avatar.IsZero() {
-		a.Icon = &imageJSON{Type: "Image", MediaType: u.Avatar.ContentType, URL: c.URIs.Base + mediaPath(u.Avatar.Display, u.Avatar.ContentType)}
+		a.Icon = &imageJSON{Type: "Image", MediaType: u.Avatar.ContentType, URL: c.URIs.Base + storage.MediaPath(u.Avatar.Display, u.Avatar.ContentType)}
 	}
 	if !u.Header.IsZero() {
-		a.Image = &imageJSON{Type: "Image", MediaType: u.Header.ContentType, URL: c.URIs.Base + mediaPath(u.Header.Display, u.Header.ContentType)}
+		a.Image = &imageJSON{Type: "Image", MediaType: u.Header.ContentType, URL: c.URIs.Base + storage.MediaPath(u.Header.Display, u.Header.ContentType)}
 	}
 	for _, l := range u.Links {
 		a.Attachment = append(a.Attachment, propertyJSON{Type: "PropertyValue", Name: l.Label, Value: linkHTML(l.URL)})
@@ -449,7 +433,7 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 	n.To, n.CC = audience(p.Visibility, c.URIs.Followers(author.Username), mentioned)
 	for _, at := range p.Attachments {
 		n.Attachment = append(n.Attachment, documentJSON{
-			Type: "Document", MediaType: at.ContentType, URL: c.URIs.Base + mediaPath(at.Display, at.ContentType),
+			Type: "Document", MediaType: at.ContentType, URL: c.URIs.Base + storage.MediaPath(at.Display, at.ContentType),
 			Name: at.Alt, Width: at.Width, Height: at.Height,
 		})
 	}

@@ -104,7 +104,7 @@ func (h *Handler) writeArchive(out io.Writer, me storage.User, rel storage.Relat
 	host := h.exportHost()
 	written := map[string]bool{} // media files in the archive already
 	addMedia := func(hash, contentType string) (string, error) {
-		file := "media/" + hash + "." + mediaExt(contentType)
+		file := "media/" + hash + "." + storage.MediaExt(contentType)
 		if hash == "" || written[file] {
 			return file, nil
 		}
@@ -188,7 +188,7 @@ func (h *Handler) writeArchive(out io.Writer, me storage.User, rel storage.Relat
 	err = h.db.ExportPosts(me.ID, func(p storage.ExportedPost) error {
 		e := h.exportEntry(p)
 		for i, a := range p.Attachments {
-			e.Attachments[i].File = "media/" + a.Display + "." + mediaExt(a.ContentType)
+			e.Attachments[i].File = "media/" + a.Display + "." + storage.MediaExt(a.ContentType)
 		}
 		b, err := json.Marshal(e)
 		if err != nil {

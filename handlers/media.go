@@ -350,25 +350,8 @@ func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request) {
 	h.composePage(w, r, c, parent, code)
 }
 
-// mediaExt is the extension of a stored file's address, by its type.
-func mediaExt(contentType string) string {
-	switch contentType {
-	case "image/jpeg":
-		return "jpg"
-	case "image/png":
-		return "png"
-	case "image/gif":
-		return "gif"
-	case "image/webp":
-		return "webp"
-	}
-	return "bin"
-}
-
 // mediaURL is the address of a stored file: /media/HASH.EXT.
-func mediaURL(hash, contentType string) string {
-	return "/media/" + hash + "." + mediaExt(contentType)
-}
+func mediaURL(hash, contentType string) string { return storage.MediaPath(hash, contentType) }
 
 // Cache-Control of stored files. A file's name is the hash of its bytes,
 // so its bytes never change; who may see it can:
@@ -407,7 +390,7 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 		viewer = h.signedViewer(r)
 	}
 	err := h.db.ServeMediaTo(viewer, hash, func(m storage.Media, access storage.MediaAccess, data []byte) error {
-		if mediaExt(m.ContentType) != ext {
+		if storage.MediaExt(m.ContentType) != ext {
 			return notFound
 		}
 		hd := w.Header()

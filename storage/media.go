@@ -261,3 +261,25 @@ func (db *DB) PruneUnreferencedMedia(olderThan time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// MediaExt is the file name extension of a stored file's content type,
+// as its address (/media/HASH.EXT) and the export archive spell it.
+func MediaExt(contentType string) string {
+	switch contentType {
+	case "image/jpeg":
+		return "jpg"
+	case "image/png":
+		return "png"
+	case "image/gif":
+		return "gif"
+	case "image/webp":
+		return "webp"
+	}
+	return "bin"
+}
+
+// MediaPath is the address of a stored file on this instance:
+// /media/HASH.EXT.
+func MediaPath(hash, contentType string) string {
+	return "/media/" + hash + "." + MediaExt(contentType)
+}
