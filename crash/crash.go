@@ -5,6 +5,8 @@ package crash
 import (
 	"bufio"
 	"context"
+	crand "crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -58,8 +60,39 @@ type Options struct {
 	// Seed drives the random kill moments; 0 picks one from the clock
 	// (Report.Seed tells which, to replay a run).
 	Seed int64
+	// Followers, when positive, extends the check to the delivery queue:
+	// that many accounts on a fake remote server (a FakeServer on
+	// loopback) follow each posting account, so every post queues a
+	// Create for that server's inbox, and the kills hit deliveries in
+	// flight too. At the end every acknowledged post's Create must have
+	// reached the fake inbox, and no activity may arrive twice beyond
+	// what the kills can explain (see DeliveryReport).
+	Followers int
 	// Logf receives progress lines; nil discards them.
 	Logf func(format string, args ...any)
+}
+
+// DeliveryPerHost is how many POSTs the delivery workers send to one
+// host at once (the federation Deliverer's default PerHost). A kill can
+// cut off at most that many deliveries to the fake server after it took
+// them but before the sender recorded them: those go again after the
+// restart, the only repeats allowed.
+const DeliveryPerHost = 2
+
+// DeliveryReport is what the fake remote server saw (Options.Followers).
+type DeliveryReport struct {
+	// Expected counts the acknowledged posts whose Create must arrive;
+	// Delivered those whose Create did.
+	Expected, Delivered int
+	// Received counts the POSTs the fake inbox took; Distinct the
+	// distinct activity ids among them; Repeated the rest.
+	Received, Distinct, Repeated int
+	// Bound is the most repeats the kills can explain: kills ×
+	// DeliveryPerHost.
+	Bound int
+	// Drain is how long the queue took to deliver what was left after
+	// the last restart.
+	Drain time.Duration
 }
 
 // Round is what happened in one kill/restart cycle.
@@ -107,6 +140,18 @@ type Report struct {
 	Errors []string
 	// Stop: the last server not exiting 0 within 15 s of SIGTERM.
 	Stop string
+
+	// Delivery is the delivery queue's record (Options.Followers).
+	Delivery DeliveryReport
+	// Undelivered: acknowledged posts whose Create never reached the
+	// fake inbox.
+	Undelivered []string
+	// Redelivered: activities received more often than the kills
+	// explain.
+	Redelivered []string
+	// Signatures: deliveries the fake inbox refused (signature, digest,
+	// date, actor).
+	Signatures []string
 }
 
 // Problems lists every failure in the report, one line each; empty means
@@ -125,6 +170,9 @@ func (r Report) Problems() []string {
 	add("duplicate", r.Duplicates)
 	add("session", r.Sessions)
 	add("error", r.Errors)
+	add("undelivered", r.Undelivered)
+	add("redelivered", r.Redelivered)
+	add("signature", r.Signatures)
 	if r.Stop != "" {
 		out = append(out, "stop: "+r.Stop)
 	}
@@ -186,6 +234,16 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	rep := Report{Seed: o.Seed}
 	o.Logf("crash: seed %d, %d rounds, %d clients, kill after %s..%s", o.Seed, o.Rounds, o.Clients, o.MinUp, o.MaxUp)
 	defer h.cleanup()
+	if o.Followers > 0 {
+		key, err := rsa.GenerateKey(crand.Reader, 2048)
+		if err != nil {
+			return rep, fmt.Errorf("crash: %w", err)
+		}
+		if h.fake, err = NewFakeServer(key, NewSenderKeys()); err != nil {
+			return rep, fmt.Errorf("crash: %w", err)
+		}
+		defer h.fake.Close()
+	}
 
 	s, err := h.start(ctx)
 	if err != nil {
@@ -193,6 +251,25 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	if err := h.signUp(ctx, s); err != nil {
 		return rep, err
+	}
+	if h.fake != nil {
+		// The followers are written into the file, so the server must
+		// be down (it holds the file's lock).
+		if msg := h.stop(s); msg != "" {
+			return rep, fmt.Errorf("crash: stopping to seed the remote followers: %s", msg)
+		}
+		var names []string
+		for _, a := range h.accounts {
+			names = append(names, a.name)
+		}
+		n, err := SeedRemoteFollowers(o.DataDir, names, []string{h.fake.Host}, o.Followers)
+		if err != nil {
+			return rep, fmt.Errorf("crash: seeding remote followers: %w", err)
+		}
+		o.Logf("crash: %d remote follows of %d accounts from %s", n, len(names), h.fake.Host)
+		if s, err = h.start(ctx); err != nil {
+			return rep, err
+		}
 	}
 	var earlier []post // acknowledged in rounds already verified
 	for r := 1; r <= o.Rounds; r++ {
@@ -238,6 +315,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			rd.Check.Round(time.Millisecond), rd.Restart.Round(time.Millisecond), rd.Verify.Round(time.Millisecond))
 	}
 
+	if h.fake != nil {
+		if err := h.checkDelivery(ctx, earlier, &rep); err != nil {
+			return rep, err
+		}
+	}
+
 	t := time.Now()
 	rep.Stop = h.stop(s)
 	o.Logf("crash: graceful stop took %s", time.Since(t).Round(time.Millisecond))
@@ -256,6 +339,11 @@ type harness struct {
 	starts   int
 	current  *server
 	accounts []*account
+	// port is the server's, the same at every start, so that its URL
+	// (and every URI it federates) stays the same across restarts.
+	port int
+	// fake is the remote server of the delivery check, or nil.
+	fake *FakeServer
 }
 
 // post is one attempt to publish.
@@ -323,17 +411,24 @@ func freePort() (int, error) {
 // start runs the binary on a fresh loopback port and waits for /healthz.
 func (h *harness) start(ctx context.Context) (*server, error) {
 	h.starts++
-	port, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("crash: free port: %w", err)
+	if h.port == 0 {
+		port, err := freePort()
+		if err != nil {
+			return nil, fmt.Errorf("crash: free port: %w", err)
+		}
+		h.port = port
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	addr := "127.0.0.1:" + strconv.Itoa(h.port)
 	logPath := filepath.Join(h.o.DataDir, fmt.Sprintf("server-%d.log", h.starts))
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("crash: %w", err)
 	}
-	cmd := exec.Command(h.o.Binary, "-addr", addr, "-data", h.o.DataDir, "-log", "json")
+	args := []string{"-addr", addr, "-data", h.o.DataDir, "-log", "json", "-url", "http://" + addr}
+	if h.fake != nil {
+		args = append(args, "-allow-private-addresses")
+	}
+	cmd := exec.Command(h.o.Binary, args...)
 	cmd.Env = childEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -876,4 +971,80 @@ func tail(path string, n int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// deliveryDrainTimeout bounds the wait for the queue to deliver what the
+// last round left.
+const deliveryDrainTimeout = 40 * time.Second
+
+// checkDelivery waits until the fake server took a Create of every
+// acknowledged post (or deliveryDrainTimeout passes), then compares what
+// it received with what it had to: every acknowledged post delivered,
+// repeats within what the kills explain, every signature valid.
+func (h *harness) checkDelivery(ctx context.Context, acked []post, rep *Report) error {
+	t0 := time.Now()
+	want := map[string]bool{}
+	for _, p := range acked {
+		want[p.body] = true
+	}
+	delivered := map[string]bool{}
+	seen := 0
+	for {
+		got := h.fake.Receipts()
+		for _, r := range got[seen:] {
+			if r.Type != "Create" {
+				continue
+			}
+			for _, b := range bodyRE.FindAll(r.Body, -1) {
+				delivered[string(b)] = true
+			}
+		}
+		seen = len(got)
+		missing := 0
+		for b := range want {
+			if !delivered[b] {
+				missing++
+			}
+		}
+		if missing == 0 || time.Since(t0) > deliveryDrainTimeout {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	d := &rep.Delivery
+	d.Drain = time.Since(t0)
+	d.Expected = len(want)
+	for _, p := range acked {
+		if delivered[p.body] {
+			d.Delivered++
+		} else if len(rep.Undelivered) < 50 {
+			rep.Undelivered = append(rep.Undelivered, fmt.Sprintf("round %d: %s: no Create reached the fake inbox within %s of the last restart", p.round, p, deliveryDrainTimeout))
+		}
+	}
+	times := map[string]int{}
+	got := h.fake.Receipts()
+	for _, r := range got {
+		times[r.ID]++
+	}
+	d.Received, d.Distinct = len(got), len(times)
+	d.Repeated = d.Received - d.Distinct
+	d.Bound = h.o.Rounds * DeliveryPerHost
+	if d.Repeated > d.Bound {
+		var ids []string
+		for id, n := range times {
+			if n > 1 && len(ids) < 10 {
+				ids = append(ids, fmt.Sprintf("%s ×%d", id, n))
+			}
+		}
+		rep.Redelivered = append(rep.Redelivered, fmt.Sprintf("%d repeated deliveries, more than %d kills × %d per host explain: %s",
+			d.Repeated, h.o.Rounds, DeliveryPerHost, strings.Join(ids, ", ")))
+	}
+	rep.Signatures = append(rep.Signatures, h.fake.Refused()...)
+	h.o.Logf("crash: delivery: %d of %d acknowledged posts delivered (queue drained in %s); %d POSTs, %d distinct activities, %d repeated (bound %d)",
+		d.Delivered, d.Expected, d.Drain.Round(time.Millisecond), d.Received, d.Distinct, d.Repeated, d.Bound)
+	return nil
 }

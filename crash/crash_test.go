@@ -16,14 +16,22 @@ import (
 // TestCrash kills a real majlis process with SIGKILL while clients post and
 // fails if an acknowledged post is lost, the file fails "majlis check", a
 // profile's count drifts from its posts, or the server does not stop
-// gracefully at the end. MAJLIS_CRASH_ROUNDS sets the rounds (default 3),
-// MAJLIS_CRASH_SEED replays the kill moments of an earlier run.
+// gracefully at the end. The posting accounts have followers on a fake
+// remote server (an inbox on loopback that verifies signatures and records
+// activity ids), so the kills also hit the delivery queue: every
+// acknowledged post's Create must reach that inbox, and an activity may
+// arrive twice only if it was in flight at a kill (at most kills × the
+// per-host limit of the delivery workers). MAJLIS_CRASH_ROUNDS sets the
+// rounds (default 3), MAJLIS_CRASH_SEED replays the kill moments of an
+// earlier run, MAJLIS_CRASH_FOLLOWERS the remote followers per account
+// (default 3; 0 leaves federation out).
 func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test builds and runs the binary; skipped in -short mode")
 	}
 	rounds := envInt(t, "MAJLIS_CRASH_ROUNDS", 3)
 	seed := int64(envInt(t, "MAJLIS_CRASH_SEED", 0))
+	followers := envInt(t, "MAJLIS_CRASH_FOLLOWERS", 3)
 
 	bin := buildMajlis(t)
 	dir := filepath.Join(t.TempDir(), "data")
@@ -32,11 +40,12 @@ func TestCrash(t *testing.T) {
 
 	start := time.Now()
 	rep, err := crash.Run(ctx, crash.Options{
-		Binary:  bin,
-		DataDir: dir,
-		Rounds:  rounds,
-		Seed:    seed,
-		Logf:    t.Logf,
+		Binary:    bin,
+		DataDir:   dir,
+		Rounds:    rounds,
+		Seed:      seed,
+		Followers: followers,
+		Logf:      t.Logf,
 	})
 	t.Logf("seed %d (replay with MAJLIS_CRASH_SEED=%d); %d rounds in %s: %d acknowledged, %d verified",
 		rep.Seed, rep.Seed, rep.Rounds, time.Since(start).Round(time.Millisecond), rep.Acknowledged, rep.Verified)
@@ -57,6 +66,19 @@ func TestCrash(t *testing.T) {
 	}
 	if rep.Verified != rep.Acknowledged {
 		t.Errorf("verified %d of %d acknowledged posts", rep.Verified, rep.Acknowledged)
+	}
+	if d := rep.Delivery; followers > 0 {
+		t.Logf("delivery: %d of %d acknowledged posts' Creates received (drained %s after the last restart); %d POSTs, %d distinct activities, %d repeated after kills (bound %d)",
+			d.Delivered, d.Expected, d.Drain.Round(time.Millisecond), d.Received, d.Distinct, d.Repeated, d.Bound)
+		if d.Expected != rep.Acknowledged || d.Delivered != d.Expected {
+			t.Errorf("delivery: %d of %d acknowledged posts (%d expected) reached the remote inbox", d.Delivered, rep.Acknowledged, d.Expected)
+		}
+		if d.Repeated > d.Bound {
+			t.Errorf("delivery: %d activities received twice, more than %d kills × %d in flight per host", d.Repeated, rep.Rounds, crash.DeliveryPerHost)
+		}
+		if d.Distinct < d.Expected {
+			t.Errorf("delivery: %d distinct activities received for %d acknowledged posts", d.Distinct, d.Expected)
+		}
 	}
 	problems := rep.Problems()
 	for i, p := range problems {

@@ -15,16 +15,20 @@ import (
 func runCrash(ctx context.Context, o options, bin, tmp string, out *output) ([]string, error) {
 	t0 := time.Now()
 	rep, err := crash.Run(ctx, crash.Options{
-		Binary:  bin,
-		DataDir: filepath.Join(tmp, "crash"),
-		Rounds:  o.crashRounds,
-		Logf:    func(format string, args ...any) { logf(format, args...) },
+		Binary:    bin,
+		DataDir:   filepath.Join(tmp, "crash"),
+		Rounds:    o.crashRounds,
+		Followers: 3,
+		Logf:      func(format string, args ...any) { logf(format, args...) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("crash check: %w", err)
 	}
 	out.printf("## Crash safety\n\n%d rounds of kill -9 while posting (seed %d, replay with MAJLIS_CRASH_SEED=%d), %s: %d posts acknowledged, %d verified after restarts.\n\n",
 		rep.Rounds, rep.Seed, rep.Seed, time.Since(t0).Round(time.Second), rep.Acknowledged, rep.Verified)
+	d := rep.Delivery
+	out.printf("Delivery queue: 3 remote followers per posting account on a fake server; %d of %d acknowledged posts' Creates received (the queue drained %s after the last restart); %d POSTs, %d distinct activities, %d repeated (at most %d kills × %d in flight per host allowed).\n\n",
+		d.Delivered, d.Expected, d.Drain.Round(time.Millisecond), d.Received, d.Distinct, d.Repeated, rep.Rounds, crash.DeliveryPerHost)
 	var failures []string
 	problems := rep.Problems()
 	if rep.Rounds != o.crashRounds {
@@ -34,7 +38,7 @@ func runCrash(ctx context.Context, o options, bin, tmp string, out *output) ([]s
 		problems = append(problems, fmt.Sprintf("verified %d of %d acknowledged posts", rep.Verified, rep.Acknowledged))
 	}
 	if len(problems) == 0 {
-		out.printf("- PASS crash safety: no acknowledged post lost, file checks clean, counts consistent\n\n")
+		out.printf("- PASS crash safety: no acknowledged post lost, file checks clean, counts consistent, every acknowledged post delivered, repeats within the bound\n\n")
 		return nil, nil
 	}
 	for i, p := range problems {

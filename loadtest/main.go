@@ -41,6 +41,7 @@ type options struct {
 	serverEnv             string
 	bin                   string
 	rounds                int
+	fed                   fedOptions
 }
 
 func main() {
@@ -87,9 +88,15 @@ func realMain(ctx context.Context, args []string) int {
 	fs.StringVar(&o.out, "out", "", "also write the tables to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (binary, data, server logs)")
 	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of the server for each scenario into this folder")
-	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed); the baseline always runs`)
+	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed, and the federation rows inbox, fanout, which run on a server of their own); the baseline always runs`)
 	fs.IntVar(&o.rounds, "rounds", 1, "run the scenario table this many times and keep each scenario's best round (most req/s): on a shared machine the least disturbed one")
 	fs.StringVar(&o.bin, "bin", "", "use this majlis binary instead of building one (e.g. to compare two builds)")
+	fs.IntVar(&o.fed.hosts, "fed-hosts", 50, "federation rows: fake remote servers on loopback ports (one inbox actor on each, the fan-out's followers spread over them)")
+	fs.IntVar(&o.fed.activities, "inbox-activities", 4000, "inbox row: signed activities sent (after one per actor to warm its key)")
+	fs.IntVar(&o.fed.conns, "inbox-conns", 32, "inbox row: concurrent requests")
+	fs.IntVar(&o.fed.followers, "fanout-followers", 1000, "fanout row: remote followers of the poster")
+	fs.IntVar(&o.fed.posts, "fanout-posts", 5, "fanout row: posts fanned out (after one that warms the hosts' key caches)")
+	fs.DurationVar(&o.fed.window, "fanout-window", 2*time.Second, "fanout row: length of each at-rest window of the home timeline load")
 	fs.StringVar(&o.serverEnv, "server-env", "", "extra environment of the server process only, comma-separated KEY=VALUE (e.g. GOGC=400), for experiments")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -99,6 +106,10 @@ func realMain(ctx context.Context, args []string) int {
 	}
 	if o.rounds < 1 || o.rounds > 20 || o.conns < 1 || o.duration <= 0 || o.warmup < 0 || o.duration > time.Hour || o.soak > 24*time.Hour {
 		fmt.Fprintln(os.Stderr, "loadtest: -rounds must be in [1, 20], -conns >= 1, -duration in (0, 1h], -soak at most 24h")
+		return 2
+	}
+	if f := o.fed; f.hosts < 1 || f.hosts > 1000 || f.activities < 0 || f.activities > 1_000_000 || f.conns < 1 || f.followers < 0 || f.posts < 1 || f.posts > 100 || f.window <= 0 || f.window > time.Minute {
+		fmt.Fprintln(os.Stderr, "loadtest: -fed-hosts must be in [1, 1000], -inbox-activities at most 1,000,000, -inbox-conns >= 1, -fanout-posts in [1, 100], -fanout-window in (0, 1m]")
 		return 2
 	}
 	if err := runAll(ctx, o); err != nil {
@@ -152,10 +163,17 @@ func runAll(ctx context.Context, o options) error {
 	out.printf("The load generator runs on the same machine and competes with the server for the CPUs.\n\n")
 
 	var failures []string
-	if o.scenarios != "none" {
+	if o.scenarios != "none" && tableSelected(o.scenarios) {
 		if err := runTable(ctx, o, bin, tmp, out); err != nil {
 			return err
 		}
+	}
+	if doInbox, doFanout := fedSelected(o.scenarios); (doInbox || doFanout) && ctx.Err() == nil {
+		f, err := runFederation(ctx, o, bin, tmp, out, doInbox, doFanout)
+		if err != nil {
+			return err
+		}
+		failures = append(failures, f...)
 	}
 	if o.growth && ctx.Err() == nil {
 		if err := runGrowth(ctx, o, bin, tmp, out); err != nil {
@@ -218,13 +236,25 @@ type instance struct {
 
 // launch seeds a fresh folder, starts the server and discovers the site.
 func launch(ctx context.Context, o options, bin, dir string, posts int, accounts []string) (*instance, error) {
+	return launchWith(ctx, o, bin, dir, posts, accounts, nil, nil)
+}
+
+// launchWith is launch with a step between seeding and starting (prepare,
+// given the data folder; the server is not running yet) and extra flags
+// for the server.
+func launchWith(ctx context.Context, o options, bin, dir string, posts int, accounts []string, prepare func(dir string) error, args []string) (*instance, error) {
 	logf("seeding %d users, %d posts into %s", o.users, posts, dir)
 	sd, err := seedData(ctx, bin, dir, o.users, posts, o.follows, o.seed)
 	if err != nil {
 		return nil, err
 	}
 	logf("seeded in %s: %s", sd.took.Round(time.Millisecond), strings.TrimSpace(firstLine(sd.output)))
-	srv, err := start(ctx, bin, dir, filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-server.log"), splitEnv(o.serverEnv))
+	if prepare != nil {
+		if err := prepare(dir); err != nil {
+			return nil, err
+		}
+	}
+	srv, err := start(ctx, bin, dir, filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-server.log"), splitEnv(o.serverEnv), args)
 	if err != nil {
 		return nil, err
 	}

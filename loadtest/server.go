@@ -145,7 +145,7 @@ func freePort() (int, error) {
 }
 
 // start runs the binary on loopback ports and waits for /healthz.
-func start(ctx context.Context, bin, dataDir, logPath string, extraEnv []string) (*server, error) {
+func start(ctx context.Context, bin, dataDir, logPath string, extraEnv, extraArgs []string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func start(ctx context.Context, bin, dataDir, logPath string, extraEnv []string)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-addr", addr, "-debug-addr", daddr, "-data", dataDir, "-url", "http://"+addr)
+	cmd := exec.Command(bin, append([]string{"-addr", addr, "-debug-addr", daddr, "-data", dataDir, "-url", "http://" + addr}, extraArgs...)...)
 	cmd.Env = append(childEnv(), extraEnv...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	setDeathSignal(cmd)
