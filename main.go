@@ -169,19 +169,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DB: db, Social: soc, BaseURL: c.url, SiteName: c.name,
 		AllowPrivate: c.allowPrivate, Logger: logger,
 	})
-	h, err := handlers.New(db, handlers.Config{
-		ActivityPub: fed.Server,
-		Federation:  fed.Resolver,
-		Inbox:       fed.Inbox,
-		Delivery:    handlers.StoredDelivery(db),
-		BaseURL:     c.url,
-		SiteName:    c.name,
-		TrustProxy:  c.trustProxy,
+	hcfg := handlers.Config{
+		BaseURL:    c.url,
+		SiteName:   c.name,
+		TrustProxy: c.trustProxy,
 		// Images may be this large; requests that carry them get their
 		// own body cap (see handlers' bodyLimit).
 		MaxUploadBytes: c.maxUpload,
 		Logger:         logger,
-	})
+	}
+	hcfg.Federate(db, fed)
+	h, err := handlers.New(db, hcfg)
 	if err != nil {
 		return err
 	}

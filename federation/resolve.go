@@ -38,8 +38,10 @@ import (
 
 var (
 	// ErrDomainRefused is returned for an object of a domain the
-	// instance refuses (suspended, or not listed in allowlist mode).
-	ErrDomainRefused = errors.New("domain refused by this instance")
+	// instance refuses (suspended, or not listed in allowlist mode). It is
+	// a storage.ErrForbidden, which the web door shows as a refusal (403)
+	// rather than as a server that failed.
+	ErrDomainRefused = fmt.Errorf("domain refused by this instance: %w", storage.ErrForbidden)
 	// ErrInvalidObject wraps every refusal of a fetched or received
 	// object: wrong id, wrong host, wrong type, missing fields.
 	ErrInvalidObject = errors.New("unusable ActivityPub object")
@@ -180,6 +182,10 @@ func (r *Resolver) fetch(ctx context.Context, uri string) ([]byte, string, error
 	switch {
 	case resp.StatusCode == http.StatusGone:
 		return nil, "", fmt.Errorf("fetch %s: %w", u, ErrRemoteGone)
+	case resp.StatusCode == http.StatusNotFound:
+		// Nothing there, or nothing this instance may read: the web
+		// door says "not found", not that the server failed.
+		return nil, "", fmt.Errorf("fetch %s: status 404: %w", u, storage.ErrNotFound)
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", fmt.Errorf("fetch %s: status %d", u, resp.StatusCode)
 	}
@@ -542,7 +548,12 @@ func (r *Resolver) webfinger(ctx context.Context, u string) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound, http.StatusGone:
+		// No such account there: the web door says so.
+		return nil, fmt.Errorf("webfinger %s: status %d: %w: %w", u, resp.StatusCode, ErrHandle, storage.ErrNotFound)
+	default:
 		return nil, fmt.Errorf("webfinger %s: status %d: %w", u, resp.StatusCode, ErrHandle)
 	}
 	return ReadBody(resp.Body, maxWebFingerBody)
@@ -559,11 +570,13 @@ func (r *Resolver) Lookup(ctx context.Context, query string) (storage.User, erro
 	if r.URIs.IsLocal(q) {
 		return r.Social.LocalUserByURI(q)
 	}
-	if u, err := r.DB.RemoteUserByURI(q); err == nil {
-		return r.Actor(ctx, u.URI)
-	}
+	// Before the stored accounts: one of a suspended server is not
+	// found either.
 	if err := r.refuseDomain(hostOf(q)); err != nil {
 		return storage.User{}, err
+	}
+	if u, err := r.DB.RemoteUserByURI(q); err == nil {
+		return r.Actor(ctx, u.URI)
 	}
 	body, final, err := r.fetch(ctx, q)
 	if err != nil {
@@ -572,6 +585,11 @@ func (r *Resolver) Lookup(ctx context.Context, query string) (storage.User, erro
 	o, err := DecodeObject(body)
 	if err != nil {
 		return storage.User{}, err
+	}
+	if len(o.Type) > 0 && !isActor(o) {
+		// A post's address, say: no account there, so the web door
+		// tries it as a post.
+		return storage.User{}, fmt.Errorf("%s is a %v, not an account: %w", q, o.Type, storage.ErrNotFound)
 	}
 	if checkID(q, final, o) == nil {
 		return r.storeActor(ctx, o)

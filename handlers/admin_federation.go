@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"majlis/federation"
 	"majlis/i18n"
 	"majlis/storage"
 	"majlis/views"
@@ -329,6 +330,17 @@ func (h *Handler) suspendedDomains() []views.SuspendedDomain {
 // StoredDelivery is the delivery queue as the database holds it: what
 // the administration pages show of the delivery workers' work.
 func StoredDelivery(db *storage.DB) DeliveryQueue { return storedDelivery{db} }
+
+// Federate wires an instance's federation into the web door, as the
+// server runs it: the ActivityPub JSON, the lookups behind the pages, the
+// signed inbox and the delivery queue of the admin pages. main and the
+// tests that run whole instances call it, so the tests run main's wiring.
+func (c *Config) Federate(db *storage.DB, fed *federation.Federation) {
+	c.ActivityPub = fed.Server
+	c.Federation = fed.Resolver
+	c.Inbox = fed.Inbox
+	c.Delivery = StoredDelivery(db)
+}
 
 type storedDelivery struct{ db *storage.DB }
 

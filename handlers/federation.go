@@ -231,7 +231,7 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 		h.renderPeople(w, r, http.StatusBadRequest, views.People{Query: raw, Error: i18n.T(r.Context(), "federation.error.invalid")})
 		return
 	}
-	to, err := h.resolve(r.Context(), fed, q)
+	to, err := h.resolve(r.Context(), fed, q, viewerID(r))
 	if err != nil {
 		f := lookupFailure(r.Context(), err)
 		h.renderPeople(w, r, f.status, views.People{Query: raw, Error: f.message})
@@ -254,8 +254,10 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 // resolve finds what q names, fetching it if needed, and returns the
 // address of its page here: an address of this instance as it is, an
 // account's profile, or a post's permalink (a URL is tried as a post
-// when it is no account).
-func (h *Handler) resolve(ctx context.Context, fed Federation, q string) (string, error) {
+// when it is no account). A post the viewer may not see is not found,
+// even when a copy is kept here for others: the lookup box must not tell
+// that a private post exists.
+func (h *Handler) resolve(ctx context.Context, fed Federation, q string, viewer storage.ID) (string, error) {
 	if p, ok := h.localAddress(q); ok {
 		return p, nil
 	}
@@ -271,6 +273,9 @@ func (h *Handler) resolve(ctx context.Context, fed Federation, q string) (string
 	p, perr := fed.LookupPost(ctx, q)
 	if perr != nil {
 		return "", perr
+	}
+	if _, err := h.db.Post(viewer, p.ID); err != nil {
+		return "", err
 	}
 	author, aerr := h.db.UserByID(p.AuthorID)
 	if aerr != nil {
@@ -315,7 +320,7 @@ func (h *Handler) authorizeInteraction(w http.ResponseWriter, r *http.Request) {
 		h.renderPeople(w, r, http.StatusBadRequest, views.People{Query: raw, Error: i18n.T(r.Context(), "federation.error.invalid")})
 		return
 	}
-	to, err := h.resolve(r.Context(), fed, q)
+	to, err := h.resolve(r.Context(), fed, q, viewerID(r))
 	if err != nil {
 		f := lookupFailure(r.Context(), err)
 		h.renderPeople(w, r, f.status, views.People{Query: q, Error: f.message})

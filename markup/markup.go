@@ -105,9 +105,10 @@ func newPolicy() *bluemonday.Policy {
 }
 
 // hrefRe is the sanitizer's pattern for hrefs: an http, https or mailto
-// URL, a profile path /@USERNAME or a tag path /tags/KEY, KEY being a
-// path-escaped tag (unreserved characters and percent-escapes only).
-var hrefRe = regexp.MustCompile(`^(?:(?:https?|mailto):|/@[A-Za-z0-9_]{1,30}$|/tags/(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})+$)`)
+// URL, a profile path /@USERNAME (or /@USERNAME@HOST, a remote account's
+// page here) or a tag path /tags/KEY, KEY being a path-escaped tag
+// (unreserved characters and percent-escapes only).
+var hrefRe = regexp.MustCompile(`^(?:(?:https?|mailto):|/@[A-Za-z0-9_]{1,30}(?:@` + hostPattern + `)?$|/tags/(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})+$)`)
 
 // Render converts post Markdown to sanitized HTML that is safe to embed in a
 // page. It is RenderPost(src, Options{}).HTML: hashtags are linked, mentions

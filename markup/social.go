@@ -30,6 +30,13 @@ import (
 // mention of amal. A mention that is not accepted is left to the rest of the
 // Markdown syntax exactly as if there were no mentions.
 //
+// An account of another server is mentioned as "@name@host": the name, "@"
+// and a host of ASCII letters, digits, "-" and "." (a "." that ends it is
+// the sentence's) with an optional ":port". With Options.RemoteMentions,
+// Options.Mention is asked for "name@host" as a whole, never for the name
+// alone, so "@amal@elsewhere" is never a mention of the local amal;
+// without it such a mention stays text.
+//
 // A hashtag is "#" followed by a run of characters that are letters of any
 // script, combining marks (Arabic harakat, for example), decimal digits or
 // underscores. The tag is that run without trailing underscores (so that
@@ -62,16 +69,22 @@ const (
 type Options struct {
 	// Mention resolves a username (as written, without "@") to the profile
 	// URL path of an existing local account, e.g. "/@amal", and its
-	// canonical username spelling; ok false leaves the text as it is.
+	// canonical username spelling; ok false leaves the text as it is. A
+	// remote account's "name@host" resolves to its path here,
+	// "/@name@host", and canonical "name@host".
 	//
 	// href must have the shape "/@" followed by 1 to 30 ASCII letters,
-	// digits or underscores, and canonical must be such a username;
+	// digits or underscores (and, for a remote account, "@host"), and
+	// canonical must be such a username (or "name@host");
 	// anything else is treated like ok false, so a faulty resolver can
 	// never inject a URL. Mention is called during parsing, at most once
 	// per distinct spelling in a post, never for names in code or raw
 	// HTML, but possibly for names in the text of a link, which are not
 	// linked. A nil Mention links no mentions.
 	Mention func(username string) (href, canonical string, ok bool)
+	// RemoteMentions lets Mention resolve "@name@host" too (as
+	// "name@host"); without it those are always text.
+	RemoteMentions bool
 }
 
 // Result is a rendered post.
@@ -148,7 +161,15 @@ func tagHref(key string) string {
 }
 
 // mentionHrefRe is the only shape of profile link a mention may carry.
-var mentionHrefRe = regexp.MustCompile(`^/@[A-Za-z0-9_]{1,30}$`)
+var mentionHrefRe = regexp.MustCompile(`^/@[A-Za-z0-9_]{1,30}(@` + hostPattern + `)?$`)
+
+// hostPattern is a host name with an optional port, as a remote mention
+// names it.
+const hostPattern = `[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?`
+
+var localHrefRe = regexp.MustCompile(`^/@[A-Za-z0-9_]{1,30}$`)
+
+var remoteCanonicalRe = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}@` + hostPattern + `$`)
 
 // validUsername reports whether s is 1 to maxUsernameLen username bytes.
 func validUsername(s string) bool {
@@ -226,6 +247,7 @@ var mentionKey = parser.NewContextKey()
 // answers. It belongs to a single parse.
 type mentionLookup struct {
 	resolve func(string) (href, canonical string, ok bool)
+	remote  bool
 	cache   map[string]mentionTarget
 }
 
@@ -241,7 +263,12 @@ func (l *mentionLookup) lookup(name string) mentionTarget {
 	}
 	href, canonical, ok := l.resolve(name)
 	t := mentionTarget{}
-	if ok && mentionHrefRe.MatchString(href) && validUsername(canonical) {
+	valid := validUsername(canonical) && localHrefRe.MatchString(href)
+	if strings.Contains(name, "@") {
+		// A remote account: its name and page here, nothing else.
+		valid = l.remote && remoteCanonicalRe.MatchString(canonical) && href == "/@"+canonical
+	}
+	if ok && valid && mentionHrefRe.MatchString(href) {
 		t = mentionTarget{href: href, canonical: canonical, ok: true}
 	}
 	if l.cache == nil {
@@ -255,7 +282,7 @@ func (l *mentionLookup) lookup(name string) mentionTarget {
 func parseContext(opt Options) parser.Context {
 	pc := parser.NewContext()
 	if opt.Mention != nil {
-		pc.Set(mentionKey, &mentionLookup{resolve: opt.Mention})
+		pc.Set(mentionKey, &mentionLookup{resolve: opt.Mention, remote: opt.RemoteMentions})
 	}
 	return pc
 }
@@ -296,7 +323,7 @@ func (socialParser) Parse(_ ast.Node, block text.Reader, pc parser.Context) ast.
 		if lookup == nil {
 			return nil
 		}
-		name := scanMention(line)
+		name := scanMention(line, lookup.remote)
 		if name == "" {
 			return nil
 		}
@@ -328,7 +355,7 @@ func (socialParser) Parse(_ ast.Node, block text.Reader, pc parser.Context) ast.
 
 // scanMention returns the username of the mention at the start of line
 // (which begins with '@'), or "" if there is none.
-func scanMention(line []byte) string {
+func scanMention(line []byte, remote bool) string {
 	i := 1
 	for i < len(line) && isUsernameByte(line[i]) {
 		i++
@@ -336,12 +363,45 @@ func scanMention(line []byte) string {
 			return ""
 		}
 	}
+	if remote && i < len(line) && line[i] == '@' && i > 1 {
+		return scanRemoteMention(line, i)
+	}
 	if i < len(line) {
 		if r, _ := utf8.DecodeRune(line[i:]); r == '@' || isWordRune(r) {
 			return ""
 		}
 	}
 	return string(line[1:i])
+}
+
+// scanRemoteMention returns "name@host" of the mention "@name@host" at the
+// start of line, whose name ends at at, or "" if there is none.
+func scanRemoteMention(line []byte, at int) string {
+	j := at + 1
+	for j < len(line) && (isUsernameByte(line[j]) && line[j] != '_' || line[j] == '-' || line[j] == '.') {
+		j++
+	}
+	for j > at+1 && (line[j-1] == '.' || line[j-1] == '-') {
+		j-- // "@amal@example.org." ends a sentence
+	}
+	if j == at+1 {
+		return ""
+	}
+	if j+1 < len(line) && line[j] == ':' && line[j+1] >= '0' && line[j+1] <= '9' {
+		j++
+		for j < len(line) && line[j] >= '0' && line[j] <= '9' {
+			j++
+		}
+	}
+	if j < len(line) {
+		if r, _ := utf8.DecodeRune(line[j:]); r == '@' || r == '_' || isWordRune(r) {
+			return ""
+		}
+	}
+	if !remoteCanonicalRe.Match(line[1:j]) {
+		return ""
+	}
+	return string(line[1:j])
 }
 
 // scanHashtag returns the key of the hashtag at the start of line (which

@@ -264,3 +264,56 @@ func FuzzNormalizeTag(f *testing.F) {
 		}
 	})
 }
+
+// TestRemoteMentions: with RemoteMentions, "@name@host" is one mention of
+// the account elsewhere that the resolver knows, linked to its page here;
+// the resolver is asked for "name@host", never for the local name, and an
+// answer of another shape leaves the text alone. Without it nothing
+// changes.
+func TestRemoteMentions(t *testing.T) {
+	known := func(name string) (string, string, bool) {
+		switch strings.ToLower(name) {
+		case "dave@a.test":
+			return "/@dave@a.test", "dave@a.test", true
+		case "eve@b.test:8080":
+			return "/@eve@b.test:8080", "eve@b.test:8080", true
+		case "amal":
+			return "/@amal", "amal", true
+		case "liar@a.test":
+			return "/@amal", "amal", true // a local page for a remote name
+		}
+		return "", "", false
+	}
+	tests := []struct {
+		name     string
+		src      string
+		remote   bool
+		html     string
+		mentions []string
+	}{
+		{"remote mention, sentence's full stop", "hi @dave@a.test.", true,
+			`<p>hi <a href="/@dave@a.test" class="mention">@dave@a.test</a>.</p>`, []string{"dave@a.test"}},
+		{"with a port", "@eve@b.test:8080 and @amal", true,
+			`<p><a href="/@eve@b.test:8080" class="mention">@eve@b.test:8080</a> and <a href="/@amal" class="mention">@amal</a></p>`, []string{"eve@b.test:8080", "amal"}},
+		{"unknown remote is text, not the local name", "@amal@elsewhere.example", true,
+			`<p>@amal@elsewhere.example</p>`, nil},
+		{"a resolver's wrong shape is text", "@liar@a.test", true,
+			`<p>@liar@a.test</p>`, nil},
+		{"off: remote stays text", "@dave@a.test", false,
+			`<p>@dave@a.test</p>`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := RenderPost(tt.src, Options{Mention: known, RemoteMentions: tt.remote})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(res.HTML) != tt.html {
+				t.Errorf("HTML: got %s, want %s", res.HTML, tt.html)
+			}
+			if !reflect.DeepEqual(res.Mentions, tt.mentions) {
+				t.Errorf("Mentions: got %q, want %q", res.Mentions, tt.mentions)
+			}
+		})
+	}
+}

@@ -164,19 +164,31 @@ func (s *Service) RenderPost(body string) (markup.Result, []storage.User, error)
 	found := map[string]storage.User{}
 	var lookupErr error
 	res, err := markup.RenderPost(body, markup.Options{Mention: func(name string) (string, string, bool) {
-		if !admin.ValidUsername(name) {
+		var u storage.User
+		var err error
+		if user, host, remote := strings.Cut(name, "@"); remote {
+			// An account elsewhere is mentioned once it is known here
+			// (looked up, followed, seen): a post is not held up by
+			// fetching from other servers.
+			u, err = s.db.RemoteUser(user, host)
+		} else if admin.ValidUsername(name) {
+			u, err = s.db.LocalUser(name)
+		} else {
 			return "", "", false
 		}
-		u, err := s.db.LocalUser(name)
 		if err != nil {
 			if !errors.Is(err, storage.ErrNotFound) && lookupErr == nil {
 				lookupErr = err
 			}
 			return "", "", false
 		}
-		found[strings.ToLower(u.Username)] = u
-		return "/@" + u.Username, u.Username, true
-	}})
+		canonical := u.Username
+		if !u.IsLocal() {
+			canonical += "@" + u.Domain
+		}
+		found[strings.ToLower(canonical)] = u
+		return "/@" + canonical, canonical, true
+	}, RemoteMentions: true})
 	if err != nil {
 		return res, nil, err
 	}
