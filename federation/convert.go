@@ -108,7 +108,6 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-
 // Documents. Field order is the order of the JSON.
 
 type imageJSON struct {
