@@ -299,31 +299,68 @@ func (in *Inbox) Run(ctx context.Context) error {
 func (in *Inbox) ProcessPending(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		items, err := in.DB.PendingInbox(50)
+		items, err := in.DB.PendingInbox(inboxBatch)
 		if err != nil || len(items) == 0 {
 			return n, err
 		}
+		// Each actor's activities go to one worker, in the order they
+		// came (a Create before its Delete, a Like before its Undo);
+		// different actors' run side by side, so their writes share
+		// commits.
+		lanes := make([][]storage.InboxItem, inboxWorkers)
 		for _, it := range items {
-			if ctx.Err() != nil {
-				return n, ctx.Err()
-			}
-			ictx, cancel := context.WithTimeout(ctx, processTimeout)
-			err := in.process(ictx, it)
-			cancel()
-			switch {
-			case err == nil:
-			case ctx.Err() != nil:
-				return n, ctx.Err()
-			case errors.Is(err, errIgnored):
-				in.logger().Debug("federation: activity ignored", "activity", it.ActivityID, "err", err)
-			default:
-				in.logger().Info("federation: activity not taken in", "activity", it.ActivityID, "err", err)
-			}
-			if err := in.DB.FinishInbox(it.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-				return n, err
-			}
-			n++
+			w := int(uint64(it.ActorID) % inboxWorkers)
+			lanes[w] = append(lanes[w], it)
 		}
+		done := make([][]storage.ID, inboxWorkers)
+		var wg sync.WaitGroup
+		for w, lane := range lanes {
+			wg.Go(func() {
+				for _, it := range lane {
+					if ctx.Err() != nil {
+						return
+					}
+					in.processOne(ctx, it)
+					if ctx.Err() != nil {
+						return // cut off: it stays queued
+					}
+					done[w] = append(done[w], it.ID)
+				}
+			})
+		}
+		wg.Wait()
+		var ids []storage.ID
+		for _, d := range done {
+			ids = append(ids, d...)
+		}
+		if err := in.DB.FinishInbox(ids...); err != nil {
+			return n, err
+		}
+		n += len(ids)
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+	}
+}
+
+// The inbox worker takes up to inboxBatch queued activities at a time
+// and processes them in inboxWorkers lanes.
+const (
+	inboxBatch   = 64
+	inboxWorkers = 4
+)
+
+// processOne takes in one queued activity and logs what went wrong.
+func (in *Inbox) processOne(ctx context.Context, it storage.InboxItem) {
+	ictx, cancel := context.WithTimeout(ctx, processTimeout)
+	err := in.process(ictx, it)
+	cancel()
+	switch {
+	case err == nil, ctx.Err() != nil:
+	case errors.Is(err, errIgnored):
+		in.logger().Debug("federation: activity ignored", "activity", it.ActivityID, "err", err)
+	default:
+		in.logger().Info("federation: activity not taken in", "activity", it.ActivityID, "err", err)
 	}
 }
 
