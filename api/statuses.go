@@ -409,6 +409,13 @@ func (a *API) statusAction(do func(*social.Service, context.Context, storage.Use
 			a.actionError(w, r, err)
 			return
 		}
+		if strings.HasSuffix(r.URL.Path, "pin") {
+			// The member's pins changed: the status says so from the
+			// record as it is now.
+			if fresh, err := a.db.UserByID(me.ID); err == nil {
+				me = fresh
+			}
+		}
 		if strings.HasSuffix(r.URL.Path, "/reblog") {
 			if rp, err := a.db.RepostBy(me.ID, out.Post.ID); err == nil {
 				out.RepostedBy, out.RepostID = &me, rp.ID
