@@ -47,6 +47,8 @@ type API struct {
 	cfg Config
 	db  *storage.DB
 	soc *social.Service
+	// mem is what the API keeps in memory (statuses_memory.go).
+	mem *memory
 }
 
 // New returns the API over cfg.
@@ -57,7 +59,7 @@ func New(cfg Config) *API {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{cfg: cfg, db: cfg.DB, soc: cfg.Social}
+	return &API{cfg: cfg, db: cfg.DB, soc: cfg.Social, mem: newMemory()}
 }
 
 // Version is the version string apps read from /api/v1/instance: client

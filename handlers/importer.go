@@ -12,7 +12,6 @@ import (
 
 	"majlis/bounded"
 	"majlis/i18n"
-	"majlis/media"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -474,11 +473,7 @@ func (h *Handler) importImage(r *http.Request, me storage.User, a *bounded.Archi
 		return storage.Attachment{}, err
 	}
 	defer rc.Close()
-	img, err := media.Process(io.LimitReader(rc, h.cfg.MaxUploadBytes+1), h.imageLimits(r.Context()))
-	if err != nil {
-		return storage.Attachment{}, err
-	}
-	return h.db.PutUpload(me.ID, fileOf(img.Display), fileOf(img.Thumb), img.Animated)
+	return h.social.UploadImage(r.Context(), me, io.LimitReader(rc, h.cfg.MaxUploadBytes+1), h.imageLimits(r.Context()))
 }
 
 // relationCount is the report's count of the relations of kind

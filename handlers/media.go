@@ -26,8 +26,10 @@ import (
 // files (GET /media/{file}), and turning stored images into view models.
 
 // uploadPaths are the routes that take images in a multipart body (all
-// POST): the compose form, its uploads, and the profile pictures.
-var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/settings/images": true}
+// POST): the compose form, its uploads, the profile pictures, and the
+// client API's uploads.
+var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/settings/images": true,
+	"/api/v1/media": true, "/api/v2/media": true}
 
 // bodyLimit is the cap on a request's body, the one place that decides
 // it (middleware applies it): MaxBodyBytes, except for a multipart POST
@@ -186,8 +188,22 @@ func (h *Handler) processUpload(ctx context.Context, fh *multipart.FileHeader, c
 	return img, nil
 }
 
-func fileOf(v media.Variant) storage.File {
-	return storage.File{Data: v.Data, ContentType: v.ContentType, Width: v.Width, Height: v.Height}
+// uploadImage stores an image uploaded for a post as the owner's upload,
+// through the one pipeline of every door (social.UploadImage).
+func (h *Handler) uploadImage(ctx context.Context, owner storage.User, fh *multipart.FileHeader) (storage.Attachment, error) {
+	if fh.Size > h.cfg.MaxUploadBytes {
+		return storage.Attachment{}, h.imageError(ctx, media.ErrTooLarge, fh.Filename)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return storage.Attachment{}, err
+	}
+	defer f.Close()
+	a, err := h.social.UploadImage(ctx, owner, f, h.imageLimits(ctx))
+	if err != nil {
+		return storage.Attachment{}, h.imageError(ctx, err, fh.Filename)
+	}
+	return a, nil
 }
 
 // emptyImages is the images part of an empty compose box.
@@ -285,18 +301,14 @@ func (h *Handler) composeImages(r *http.Request, formID string) (views.ComposeIm
 		files = nil
 	}
 	for j, fh := range files {
-		img, err := h.processUpload(r.Context(), fh, media.Process)
+		a, err := h.uploadImage(r.Context(), me, fh)
 		if err == nil {
-			var a storage.Attachment
-			a, err = h.db.PutUpload(me.ID, fileOf(img.Display), fileOf(img.Thumb), img.Animated)
-			if err == nil {
-				alt := ""
-				if j < len(newAlts) {
-					alt = newAlts[j]
-				}
-				add(a, alt)
-				continue
+			alt := ""
+			if j < len(newAlts) {
+				alt = newAlts[j]
 			}
+			add(a, alt)
+			continue
 		}
 		var he *httpError
 		if !errors.As(err, &he) {

@@ -28,6 +28,40 @@ type Draft struct {
 	// Attachments are images uploaded before (storage.PutUpload), to be
 	// attached to the post.
 	Attachments []storage.Attachment
+	// Language is the language the post is written in, a language code
+	// ("en", "ar", "pt-BR"); "" when not said. The client API sends it;
+	// federation passes it on (contentMap).
+	Language string
+}
+
+// CheckLanguage is the rule of a post's language: "" or a language code
+// (two or three letters, then optional subtags of letters and digits),
+// at most 16 characters. It returns the code as it is kept (the primary
+// subtag in lower case) and, when refused, why.
+func CheckLanguage(ctx context.Context, s string) (string, *Error) {
+	if s == "" {
+		return "", nil
+	}
+	refused := refuse(ctx, Invalid, "language", "form.post_language_invalid")
+	if len(s) > 16 {
+		return s, refused
+	}
+	for i, part := range strings.Split(s, "-") {
+		if part == "" || i == 0 && (len(part) < 2 || len(part) > 3) || len(part) > 8 {
+			return s, refused
+		}
+		for _, r := range part {
+			letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+			if !letter && (i == 0 || r < '0' || r > '9') {
+				return s, refused
+			}
+		}
+	}
+	primary, rest, _ := strings.Cut(s, "-")
+	if rest != "" {
+		rest = "-" + rest
+	}
+	return strings.ToLower(primary) + rest, nil
 }
 
 // CheckBody is the rule of a post's body: not blank, at most limit
@@ -113,7 +147,8 @@ func VisibilityLabel(ctx context.Context, v storage.Visibility) string {
 // characters: it returns the draft as it would be published (the body's
 // line ends made "\n", the warning cleaned, Visibility the audience
 // chosen: the author's default, narrowed for a reply to parent) and
-// every problem with it, in the order of the form: body, cw, visibility.
+// every problem with it, in the order of the form: body, cw, visibility,
+// language.
 // parent is the post answered (ReplyTarget), nil for a new post;
 // d.InReplyTo is not read.
 func CheckDraft(ctx context.Context, author storage.User, parent *storage.Entry, d Draft, limit int) (Draft, []*Error) {
@@ -131,6 +166,8 @@ func CheckDraft(ctx context.Context, author storage.User, parent *storage.Entry,
 	var v storage.Visibility
 	v, e = ChooseVisibility(ctx, d.Visibility, author, parent)
 	d.Visibility = string(v)
+	add(e)
+	d.Language, e = CheckLanguage(ctx, d.Language)
 	add(e)
 	return d, problems
 }
@@ -254,6 +291,7 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 		Local:          true,
 		CreatedAt:      s.cfg.Now().UTC(),
 		Attachments:    d.Attachments,
+		Language:       d.Language,
 	}
 	if parent != nil {
 		post.InReplyTo = parent.Post.ID

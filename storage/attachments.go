@@ -339,3 +339,77 @@ func (db *DB) PruneMedia(olderThan time.Time) (int, error) {
 	}
 	return db.PruneUnreferencedMedia(olderThan)
 }
+
+// SetUploadAlt keeps the description of owner's pending upload display,
+// which Upload then returns with it, so that a description given before
+// the post is written (as the client API does) reaches the post.
+// ErrUploadGone when there is no such upload; ErrInvalid for a
+// description longer than MaxAltChars or not UTF-8.
+func (db *DB) SetUploadAlt(owner ID, display, alt string) error {
+	if !utf8.ValidString(alt) || utf8.RuneCountInString(alt) > MaxAltChars {
+		return fmt.Errorf("set upload alt: longer than %d characters or not UTF-8: %w", MaxAltChars, ErrInvalid)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		a, err := getUpload(tx, owner, display)
+		if err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketMediaUploads)
+		var u upload
+		if err := json.Unmarshal(b.Get(mediaIDKey(display, owner)), &u); err != nil {
+			return err
+		}
+		a.Alt = alt
+		u.Attachment = a
+		v, err := json.Marshal(u)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(mediaIDKey(a.Display, owner), v); err != nil {
+			return err
+		}
+		return b.Put(mediaIDKey(a.Thumb, owner), v)
+	})
+	if err != nil {
+		return fmt.Errorf("set upload alt: %w", err)
+	}
+	return nil
+}
+
+// OwnAttachment finds the image display of owner: a pending upload
+// (post 0), or an attachment of one of owner's posts (the newest that
+// uses it). ErrNotFound when owner has no such image.
+func (db *DB) OwnAttachment(owner ID, display string) (Attachment, ID, error) {
+	var a Attachment
+	var post ID
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if up, err := getUpload(tx, owner, display); err == nil {
+			a = up
+			return nil
+		}
+		if !validHash(display) {
+			return fmt.Errorf("attachment %q: %w", display, ErrNotFound)
+		}
+		prefix := []byte(display)
+		c := tx.Bucket(bucketMediaPosts).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(k) != len(prefix)+8 {
+				continue
+			}
+			p, err := getPost(tx, keyID(k, len(prefix)))
+			if err != nil || p.AuthorID != owner {
+				continue
+			}
+			for _, at := range p.Attachments {
+				if at.Display == display && p.ID > post {
+					a, post = at, p.ID
+				}
+			}
+		}
+		if post == 0 {
+			return fmt.Errorf("attachment %s: %w", display, ErrNotFound)
+		}
+		return nil
+	})
+	return a, post, err
+}

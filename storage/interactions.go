@@ -384,3 +384,23 @@ func (db *DB) postUsers(viewerID, postID ID, page Page, bucket []byte, userInVal
 	}
 	return l, nil
 }
+
+// Favourites lists the posts the user liked that they may still see,
+// newest post first (the likes index is ordered by post, not by when the
+// like was given).
+func (db *DB) Favourites(userID ID, page Page) (Timeline, error) {
+	var t Timeline
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		b := newBuilder(tx, userID)
+		keep := func(id ID) (Entry, bool, error) {
+			p, err := getPost(tx, id)
+			if err != nil {
+				return Entry{}, false, nil
+			}
+			return b.entry(p, false)
+		}
+		t, err = collect(page.limit(), walker(tx.Bucket(bucketUserLikes).Cursor(), idKey(userID), page.Before, 8), keep)
+		return err
+	})
+	return t, err
+}

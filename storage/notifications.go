@@ -218,3 +218,64 @@ func (db *DB) MarkNotificationsRead(userID, upTo ID) error {
 	}
 	return nil
 }
+
+// Notification returns one of the user's notifications as Notifications
+// would show it; ErrNotFound when there is none or the list leaves it out
+// (a blocked actor, a post gone or hidden, a request answered).
+func (db *DB) Notification(userID, id ID) (NoteEntry, error) {
+	var ne NoteEntry
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketNotes).Get(pairKey(userID, id))
+		if v == nil {
+			return fmt.Errorf("notification %d: %w", id, ErrNotFound)
+		}
+		var ok bool
+		var err error
+		ne, ok, err = newBuilder(tx, userID).note(v)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("notification %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+	return ne, err
+}
+
+// DismissNotification deletes one of the user's notifications;
+// ErrNotFound when there is none.
+func (db *DB) DismissNotification(userID, id ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketNotes)
+		if b.Get(pairKey(userID, id)) == nil {
+			return fmt.Errorf("notification %d: %w", id, ErrNotFound)
+		}
+		return b.Delete(pairKey(userID, id))
+	})
+	if err != nil {
+		return fmt.Errorf("dismiss notification: %w", err)
+	}
+	return nil
+}
+
+// ClearNotifications deletes every notification of the user. What still
+// refers to a notification by its ID (a like keeps the ID of the one it
+// made, to take it back on unlike) finds it gone, as after a dismissal.
+func (db *DB) ClearNotifications(userID ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketNotes)
+		var keys [][]byte
+		forPrefix(b, idKey(userID), func(k, _ []byte) { keys = append(keys, append([]byte(nil), k...)) })
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("clear notifications: %w", err)
+	}
+	return nil
+}
