@@ -47,6 +47,8 @@ type API struct {
 	cfg Config
 	db  *storage.DB
 	soc *social.Service
+	// streams are the live streaming connections (streaming.go).
+	streams streamHub
 }
 
 // New returns the API over cfg.
