@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	mastodon "github.com/mattn/go-mastodon"
 
 	"majlis/social"
 	"majlis/storage"
@@ -496,4 +497,64 @@ func (e *streamEnv) posts(u storage.User, n int) {
 		})
 	}
 	wg.Wait()
+}
+
+// The streams as a real client library reads them: go-mastodon's
+// server-sent events and WebSocket clients hear a followed account's new
+// post, its deletion and a notification.
+func TestGoMastodonReadsStreams(t *testing.T) {
+	e := newStreamEnv(t)
+	ann, bob := e.user("ann"), e.user("bob")
+	e.follow(ann, bob)
+	c := mastodon.NewClient(&mastodon.Config{Server: e.srv.URL, AccessToken: e.token(ann)})
+	for _, transport := range []string{"sse", "websocket"} {
+		t.Run(transport, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var events chan mastodon.Event
+			var err error
+			if transport == "sse" {
+				events, err = c.StreamingUser(ctx)
+			} else {
+				events, err = c.NewWSClient().StreamingWSUser(ctx)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Wait until the stream is registered.
+			deadline := time.Now().Add(5 * time.Second)
+			for e.api.StreamCount() == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			p := e.post(bob, "bob over "+transport, "public")
+			e.post(bob, "hey @ann", "public")
+			if err := e.soc.Delete(context.Background(), bob, p.ID); err != nil {
+				t.Fatal(err)
+			}
+			var update, note, del bool
+			timeout := time.After(5 * time.Second)
+			for !update || !note || !del {
+				select {
+				case ev := <-events:
+					switch ev := ev.(type) {
+					case *mastodon.UpdateEvent:
+						update = update || (ev.Status.ID == mastodon.ID(p.ID.String()) && ev.Status.Account.Username == "bob")
+					case *mastodon.NotificationEvent:
+						note = note || (ev.Notification.Type == "mention" && ev.Notification.Account.Username == "bob")
+					case *mastodon.DeleteEvent:
+						del = del || ev.ID == mastodon.ID(p.ID.String())
+					case *mastodon.ErrorEvent:
+						t.Fatalf("stream error: %v", ev.Err)
+					}
+				case <-timeout:
+					t.Fatalf("heard update %v, notification %v, delete %v", update, note, del)
+				}
+			}
+			cancel()
+			deadline = time.Now().Add(5 * time.Second)
+			for e.api.StreamCount() != 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
 }
