@@ -87,7 +87,7 @@ func realMain(ctx context.Context, args []string) int {
 	fs.StringVar(&o.out, "out", "", "also write the tables to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (binary, data, server logs)")
 	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of the server for each scenario into this folder")
-	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed); the baseline always runs`)
+	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed, api-home-timeline, api-create-status); the baseline always runs`)
 	fs.IntVar(&o.rounds, "rounds", 1, "run the scenario table this many times and keep each scenario's best round (most req/s): on a shared machine the least disturbed one")
 	fs.StringVar(&o.bin, "bin", "", "use this majlis binary instead of building one (e.g. to compare two builds)")
 	fs.StringVar(&o.serverEnv, "server-env", "", "extra environment of the server process only, comma-separated KEY=VALUE (e.g. GOGC=400), for experiments")
@@ -224,6 +224,10 @@ func launch(ctx context.Context, o options, bin, dir string, posts int, accounts
 		return nil, err
 	}
 	logf("seeded in %s: %s", sd.took.Round(time.Millisecond), strings.TrimSpace(firstLine(sd.output)))
+	tokens, err := apiTokens(dir, sd.manifest, accounts)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := start(ctx, bin, dir, filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-server.log"), splitEnv(o.serverEnv))
 	if err != nil {
 		return nil, err
@@ -235,6 +239,7 @@ func launch(ctx context.Context, o options, bin, dir string, posts int, accounts
 		srv.stop()
 		return nil, err
 	}
+	discoverAPI(ctx, c, st, tokens)
 	return &instance{seed: sd, srv: srv, client: c, site: st}, nil
 }
 
@@ -363,6 +368,9 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 	out.printf("Server: start-up to first /healthz %s; peak RSS (VmHWM) %s; Go heap in use after the load %s (%s after a forced GC).\n\n",
 		ms(in.srv.startup), mb(rss), mb(heap), mb(heapGC))
 	out.printf("%s\n", notes(rows))
+	if t := apiTargets(rows); t != "" {
+		out.printf("%s\n", t)
+	}
 	return nil
 }
 
