@@ -49,6 +49,8 @@ type API struct {
 	soc *social.Service
 	// mem is what the API keeps in memory (statuses_memory.go).
 	mem *memory
+	// streams are the live streaming connections (streaming.go).
+	streams streamHub
 }
 
 // New returns the API over cfg.

@@ -2,22 +2,11 @@ package api
 
 import (
 	"strings"
-
-	"majlis/storage"
 )
 
 // Stand-ins for two helpers the accounts endpoints define the same way
 // (viewerOf in accounts.go, absoluteLinks in convert.go), so that these
 // endpoints build before that merge. Delete this file on it.
-
-// viewerOf is the member of a request's token, zero for a visitor or an
-// app's own token.
-func viewerOf(au *Auth) storage.User {
-	if au == nil {
-		return storage.User{}
-	}
-	return au.User
-}
 
 // absoluteLinks makes the instance-relative links of rendered HTML
 // (mentions "/@name", hashtags "/tags/x") absolute: an app shows it away

@@ -23,6 +23,8 @@ type req struct {
 	path   string
 	form   string // urlencoded body of a POST
 	cookie string
+	// bearer is an API token, sent as Authorization: Bearer (apirows.go).
+	bearer string
 	htmx   bool
 	// keep asks for the response body (to read a permalink from it).
 	keep bool
@@ -137,6 +139,9 @@ func do(ctx context.Context, c *http.Client, base string, q req, buf *bytes.Buff
 	}
 	if q.cookie != "" {
 		hr.Header.Set("Cookie", q.cookie)
+	}
+	if q.bearer != "" {
+		hr.Header.Set("Authorization", "Bearer "+q.bearer)
 	}
 	if q.htmx {
 		hr.Header.Set("HX-Request", "true")

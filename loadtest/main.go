@@ -88,7 +88,7 @@ func realMain(ctx context.Context, args []string) int {
 	fs.StringVar(&o.out, "out", "", "also write the tables to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (binary, data, server logs)")
 	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of the server for each scenario into this folder")
-	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed, and the federation rows inbox, fanout, which run on a server of their own); the baseline always runs`)
+	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed, api-home-timeline, api-create-status, and the federation rows inbox, fanout, which run on a server of their own); the baseline always runs`)
 	fs.IntVar(&o.rounds, "rounds", 1, "run the scenario table this many times and keep each scenario's best round (most req/s): on a shared machine the least disturbed one")
 	fs.StringVar(&o.bin, "bin", "", "use this majlis binary instead of building one (e.g. to compare two builds)")
 	fs.IntVar(&o.fed.hosts, "fed-hosts", 50, "federation rows: fake remote servers on loopback ports (one inbox actor on each, the fan-out's followers spread over them)")
@@ -254,6 +254,10 @@ func launchWith(ctx context.Context, o options, bin, dir string, posts int, acco
 			return nil, err
 		}
 	}
+	tokens, err := apiTokens(dir, sd.manifest, accounts)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := start(ctx, bin, dir, filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-server.log"), splitEnv(o.serverEnv), args)
 	if err != nil {
 		return nil, err
@@ -265,6 +269,7 @@ func launchWith(ctx context.Context, o options, bin, dir string, posts int, acco
 		srv.stop()
 		return nil, err
 	}
+	discoverAPI(ctx, c, st, tokens)
 	return &instance{seed: sd, srv: srv, client: c, site: st}, nil
 }
 
@@ -393,6 +398,9 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 	out.printf("Server: start-up to first /healthz %s; peak RSS (VmHWM) %s; Go heap in use after the load %s (%s after a forced GC).\n\n",
 		ms(in.srv.startup), mb(rss), mb(heap), mb(heapGC))
 	out.printf("%s\n", notes(rows))
+	if t := apiTargets(rows); t != "" {
+		out.printf("%s\n", t)
+	}
 	return nil
 }
 

@@ -26,7 +26,9 @@ type site struct {
 	tagNA    string // why the tag page cannot be measured yet
 	likeNA   string // why likes cannot be measured yet
 	writers  []string
-	likeOn   []string // permalinks to like and unlike
+	likeOn   []string          // permalinks to like and unlike
+	tokens   map[string]string // username -> API token (apirows.go)
+	apiNA    string            // why the API rows cannot be measured yet
 }
 
 var (
@@ -196,7 +198,7 @@ func (s *site) scenarios() []scenario {
 		s.likeScenario(),
 		s.mixed("mixed 90% read / 10% write", reads, false, nil),
 	)
-	return all
+	return append(all, s.apiScenarios()...)
 }
 
 func (s *site) readScenarios() []scenario {

@@ -881,6 +881,9 @@ type outboxHooks struct {
 	mu  sync.Mutex
 	fns map[int]func()
 	seq int
+	// events are the listeners of Subscribe (events.go), kept here so
+	// they too outlive a compaction.
+	events eventHub
 }
 
 func (h *outboxHooks) fire() {

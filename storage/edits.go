@@ -103,6 +103,7 @@ func (db *DB) editPost(tx *bolt.Tx, authorID, postID ID, c PostChange, dropRefus
 	if err := putPost(tx, &p); err != nil {
 		return p, err
 	}
+	emit(tx, Event{Kind: PostEdited, PostID: p.ID, UserID: p.AuthorID})
 	return p, notifyPost(tx, &p, append([]ID{p.InReplyToAuthor}, before...), db.ids.Next(db.now()))
 }
 

@@ -201,6 +201,7 @@ func (db *DB) repost(tx *bolt.Tx, r *Post, postID ID) (Post, error) {
 	if err := putPost(tx, &orig); err != nil {
 		return orig, err
 	}
+	emit(tx, Event{Kind: PostCreated, PostID: r.ID, UserID: r.AuthorID})
 	return orig, notify(tx, orig.AuthorID, NoteRepost, r.AuthorID, orig.ID, r.ID)
 }
 

@@ -40,7 +40,11 @@ func notify(tx *bolt.Tx, userID ID, kind NoteKind, actorID, postID, noteID ID) e
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketNotes).Put(pairKey(userID, noteID), v)
+	if err := tx.Bucket(bucketNotes).Put(pairKey(userID, noteID), v); err != nil {
+		return err
+	}
+	emit(tx, Event{Kind: NotificationCreated, UserID: userID, NoteID: noteID, PostID: postID})
+	return nil
 }
 
 // NoteEntry is a notification as the page shows it.

@@ -302,6 +302,10 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	if err := indexPost(tx, p); err != nil {
 		return err
 	}
+	if p.ImportedFrom == "" {
+		// Imported posts are old news: no stream hears of them.
+		emit(tx, Event{Kind: PostCreated, PostID: p.ID, UserID: p.AuthorID})
+	}
 	// A fresh ID, made inside the transaction, so the notification sorts
 	// after anything committed before it.
 	return notifyPost(tx, p, nil, db.ids.Next(db.now()))
@@ -434,6 +438,7 @@ func deletePost(tx *bolt.Tx, id ID) error {
 	if err := tx.Bucket(bucketPosts).Delete(idKey(id)); err != nil {
 		return err
 	}
+	emitDeleted(tx, &p)
 	if err := unindexPostURI(tx, &p); err != nil {
 		return err
 	}
