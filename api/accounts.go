@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"majlis/federation"
+	"majlis/social"
 	"majlis/storage"
 )
 
@@ -155,7 +156,9 @@ func (a *API) lookup(w http.ResponseWriter, r *http.Request, au *Auth) {
 	case name == "":
 		err = storage.ErrNotFound
 	case !remote:
-		u, err = a.soc.LocalAccount(r.Context(), name)
+		if u, err = a.soc.LocalAccount(r.Context(), name); social.KindOf(err) == social.NotFound {
+			err = storage.ErrNotFound // Mastodon's wording, as for any account not found
+		}
 	default:
 		u, err = a.db.RemoteUser(name, host)
 		if errors.Is(err, storage.ErrNotFound) && a.cfg.Federation != nil {

@@ -265,7 +265,7 @@ func TestDomainBlocks(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	g := newAccRig(t)
-	amal := g.member("amal")
+	g.member("amal")
 	g.remote("carla", "elsewhere.example")
 	g.fed.known["@dan@far.example"] = storage.User{Username: "dan", Domain: "far.example", URI: "https://far.example/users/dan", Inbox: "https://far.example/inbox"}
 	for _, tt := range []struct {
@@ -283,6 +283,9 @@ func TestLookup(t *testing.T) {
 	} {
 		t.Run(tt.acct, func(t *testing.T) {
 			r := g.get("/api/v1/accounts/lookup?acct="+url.QueryEscape(tt.acct), "").wantCode(t, tt.code)
+			if tt.code == http.StatusNotFound && r.errorText(t) != "Record not found" {
+				t.Errorf("error: got %s, want Mastodon's", r.body)
+			}
 			if tt.code == http.StatusOK {
 				var acc Account
 				r.decode(t, &acc)
@@ -292,7 +295,9 @@ func TestLookup(t *testing.T) {
 			}
 		})
 	}
-	_ = amal
+	if g.fed.calls != 2 {
+		t.Errorf("federation lookups: got %d, want 2 (only for accounts not known here)", g.fed.calls)
+	}
 }
 
 func TestAccountStatuses(t *testing.T) {
@@ -337,6 +342,8 @@ func TestAccountStatuses(t *testing.T) {
 		{"blocked", "", g.token(carla), 0},
 		{"exclude_replies", "?exclude_replies=true", g.token(bilal), 2},
 		{"pinned", "?pinned=true", "", 1},
+		{"pinned, blocked", "?pinned=true", g.token(carla), 0},
+		{"pinned, later page", "?pinned=true&max_id=1", "", 0},
 		{"only_media", "?only_media=1", "", 0},
 		{"tagged", "?tagged=garden", "", 1},
 		{"limit", "?limit=1", "", 1},
