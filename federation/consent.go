@@ -1,9 +1,11 @@
 package federation
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
+	"majlis/i18n"
 	"majlis/storage"
 )
 
@@ -78,4 +80,15 @@ func (c Consent) SetHeaders(h http.Header) {
 	} else {
 		h.Del("tdm-reservation")
 	}
+}
+
+// AITrainingField is the AI-training decision as a profile field people
+// read ("AI training: not permitted"), in the language of ctx: the
+// actor's attachment and the client API's account fields word it alike.
+func (c Consent) AITrainingField(ctx context.Context) (name, value string) {
+	choice := "federation.ai_training.permitted"
+	if c.NoAI {
+		choice = "federation.ai_training.not_permitted"
+	}
+	return i18n.T(ctx, "federation.ai_training"), i18n.T(ctx, choice)
 }

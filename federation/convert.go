@@ -288,11 +288,8 @@ func (c *Converter) actor(u storage.User) (*actorJSON, error) {
 	// The AI-training choice as a field people read on the profile, in
 	// the instance's language.
 	ctx := i18n.WithLang(context.Background(), i18n.Negotiate("", "", s.Language))
-	choice := "federation.ai_training.permitted"
-	if consent.NoAI {
-		choice = "federation.ai_training.not_permitted"
-	}
-	a.Attachment = append(a.Attachment, propertyJSON{Type: "PropertyValue", Name: i18n.T(ctx, "federation.ai_training"), Value: i18n.T(ctx, choice)})
+	name, value := consent.AITrainingField(ctx)
+	a.Attachment = append(a.Attachment, propertyJSON{Type: "PropertyValue", Name: name, Value: value})
 	return a, nil
 }
 

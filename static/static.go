@@ -36,7 +36,7 @@ const cacheControl = "public, max-age=31536000, immutable"
 
 // Add new assets here (and to the tests' list of expected names).
 //
-//go:embed htmx.min.js majlis.css favicon.svg icons/*.svg
+//go:embed htmx.min.js majlis.css favicon.svg avatar.png header.png icons/*.svg
 var embedded embed.FS
 
 // contentTypes maps a file extension to the Content-Type it is served with.

@@ -18,7 +18,9 @@ import (
 
 // expectedAssets is every file the package must embed.
 var expectedAssets = []string{
+	"avatar.png",
 	"favicon.svg",
+	"header.png",
 	"htmx.min.js",
 	"icons/delete.svg",
 	"icons/globe.svg",

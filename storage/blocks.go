@@ -128,6 +128,10 @@ type Relationship struct {
 	Blocking   bool // the viewer blocks them
 	BlockedBy  bool // they block the viewer
 	Muting     bool // the viewer muted them
+	// RequestedBy: they asked to follow the viewer, who has not answered.
+	RequestedBy bool
+	// DomainBlocking: the viewer blocked their server (BlockDomain).
+	DomainBlocking bool
 }
 
 // RelationshipOf tells how viewer stands to other.
@@ -142,6 +146,11 @@ func (db *DB) RelationshipOf(viewerID, otherID ID) (Relationship, error) {
 			Blocking:   has(bucketBlocks, viewerID, otherID),
 			BlockedBy:  has(bucketBlocks, otherID, viewerID),
 			Muting:     has(bucketMutes, viewerID, otherID),
+			// bucketRequests is keyed target|requester.
+			RequestedBy: has(bucketRequests, viewerID, otherID),
+		}
+		if other, err := getUser(tx, otherID); err == nil && other.Domain != "" {
+			r.DomainBlocking = blocksDomain(tx, viewerID, other.Domain)
 		}
 		return nil
 	})

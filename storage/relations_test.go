@@ -427,3 +427,34 @@ func TestLockedAccount(t *testing.T) {
 		}
 	})
 }
+
+// A pending request towards the viewer and the viewer's block of the
+// other's server are part of the relationship (the client API shows both).
+func TestRelationshipOfRequestedByAndDomain(t *testing.T) {
+	db := openTestDB(t)
+	me := createUser(t, db, "me")
+	lock(t, db, me)
+	asker := createUser(t, db, "asker")
+	follow(t, db, asker, me)
+	far := remoteUser(t, db, "far", "far.example")
+	must(t, db.BlockDomain(me.ID, "far.example"), "BlockDomain")
+	for _, tt := range []struct {
+		name string
+		them User
+		want Relationship
+	}{
+		{"asked to follow me", asker, Relationship{RequestedBy: true}},
+		{"on a server I block", far, Relationship{DomainBlocking: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := db.RelationshipOf(me.ID, tt.them.ID)
+			must(t, err, "RelationshipOf")
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if got, _ := db.RelationshipOf(asker.ID, me.ID); got.RequestedBy || !got.Requested {
+		t.Errorf("the asker's side: got %+v, want requested only", got)
+	}
+}
