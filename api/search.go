@@ -155,7 +155,7 @@ func (a *API) findAccounts(ctx context.Context, viewer storage.User, q string, r
 		} else if u, err := a.db.RemoteUserByURI(q); err == nil {
 			found = append(found, u)
 		} else if resolve && a.cfg.Federation != nil {
-			if u, err := a.lookup(ctx, q); err == nil {
+			if u, err := a.resolveAccount(ctx, q); err == nil {
 				found = append(found, u)
 			}
 		}
@@ -163,7 +163,7 @@ func (a *API) findAccounts(ctx context.Context, viewer storage.User, q string, r
 		if u, err := a.db.RemoteUser(name, host); err == nil {
 			found = append(found, u)
 		} else if resolve && a.cfg.Federation != nil {
-			if u, err := a.lookup(ctx, "@"+name+"@"+host); err == nil {
+			if u, err := a.resolveAccount(ctx, "@"+name+"@"+host); err == nil {
 				found = append(found, u)
 			}
 		}
@@ -190,7 +190,8 @@ func (a *API) findAccounts(ctx context.Context, viewer storage.User, q string, r
 	return out, nil
 }
 
-func (a *API) lookup(ctx context.Context, q string) (storage.User, error) {
+// resolveAccount asks federation for an account, within the search's time.
+func (a *API) resolveAccount(ctx context.Context, q string) (storage.User, error) {
 	ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 	defer cancel()
 	return a.cfg.Federation.Lookup(ctx, q)

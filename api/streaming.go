@@ -70,14 +70,6 @@ func authorizeChannel(au *Auth, c channel) (int, string) {
 	return 0, ""
 }
 
-// viewerOf is the member a token stands for (zero: nobody).
-func viewerOf(au *Auth) storage.User {
-	if au == nil {
-		return storage.User{}
-	}
-	return au.User
-}
-
 // recheck authenticates a stream's request again (see heartbeat) and
 // refreshes its member (their mutes, blocks and settings are read per
 // event, but HideBots and the like live on the record). false: the token
