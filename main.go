@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"majlis/api"
 	"majlis/federation"
 	"majlis/handlers"
 	"majlis/social"
@@ -169,7 +170,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DB: db, Social: soc, BaseURL: c.url, SiteName: c.name,
 		AllowPrivate: c.allowPrivate, Logger: logger,
 	})
+	apps := api.New(api.Config{
+		DB: db, Social: soc, Federation: fed.Resolver, BaseURL: c.url, SiteName: c.name,
+		MaxUploadBytes: c.maxUpload, Logger: logger,
+	})
 	h, err := handlers.New(db, handlers.Config{
+		APIRoutes:   apps.Routes,
 		ActivityPub: fed.Server,
 		Federation:  fed.Resolver,
 		Inbox:       fed.Inbox,
