@@ -693,3 +693,15 @@ func TestScopeWords(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIErrorsAreJSON: refusals made before the API sees a request (a
+// body over the cap) still answer apps in JSON.
+func TestAPIErrorsAreJSON(t *testing.T) {
+	srv := newAPITestServer(t, nil)
+	c := srv.newClient(t)
+	big := `{"client_name":"` + strings.Repeat("a", 100<<10) + `"}`
+	r := c.do(http.MethodPost, "/api/v1/apps", strings.NewReader(big), http.Header{"Content-Type": {"application/json"}})
+	if r.StatusCode != http.StatusRequestEntityTooLarge || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || jsonBody(t, r)["error"] == nil {
+		t.Errorf("oversize body: got %d %q %.80s", r.StatusCode, r.Header.Get("Content-Type"), r.body)
+	}
+}
