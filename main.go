@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"majlis/api"
 	"majlis/federation"
 	"majlis/handlers"
 	"majlis/social"
@@ -169,7 +170,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DB: db, Social: soc, BaseURL: c.url, SiteName: c.name,
 		AllowPrivate: c.allowPrivate, Logger: logger,
 	})
+	apps := api.New(api.Config{
+		DB: db, Social: soc, Federation: fed.Resolver, BaseURL: c.url, SiteName: c.name,
+		MaxUploadBytes: c.maxUpload, Logger: logger,
+	})
 	hcfg := handlers.Config{
+		APIRoutes:  apps.Routes,
 		BaseURL:    c.url,
 		SiteName:   c.name,
 		TrustProxy: c.trustProxy,
@@ -201,6 +207,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Open streams would hold a graceful shutdown for its whole grace.
+	srv.RegisterOnShutdown(apps.CloseStreams)
 	fedCtx, stopFederation := context.WithCancel(ctx)
 	fedDone := make(chan struct{})
 	go func() { fed.Run(fedCtx); close(fedDone) }()

@@ -56,12 +56,6 @@ func actionContext(r *http.Request, viewer storage.User) context.Context {
 	return i18n.WithLang(r.Context(), i18n.Negotiate(viewer.Language, r.Header.Get("Accept-Language"), ""))
 }
 
-// serverError answers 500 for a failure that is not the client's.
-func (a *API) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	a.cfg.Logger.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeError(w, http.StatusInternalServerError, "Internal server error")
-}
-
 // actionError answers an action's refusal with Mastodon's status for it:
 // 404 for what the member may not see, 422 for a refused input, 403 for
 // what the member may not do; anything else is a failure (500).

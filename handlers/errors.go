@@ -128,6 +128,10 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}
+	if isAPIPath(r.URL.Path) {
+		writeAPIError(w, code, msg) // apps read JSON (apidoor.go)
+		return
+	}
 	info := views.ErrorInfo{Status: code, Title: statusTitle(r.Context(), code), Message: msg}
 	if info.Title == "" {
 		info.Title = http.StatusText(code)

@@ -61,6 +61,13 @@ type Config struct {
 	// Inbox takes the activities other servers POST to /inbox and
 	// /users/{username}/inbox (federation.Inbox); nil answers 404 there.
 	Inbox http.Handler
+	// APIRoutes registers the client API (package api: (*api.API).Routes)
+	// on the mux, behind this door's middleware (apidoor.go); nil: no API.
+	APIRoutes func(mux *http.ServeMux)
+	// APIRateLimit is how many API requests a token, or an address
+	// without one, may make in each APIRateWindow; DefaultAPIRateLimit
+	// when 0.
+	APIRateLimit int
 }
 
 // Handler is the whole web interface as one http.Handler.
@@ -74,6 +81,8 @@ type Handler struct {
 	sessions *sessionStore
 	flash    *securecookie.SecureCookie
 	limits   *limiters
+	// apiLimit is the client API's rate limit (apidoor.go).
+	apiLimit *windowLimiter
 	root     http.Handler
 	// buffers recycles the buffers pages are rendered into: a page is tens
 	// of KB, and growing a fresh buffer for each was a third of all the
@@ -109,6 +118,9 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = media.DefaultMaxBytes
 	}
+	if cfg.APIRateLimit <= 0 {
+		cfg.APIRateLimit = DefaultAPIRateLimit
+	}
 	if cfg.PasswordCost == 0 {
 		cfg.PasswordCost = DefaultPasswordCost
 	}
@@ -125,6 +137,7 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 		sessions: newSessionStore(db, hashKey, blockKey, cfg.Now),
 		flash:    securecookie.New(hashKey, blockKey),
 		limits:   newLimiters(cfg.Now),
+		apiLimit: newWindowLimiter(cfg.APIRateLimit, APIRateWindow, cfg.Now),
 	}
 	if h.cursors, err = newCursorSeal(hashKey); err != nil {
 		return nil, err

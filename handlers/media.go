@@ -39,6 +39,9 @@ func (h *Handler) bodyLimit(r *http.Request) int64 {
 	if r.Method == http.MethodPost && uploadPaths[r.URL.Path] && isMultipart(r) {
 		return h.uploadBodyLimit()
 	}
+	if (r.Method == http.MethodPost || r.Method == http.MethodPatch) && apiUploadPaths[r.URL.Path] && isMultipart(r) {
+		return h.uploadBodyLimit() // the client API's images (apidoor.go)
+	}
 	if r.Method == http.MethodPost && isInboxPath(r.URL.Path) {
 		return inboxBodyLimit // an activity from another server
 	}

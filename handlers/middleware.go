@@ -33,6 +33,10 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 	// inbox checks their signatures instead.
 	cop.AddInsecureBypassPattern(sharedInboxPattern)
 	cop.AddInsecureBypassPattern(memberInboxPattern)
+	// The client API authenticates by token, never by cookie (apidoor.go).
+	for _, p := range apiBypassPatterns {
+		cop.AddInsecureBypassPattern(p)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, errForbidden(i18n.T(r.Context(), "error.cross_origin")))
 	}))
@@ -48,7 +52,11 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 			}
 		}()
 		setSecurityHeaders(w.Header())
-		w, r, ok := h.withConsent(w, r) // AI training and indexing (consent.go)
+		w, ok := h.apiDoor(w, r) // CORS and the API's rate limit (apidoor.go)
+		if !ok {
+			return
+		}
+		w, r, ok = h.withConsent(w, r) // AI training and indexing (consent.go)
 		if !ok {
 			return
 		}
@@ -175,7 +183,8 @@ type signedIn struct {
 // choose a new one.
 func (h *Handler) withViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/static/") {
+		// The API's requests are never signed in by the cookie.
+		if strings.HasPrefix(r.URL.Path, "/static/") || isAPIPath(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -142,6 +142,15 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/data/import", h.requireUser(h.importData))
 	m.HandleFunc("POST /settings/data/delete", h.requireUser(h.deleteOwnAccount))
 
+	// Apps: the client API (package api, registered by Config.APIRoutes;
+	// apidoor.go puts it behind CORS and its rate limit), and OAuth's
+	// authorization page and the settings page of authorized apps
+	// (oauth.go).
+	if h.cfg.APIRoutes != nil {
+		h.cfg.APIRoutes(m)
+	}
+	h.oauthRoutes()
+
 	h.federationRoutes() // activitypub.go
 	// Federation: remote profiles and posts go through the "/users/{username}"
 	// routes above as "name@host" (profileUser, postFromPath); looking

@@ -207,4 +207,3 @@ func hasTag(p *Post, tag string) bool {
 	}
 	return false
 }
-
