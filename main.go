@@ -51,6 +51,9 @@ type config struct {
 	logFormat  string
 	// maxUpload is the largest image file accepted, in bytes.
 	maxUpload int64
+	// apiRateLimit is how many client API requests a token (or an
+	// address without one) may make in five minutes.
+	apiRateLimit int
 	// allowPrivate lets federation reach loopback and private addresses
 	// (tests, closed networks); every other check stays in force.
 	allowPrivate bool
@@ -78,6 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.debugAddr, "debug-addr", env("debug-addr", ""), "if set, serve pprof profiles and expvar memory statistics on this address; keep it on loopback (MAJLIS_DEBUG_ADDR)")
 	private := env("allow-private-addresses", "false")
 	fs.BoolVar(&c.allowPrivate, "allow-private-addresses", private == "1" || strings.EqualFold(private, "true"), "let federation reach loopback and private network addresses, for tests and closed networks (MAJLIS_ALLOW_PRIVATE_ADDRESSES)")
+	apiLimit := env("api-rate-limit", strconv.Itoa(handlers.DefaultAPIRateLimit))
+	fs.StringVar(&apiLimit, "api-rate-limit", apiLimit, "client API requests allowed per token (or per address without one) in five minutes (MAJLIS_API_RATE_LIMIT)")
 	maxUpload := env("max-upload", "10")
 	fs.StringVar(&maxUpload, "max-upload", maxUpload, "largest image file accepted, in megabytes; a post may carry 4 (MAJLIS_MAX_UPLOAD)")
 	fs.Usage = func() {
@@ -99,6 +104,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-max-upload %q: want a number of megabytes from 1 to 1024", maxUpload)
 	}
 	c.maxUpload = int64(mb) << 20
+	if c.apiRateLimit, err = strconv.Atoi(strings.TrimSpace(apiLimit)); err != nil || c.apiRateLimit < 1 {
+		return c, fmt.Errorf("-api-rate-limit %q: want a number of requests, 1 or more", apiLimit)
+	}
 	if c.url == "" {
 		_, port, err := net.SplitHostPort(c.addr)
 		if err != nil {
@@ -175,10 +183,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxUploadBytes: c.maxUpload, Logger: logger,
 	})
 	hcfg := handlers.Config{
-		APIRoutes:  apps.Routes,
-		BaseURL:    c.url,
-		SiteName:   c.name,
-		TrustProxy: c.trustProxy,
+		APIRoutes:    apps.Routes,
+		APIRateLimit: c.apiRateLimit,
+		BaseURL:      c.url,
+		SiteName:     c.name,
+		TrustProxy:   c.trustProxy,
 		// Images may be this large; requests that carry them get their
 		// own body cap (see handlers' bodyLimit).
 		MaxUploadBytes: c.maxUpload,

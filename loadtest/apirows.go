@@ -116,7 +116,12 @@ func apiTargets(rows []result) string {
 			fmt.Fprintf(&b, "- %s: the web row measured nothing\n", api)
 		default:
 			verdict := "met"
-			if !ok(a.rps(), w.rps()) {
+			switch {
+			case a.errors > 0:
+				// Refusals (a rate limit's 429s) are fast: a row that
+				// has them measured something else.
+				verdict = fmt.Sprintf("**not measured**: %d requests failed", a.errors)
+			case !ok(a.rps(), w.rps()):
 				verdict = "**missed**"
 			}
 			fmt.Fprintf(&b, "- %s: %.0f req/s = %.2f× the web's %.0f (target %s): %s\n", api, a.rps(), a.rps()/w.rps(), w.rps(), target, verdict)
