@@ -494,30 +494,7 @@ func (db *DB) NextDeliveryAt(t time.Time) (time.Time, error) {
 // after that have not been fanned out (no delivery record), oldest first.
 // Limit is 100 when not positive, at most 1000.
 func (db *DB) UnstartedActivities(after ID, limit int) ([]Activity, error) {
-	switch {
-	case limit <= 0:
-		limit = 100
-	case limit > maxPendingPage:
-		limit = maxPendingPage
-	}
-	var out []Activity
-	if after == ^ID(0) {
-		return out, nil
-	}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, v := c.Seek(idKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			if hasDeliveries(tx, keyID(k, 0)) {
-				continue
-			}
-			var a Activity
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("activity %d: decode: %w", keyID(k, 0), err)
-			}
-			out = append(out, a)
-		}
-		return nil
-	})
+	out, err := db.scanOutbox(after, limit, hasDeliveries)
 	if err != nil {
 		return nil, fmt.Errorf("unstarted activities: %w", err)
 	}

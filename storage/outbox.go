@@ -242,6 +242,17 @@ const maxPendingPage = 1000
 // went by may sort before where the pass stands; the next pass finds it.
 // Limit is 100 when not positive, at most 1000.
 func (db *DB) PendingActivities(after ID, limit int) ([]Activity, error) {
+	out, err := db.scanOutbox(after, limit, nil)
+	if err != nil {
+		return nil, fmt.Errorf("pending activities: %w", err)
+	}
+	return out, nil
+}
+
+// scanOutbox lists up to limit queued activities with IDs after after,
+// oldest first, leaving out those skip names (limit 100 when not
+// positive, at most maxPendingPage).
+func (db *DB) scanOutbox(after ID, limit int, skip func(tx *bolt.Tx, id ID) bool) ([]Activity, error) {
 	switch {
 	case limit <= 0:
 		limit = 100
@@ -255,6 +266,9 @@ func (db *DB) PendingActivities(after ID, limit int) ([]Activity, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.Seek(idKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			if skip != nil && skip(tx, keyID(k, 0)) {
+				continue
+			}
 			var a Activity
 			if err := json.Unmarshal(v, &a); err != nil {
 				return fmt.Errorf("activity %d: decode: %w", keyID(k, 0), err)
@@ -263,10 +277,7 @@ func (db *DB) PendingActivities(after ID, limit int) ([]Activity, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("pending activities: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // CountPendingActivities counts the queued activities.
