@@ -3,13 +3,11 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,40 +17,11 @@ import (
 	"majlis/storage"
 )
 
-// The -update flag rewrites the golden files; it is defined once for the
-// package, whichever test file comes first.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata/")
-	}
-}
-
-// checkGolden compares got (JSON) with testdata/name, or rewrites it
-// under -update.
+// checkGolden compares got (JSON) with testdata/name (name ends in
+// .json).
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, bytes.TrimSpace(got), "", "  "); err != nil {
-		t.Fatalf("%s: not JSON: %v\n%s", name, err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./api -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s", name, buf.Bytes(), want)
-	}
+	golden(t, strings.TrimSuffix(name, ".json"), bytes.TrimSpace(got))
 }
 
 // oauthServer serves the OAuth endpoints of an API over a real file.
