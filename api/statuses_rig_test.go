@@ -33,7 +33,6 @@ func init() {
 	}
 }
 
-
 const stBase = "https://majlis.example"
 
 type stRig struct {
