@@ -13,24 +13,24 @@ func (a *API) homeTimeline(w http.ResponseWriter, r *http.Request, au *Auth) {
 	a.writeTimeline(w, r, me, parsePaging(r, 0), func(p storage.Page) (storage.Timeline, error) { return a.db.HomeTimeline(me.ID, p) })
 }
 
-// publicTimeline is the local timeline, the web's public page. majlis
-// keeps no list of the public posts of other servers it knows, so the
-// federated timeline (without local=true) is the local one too, and the
-// remote-only one (remote=true) is empty.
+// publicTimeline is the local timeline with local=true (the web's public
+// page), else the federated one: public posts written here and those of
+// other servers known here (remote=true: only those).
 func (a *API) publicTimeline(w http.ResponseWriter, r *http.Request, au *Auth) {
 	viewer := viewerOf(au)
 	q := r.URL.Query()
-	if formBool(q.Get("remote")) && !formBool(q.Get("local")) {
-		writeJSON(w, http.StatusOK, []Status{})
-		return
-	}
 	if formBool(q.Get("only_media")) {
 		// No index of the posts with images: an honest empty answer
 		// rather than a page of posts without any.
 		writeJSON(w, http.StatusOK, []Status{})
 		return
 	}
-	a.writeTimeline(w, r, viewer, parsePaging(r, 0), func(p storage.Page) (storage.Timeline, error) { return a.db.LocalTimeline(viewer.ID, p) })
+	local, remote := formBool(q.Get("local")), formBool(q.Get("remote"))
+	read := func(p storage.Page) (storage.Timeline, error) { return a.db.FederatedTimeline(viewer.ID, remote, p) }
+	if local {
+		read = func(p storage.Page) (storage.Timeline, error) { return a.db.LocalTimeline(viewer.ID, p) }
+	}
+	a.writeTimeline(w, r, viewer, parsePaging(r, 0), read)
 }
 
 // tagTimeline is a hashtag's public posts, the web's tag page. Tags are

@@ -72,6 +72,9 @@ var (
 	bucketOAuthCodes   = []byte("oauth_codes")
 	bucketOAuthTokens  = []byte("oauth_tokens")
 	bucketUserTokens   = []byte("user_tokens")
+	// public_posts: postID => nil, the federated timeline: public
+	// top-level posts, written here or on other servers.
+	bucketPublicPosts = []byte("public_posts")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -91,6 +94,7 @@ var allBuckets = [][]byte{
 	bucketActorKeys, bucketPostURIs, bucketInbox, bucketInboxSeen, bucketDeliveries,
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
+	bucketPublicPosts,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

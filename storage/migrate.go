@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/json"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -36,6 +37,7 @@ var migrations = []migration{
 		bucketUserDomainBlocks)},
 	{"create the client API buckets", createBuckets(bucketOAuthApps, bucketOAuthClients,
 		bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens)},
+	{"index the federated timeline", indexPublicPosts},
 }
 
 // createBuckets is a migration step that adds buckets.
@@ -133,4 +135,23 @@ func countPrivatePosts(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// indexPublicPosts creates public_posts and lists in it every post the
+// federated timeline shows (onPublicTimeline).
+func indexPublicPosts(tx *bolt.Tx) error {
+	b, err := tx.CreateBucketIfNotExists(bucketPublicPosts)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
+		var p Post
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", keyID(k, 0), err)
+		}
+		if !onPublicTimeline(&p) {
+			return nil
+		}
+		return b.Put(k, nil)
+	})
 }

@@ -182,6 +182,12 @@ func metaOf(p *Post) indexMeta {
 	return indexMeta{vis: p.Visibility, kind: kindPost}
 }
 
+// onPublicTimeline: public, neither a reply nor a repost, written here or
+// on another server (the federated timeline).
+func onPublicTimeline(p *Post) bool {
+	return p.Visibility == Public && p.InReplyTo == 0 && !p.IsRepost()
+}
+
 // onLocalTimeline: public, written here, neither a reply nor a repost.
 func onLocalTimeline(p *Post) bool {
 	return p.Local && p.Visibility == Public && p.InReplyTo == 0 && p.RepostOf == 0
@@ -357,6 +363,11 @@ func indexPost(tx *bolt.Tx, p *Post) error {
 			return err
 		}
 	}
+	if onPublicTimeline(p) {
+		if err := tx.Bucket(bucketPublicPosts).Put(idKey(p.ID), nil); err != nil {
+			return err
+		}
+	}
 	return indexTags(tx, p)
 }
 
@@ -446,6 +457,9 @@ func deletePost(tx *bolt.Tx, id ID) error {
 		return err
 	}
 	if err := tx.Bucket(bucketLocalPosts).Delete(idKey(id)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketPublicPosts).Delete(idKey(id)); err != nil {
 		return err
 	}
 	if err := unindexTags(tx, &p); err != nil {

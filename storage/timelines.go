@@ -302,6 +302,29 @@ func (db *DB) LocalTimeline(viewerID ID, page Page) (Timeline, error) {
 	return t, err
 }
 
+// FederatedTimeline is the public top-level posts known here, written
+// here or on other servers (with remoteOnly, only the latter), less what
+// the viewer blocked or muted and what moderation keeps out, as the local
+// timeline.
+func (db *DB) FederatedTimeline(viewerID ID, remoteOnly bool, page Page) (Timeline, error) {
+	var t Timeline
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		b := newBuilder(tx, viewerID)
+		b.listing = true
+		b.filterBots()
+		keep := b.keepPost
+		if remoteOnly {
+			keep = func(id ID) (Entry, bool, error) {
+				e, ok, err := b.keepPost(id)
+				return e, ok && !e.Post.Local, err
+			}
+		}
+		t, err = b.page(page.limit(), walker(tx.Bucket(bucketPublicPosts).Cursor(), nil, page.Before, 0), keep)
+		return err
+	})
+	return t, err
+}
+
 // TagTimeline is the public posts with a hashtag (normalised by the
 // caller), less what the viewer blocked or muted and what moderation keeps
 // out (silenced and suspended accounts).
