@@ -140,18 +140,18 @@ func (a *API) markers(w http.ResponseWriter, r *http.Request, au *Auth) {
 
 func (a *API) writeMarkers(w http.ResponseWriter, r *http.Request, userID storage.ID, timelines []string) {
 	out := map[string]Marker{}
+	u, err := a.db.UserByID(userID)
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
 	for _, t := range timelines {
 		switch t {
 		case "home":
-			if h, ok := a.mem.homeMarker(userID); ok {
-				out["home"] = Marker{LastReadID: h.LastRead.String(), Version: h.Version, UpdatedAt: apiTime(h.At)}
+			if u.HomeMarker != 0 {
+				out["home"] = Marker{LastReadID: u.HomeMarker.String(), Version: u.HomeMarkerVersion, UpdatedAt: apiTime(u.HomeMarkerAt)}
 			}
 		case "notifications":
-			u, err := a.db.UserByID(userID)
-			if err != nil {
-				a.serverError(w, r, err)
-				return
-			}
 			if u.NotesReadTo != 0 {
 				// The file keeps the place, not when it was set: the
 				// notification's own time stands in for it.
@@ -179,7 +179,10 @@ func (a *API) setMarkers(w http.ResponseWriter, r *http.Request, au *Auth) {
 			writeError(w, http.StatusUnprocessableEntity, "home[last_read_id] is not an ID")
 			return
 		}
-		a.mem.setHomeMarker(au.User.ID, id, a.cfg.Now().UTC())
+		if _, err := a.db.SetHomeMarker(au.User.ID, id); err != nil {
+			a.serverError(w, r, err)
+			return
+		}
 		set = append(set, "home")
 	}
 	if notes != "" {

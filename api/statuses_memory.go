@@ -9,57 +9,14 @@ import (
 )
 
 // memory is what the API keeps in memory rather than in the file: the
-// Idempotency-Keys of the last hour and the home timeline markers (the
-// user record has no place for one). Both are lost on restart, which
-// costs a client at worst a repeated post after a restart in the middle of
-// a retry, or its reading position on the home timeline.
+// Idempotency-Keys of the last hour. They are lost on restart, which costs
+// a client at worst a repeated post after a restart in the middle of a
+// retry.
 type memory struct {
 	idem *idempotency
-
-	mu      sync.Mutex
-	markers map[storage.ID]homeMarker
 }
 
-// homeMarker is a member's place in their home timeline.
-type homeMarker struct {
-	LastRead storage.ID
-	Version  int
-	At       time.Time
-}
-
-// maxMarkers bounds the home markers kept: a member past it loses theirs
-// (the oldest set goes first).
-const maxMarkers = 10_000
-
-func newMemory() *memory {
-	return &memory{idem: newIdempotency(), markers: map[storage.ID]homeMarker{}}
-}
-
-func (m *memory) homeMarker(user storage.ID) (homeMarker, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	h, ok := m.markers[user]
-	return h, ok
-}
-
-func (m *memory) setHomeMarker(user, lastRead storage.ID, now time.Time) homeMarker {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	h, ok := m.markers[user]
-	if !ok && len(m.markers) >= maxMarkers {
-		var oldest storage.ID
-		var at time.Time
-		for id, o := range m.markers {
-			if oldest == 0 || o.At.Before(at) {
-				oldest, at = id, o.At
-			}
-		}
-		delete(m.markers, oldest)
-	}
-	h = homeMarker{LastRead: lastRead, Version: h.Version + 1, At: now}
-	m.markers[user] = h
-	return h
-}
+func newMemory() *memory { return &memory{idem: newIdempotency()} }
 
 // idempotency remembers, for an hour, which status each Idempotency-Key
 // of each token created, so that a client retrying a post it is not sure

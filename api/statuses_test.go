@@ -439,6 +439,11 @@ func TestNotificationsAndMarkers(t *testing.T) {
 	if mk["home"].Version != 2 {
 		t.Errorf("home marker version: %+v", mk)
 	}
+	// The home marker is in the file: a new server over it (a restart)
+	// still has it.
+	if u, err := g.db.UserByID(alice.ID); err != nil || u.HomeMarker.String() != all[0].ID || u.HomeMarkerVersion != 2 {
+		t.Errorf("home marker in the file: %v %v/%d", err, u.HomeMarker, u.HomeMarkerVersion)
+	}
 
 	// One, dismiss, clear.
 	g.get("/api/v1/notifications/"+all[1].ID, ta).want(t, http.StatusOK)

@@ -283,3 +283,19 @@ func (db *DB) ClearNotifications(userID ID) error {
 	}
 	return nil
 }
+
+// SetHomeMarker records where a member's app left their home timeline.
+func (db *DB) SetHomeMarker(userID, lastRead ID) (User, error) {
+	var u User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return updateUser(tx, userID, func(x *User) {
+			x.HomeMarker, x.HomeMarkerAt = lastRead, db.now().UTC()
+			x.HomeMarkerVersion++
+			u = *x
+		})
+	})
+	if err != nil {
+		return u, fmt.Errorf("set home marker: %w", err)
+	}
+	return u, nil
+}

@@ -52,6 +52,12 @@ type User struct {
 	Pinned []ID `json:"pinned,omitempty"`
 	// NotesReadTo is the newest notification the user has seen.
 	NotesReadTo ID `json:"notes_read_to,omitempty"`
+	// HomeMarker is where an app last left the member's home timeline
+	// (the client API's marker), with when and how many times it was
+	// set.
+	HomeMarker        ID        `json:"home_marker,omitempty"`
+	HomeMarkerAt      time.Time `json:"home_marker_at,omitzero"`
+	HomeMarkerVersion int       `json:"home_marker_version,omitempty"`
 	// Status is where the account stands with the instance (admin.go);
 	// empty means StatusActive.
 	Status Status `json:"status,omitempty"`
