@@ -173,8 +173,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer db.Close()
 
-	soc := social.New(db, social.Config{BaseURL: c.url})
-	fed := federation.New(federation.Config{
+	// The actions find the accounts elsewhere that posts mention through
+	// federation's resolver, which needs the actions in turn.
+	var fed *federation.Federation
+	soc := social.New(db, social.Config{BaseURL: c.url, Resolve: func(ctx context.Context, handle string) (storage.User, error) {
+		return fed.Resolver.Lookup(ctx, handle)
+	}})
+	fed = federation.New(federation.Config{
 		DB: db, Social: soc, BaseURL: c.url, SiteName: c.name,
 		AllowPrivate: c.allowPrivate, Logger: logger,
 	})

@@ -7,6 +7,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -132,7 +133,7 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 	h := &Handler{
 		cfg:      cfg,
 		db:       db,
-		social:   social.New(db, social.Config{BaseURL: cfg.BaseURL, Now: cfg.Now}),
+		social:   social.New(db, social.Config{BaseURL: cfg.BaseURL, Now: cfg.Now, Resolve: resolverOf(cfg.Federation)}),
 		mux:      http.NewServeMux(),
 		sessions: newSessionStore(db, hashKey, blockKey, cfg.Now),
 		flash:    securecookie.New(hashKey, blockKey),
@@ -171,4 +172,14 @@ func profilePath(r *http.Request) *http.Request {
 	u.RawPath = ""
 	r2.URL = &u
 	return r2
+}
+
+// resolverOf is the federation lookup the actions use to find the
+// accounts elsewhere that a post mentions; nil when the instance does not
+// federate.
+func resolverOf(f Federation) func(context.Context, string) (storage.User, error) {
+	if f == nil {
+		return nil
+	}
+	return f.Lookup
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"majlis/admin"
@@ -194,6 +195,42 @@ func postsRefuse(ctx context.Context, kind Kind, field string, cause error, key 
 	return e
 }
 
+// Bounds of resolving the mentions of accounts elsewhere that a post
+// names: how many, and how long all of them may take.
+const (
+	maxResolvedMentions = 5
+	resolveMentionsFor  = 5 * time.Second
+)
+
+// resolveMentions asks the federation resolver for the accounts of other
+// servers that body mentions and that are not known here yet, so that the
+// post mentions (and reaches) them as a member expects. It is bounded in
+// count and time; what it cannot find stays text.
+func (s *Service) resolveMentions(ctx context.Context, body string) {
+	if s.cfg.Resolve == nil || !strings.Contains(body, "@") {
+		return
+	}
+	var unknown []string
+	_, _ = markup.RenderPost(body, markup.Options{Mention: func(name string) (string, string, bool) {
+		user, host, remote := strings.Cut(name, "@")
+		if !remote || len(unknown) >= maxResolvedMentions {
+			return "", "", false
+		}
+		if _, err := s.db.RemoteUser(user, host); errors.Is(err, storage.ErrNotFound) {
+			unknown = append(unknown, name)
+		}
+		return "", "", false
+	}, RemoteMentions: true})
+	if len(unknown) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, resolveMentionsFor)
+	defer cancel()
+	for _, h := range unknown {
+		_, _ = s.cfg.Resolve(ctx, h)
+	}
+}
+
 // RenderPost renders a post's Markdown, linking the mentions of local
 // accounts, and returns the accounts it mentions, in the order the text
 // names them.
@@ -268,6 +305,7 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 	if len(problems) > 0 {
 		return storage.Entry{}, problems[0]
 	}
+	s.resolveMentions(ctx, d.Body)
 	res, mentioned, err := s.RenderPost(d.Body)
 	if err != nil {
 		return storage.Entry{}, err
@@ -329,6 +367,7 @@ func (s *Service) Edit(ctx context.Context, author storage.User, postID storage.
 	if len(problems) > 0 {
 		return e, problems[0]
 	}
+	s.resolveMentions(ctx, d.Body)
 	res, mentioned, err := s.RenderPost(d.Body)
 	if err != nil {
 		return e, err

@@ -18,6 +18,11 @@ type Config struct {
 	BaseURL string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Resolve finds an account of another server by "name@host",
+	// fetching it when it is not known here (the federation resolver);
+	// nil when the instance does not federate. A post that mentions
+	// someone elsewhere asks it once before it is rendered.
+	Resolve func(ctx context.Context, handle string) (storage.User, error)
 }
 
 // Service performs member actions on one database.
