@@ -165,14 +165,8 @@ func (r *Resolver) fetch(ctx context.Context, uri string) ([]byte, string, error
 		return nil, "", err
 	}
 	req.Header.Set("Accept", acceptActivityJSON)
-	if r.Keys != nil {
-		key, err := r.Keys.Private(storage.InstanceActor)
-		if err != nil {
-			return nil, "", err
-		}
-		if err := Sign(req, nil, KeyID(r.URIs.InstanceActor()), key, r.now()); err != nil {
-			return nil, "", err
-		}
+	if err := r.signFetch(req); err != nil {
+		return nil, "", err
 	}
 	resp, err := r.Guard.Do(ctx, r.Client, req)
 	if err != nil {
@@ -433,6 +427,11 @@ func (r *Resolver) fetchImage(ctx context.Context, raw string, process func(io.R
 		return media.Image{}, err
 	}
 	req.Header.Set("Accept", "image/*")
+	// Signed, like every fetch: the picture of a followers-only post is
+	// served only to a server whose accounts may see the post.
+	if err := r.signFetch(req); err != nil {
+		return media.Image{}, err
+	}
 	resp, err := r.Guard.Do(ctx, r.Client, req)
 	if err != nil {
 		return media.Image{}, err
@@ -489,6 +488,19 @@ func (r *Resolver) Handle(ctx context.Context, handle string) (storage.User, err
 		return storage.User{}, err
 	}
 	return r.Actor(ctx, actorURL)
+}
+
+// signFetch signs a GET as the instance actor (unsigned when the resolver
+// has no keys, in tests).
+func (r *Resolver) signFetch(req *http.Request) error {
+	if r.Keys == nil {
+		return nil
+	}
+	key, err := r.Keys.Private(storage.InstanceActor)
+	if err != nil {
+		return err
+	}
+	return Sign(req, nil, KeyID(r.URIs.InstanceActor()), key, r.now())
 }
 
 // fingerHandle fetches the WebFinger answer for name@host: https, and

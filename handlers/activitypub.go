@@ -58,16 +58,16 @@ func (h *Handler) postJSON(w http.ResponseWriter, r *http.Request) {
 	h.cfg.ActivityPub.PostAt(w, r, r.PathValue("username"), id)
 }
 
-// signedViewer is the remote account a signed GET speaks for, 0 when the
-// request is not signed or the signature does not hold.
-func (h *Handler) signedViewer(r *http.Request) storage.ID {
+// signedServer is the server of the account a signed GET speaks for, ""
+// when the request is not signed or the signature does not hold.
+func (h *Handler) signedServer(r *http.Request) string {
 	f := h.cfg.ActivityPub
 	if f == nil || f.Verify == nil || r.Header.Get("Signature") == "" {
-		return 0
+		return ""
 	}
 	u, err := f.Verify(r)
 	if err != nil {
-		return 0
+		return ""
 	}
-	return u.ID
+	return u.Domain
 }

@@ -428,13 +428,15 @@ func TestNoFederationNoChange(t *testing.T) {
 }
 
 // The picture of a followers-only post is fetched by the servers of the
-// followers it was sent to, with a signed GET: a follower's server gets
-// it, a stranger's and an unsigned request get 404.
+// followers it was sent to, with a signed GET (as the server's instance
+// actor or one of its accounts): a follower's server gets it, another
+// server and an unsigned request get 404.
 func TestSignedMediaFetch(t *testing.T) {
 	s := newFedServer(t)
 	amal := newUser(t, s.db, "amal")
 	fan := remoteUser(t, s.db, "fan", "far.example")
-	stranger := remoteUser(t, s.db, "stranger", "far.example")
+	farInstance := remoteUser(t, s.db, "far.example", "far.example")
+	stranger := remoteUser(t, s.db, "stranger", "other.example")
 	if _, err := s.db.Follow(fan.ID, amal.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -456,8 +458,9 @@ func TestSignedMediaFetch(t *testing.T) {
 		code         int
 	}{
 		{"unsigned", "", 404},
-		{"signed by a follower's server", fan.URI, 200},
-		{"signed by a stranger's server", stranger.URI, 404},
+		{"signed by a follower", fan.URI, 200},
+		{"signed by the follower's server", farInstance.URI, 200},
+		{"signed by another server", stranger.URI, 404},
 	} {
 		resp, body := s.get(t, path, "image/*", tt.signer)
 		if resp.StatusCode != tt.code {

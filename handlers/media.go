@@ -397,14 +397,20 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.carriesMedia(r, hash) // consent.go
-	viewer := viewerID(r)
-	if viewer == 0 {
-		// Another server fetching the picture of a followers-only or
-		// direct post it received signs its request as an account it
-		// speaks for: that account sees what it may see.
-		viewer = h.signedViewer(r)
+	serve := func(fn func(storage.Media, storage.MediaAccess, []byte) error) error {
+		return h.db.ServeMediaTo(viewerID(r), hash, fn)
 	}
-	err := h.db.ServeMediaTo(viewer, hash, func(m storage.Media, access storage.MediaAccess, data []byte) error {
+	if viewerID(r) == 0 {
+		// Another server fetching the picture of a followers-only or
+		// direct post it received signs its request (as its instance or
+		// one of its accounts): it sees what its accounts may see.
+		if server := h.signedServer(r); server != "" {
+			serve = func(fn func(storage.Media, storage.MediaAccess, []byte) error) error {
+				return h.db.ServeMediaToServer(server, hash, fn)
+			}
+		}
+	}
+	err := serve(func(m storage.Media, access storage.MediaAccess, data []byte) error {
 		if storage.MediaExt(m.ContentType) != ext {
 			return notFound
 		}

@@ -256,6 +256,74 @@ func (db *DB) ServeMediaTo(viewerID ID, hash string, fn func(m Media, access Med
 	return nil
 }
 
+// ServeMediaToServer is ServeMediaTo for another server's signed fetch:
+// the server sees a picture when one of its accounts may (the server
+// received the post through its shared inbox for them). A server the
+// instance refuses sees nothing but profile pictures.
+func (db *DB) ServeMediaToServer(domain, hash string, fn func(m Media, access MediaAccess, data []byte) error) error {
+	var fnErr error
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		m, err := getMediaMeta(tx, hash)
+		if err != nil {
+			return err
+		}
+		visible, access := mediaAccess(tx, 0, hash)
+		if !visible && !policyFor(tx, domain).Refused {
+			visible, access = serverMaySee(tx, domain, hash), MediaRestricted
+		}
+		if !visible {
+			return fmt.Errorf("media %s: %w", hash, ErrNotFound)
+		}
+		data := tx.Bucket(bucketMedia).Get([]byte(hash))
+		if data == nil {
+			return fmt.Errorf("media %s: bytes missing: %w", hash, ErrNotFound)
+		}
+		fnErr = fn(m.media(hash), access, data)
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("serve media: %w", err)
+	}
+	return nil
+}
+
+// serverMaySee tells whether an account of domain may see a post that
+// carries the file: a follower of its author there for a followers-only
+// post, an account there it mentions for any.
+func serverMaySee(tx *bolt.Tx, domain, hash string) bool {
+	prefix := []byte(hash)
+	c := tx.Bucket(bucketMediaPosts).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		p, err := getPost(tx, keyID(k, len(prefix)))
+		if err != nil {
+			continue
+		}
+		for _, m := range p.Mentions {
+			if u, err := getUser(tx, m); err == nil && u.Domain == domain && newViewer(tx, m).canSee(tx, &p) {
+				return true
+			}
+		}
+		if p.Visibility != FollowersOnly {
+			continue
+		}
+		fp := idKey(p.AuthorID)
+		fc := tx.Bucket(bucketRemoteFollowers).Cursor()
+		for fk, _ := fc.Seek(fp); fk != nil && bytes.HasPrefix(fk, fp); fk, _ = fc.Next() {
+			f := keyID(fk, 8)
+			if u, err := getUser(tx, f); err == nil && u.Domain == domain && newViewer(tx, f).canSee(tx, &p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // mediaAccess tells whether the viewer may see a stored file, and who else
 // may. Posts follow the rules of pages: what the viewer may see
 // (viewer.canSee), less what moderation hides from everyone (a suspended
