@@ -230,47 +230,35 @@ const (
 // upload. access tells fn who else may see it (MediaAccess), for the
 // caches. As with ServeMedia, data is valid only while fn runs.
 func (db *DB) ServeMediaTo(viewerID ID, hash string, fn func(m Media, access MediaAccess, data []byte) error) error {
-	var fnErr error
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		m, err := getMediaMeta(tx, hash)
-		if err != nil {
-			return err
-		}
-		visible, access := mediaAccess(tx, viewerID, hash)
-		if !visible {
-			return fmt.Errorf("media %s: %w", hash, ErrNotFound)
-		}
-		data := tx.Bucket(bucketMedia).Get([]byte(hash))
-		if data == nil {
-			return fmt.Errorf("media %s: bytes missing: %w", hash, ErrNotFound)
-		}
-		fnErr = fn(m.media(hash), access, data)
-		return fnErr
-	})
-	if fnErr != nil {
-		return fnErr
-	}
-	if err != nil {
-		return fmt.Errorf("serve media: %w", err)
-	}
-	return nil
+	return db.serveMedia(hash, func(tx *bolt.Tx) (bool, MediaAccess) { return mediaAccess(tx, viewerID, hash) }, fn)
 }
 
 // ServeMediaToServer is ServeMediaTo for another server's signed fetch:
 // the server sees a picture when one of its accounts may (the server
 // received the post through its shared inbox for them). A server the
-// instance refuses sees nothing but profile pictures.
+// instance refuses sees nothing but what everyone sees.
 func (db *DB) ServeMediaToServer(domain, hash string, fn func(m Media, access MediaAccess, data []byte) error) error {
+	return db.serveMedia(hash, func(tx *bolt.Tx) (bool, MediaAccess) {
+		if visible, access := mediaAccess(tx, 0, hash); visible {
+			return visible, access
+		}
+		if policyFor(tx, domain).Refused {
+			return false, MediaRestricted
+		}
+		return serverMaySee(tx, domain, hash), MediaRestricted
+	}, fn)
+}
+
+// serveMedia hands fn a stored file, from inside the read transaction,
+// when access says it may be seen; ErrNotFound otherwise.
+func (db *DB) serveMedia(hash string, access func(tx *bolt.Tx) (bool, MediaAccess), fn func(m Media, access MediaAccess, data []byte) error) error {
 	var fnErr error
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		m, err := getMediaMeta(tx, hash)
 		if err != nil {
 			return err
 		}
-		visible, access := mediaAccess(tx, 0, hash)
-		if !visible && !policyFor(tx, domain).Refused {
-			visible, access = serverMaySee(tx, domain, hash), MediaRestricted
-		}
+		visible, how := access(tx)
 		if !visible {
 			return fmt.Errorf("media %s: %w", hash, ErrNotFound)
 		}
@@ -278,7 +266,7 @@ func (db *DB) ServeMediaToServer(domain, hash string, fn func(m Media, access Me
 		if data == nil {
 			return fmt.Errorf("media %s: bytes missing: %w", hash, ErrNotFound)
 		}
-		fnErr = fn(m.media(hash), access, data)
+		fnErr = fn(m.media(hash), how, data)
 		return fnErr
 	})
 	if fnErr != nil {
