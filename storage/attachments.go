@@ -282,6 +282,38 @@ func (db *DB) serveMedia(hash string, access func(tx *bolt.Tx) (bool, MediaAcces
 // carries the file: a follower of its author there for a followers-only
 // post, an account there it mentions for any.
 func serverMaySee(tx *bolt.Tx, domain, hash string) bool {
+	may := func(id ID, p *Post) bool {
+		u, err := getUser(tx, id)
+		return err == nil && u.Domain == domain && newViewer(tx, id).canSee(tx, p)
+	}
+	found := false
+	postsWithFile(tx, hash, newViewer(tx, 0), func(p *Post) bool {
+		for _, m := range p.Mentions {
+			if may(m, p) {
+				found = true
+				return false
+			}
+		}
+		if p.Visibility != FollowersOnly {
+			return true
+		}
+		fp := idKey(p.AuthorID)
+		fc := tx.Bucket(bucketRemoteFollowers).Cursor()
+		for fk, _ := fc.Seek(fp); fk != nil && bytes.HasPrefix(fk, fp); fk, _ = fc.Next() {
+			if may(keyID(fk, 8), p) {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// postsWithFile calls fn with each post that carries a stored file, but
+// those of authors moderation hides from v (a suspended account), until
+// fn returns false.
+func postsWithFile(tx *bolt.Tx, hash string, v *viewer, fn func(p *Post) bool) {
 	prefix := []byte(hash)
 	c := tx.Bucket(bucketMediaPosts).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -292,24 +324,13 @@ func serverMaySee(tx *bolt.Tx, domain, hash string) bool {
 		if err != nil {
 			continue
 		}
-		for _, m := range p.Mentions {
-			if u, err := getUser(tx, m); err == nil && u.Domain == domain && newViewer(tx, m).canSee(tx, &p) {
-				return true
-			}
-		}
-		if p.Visibility != FollowersOnly {
+		if author, err := getUser(tx, p.AuthorID); err != nil || v.hidesAuthor(&author, false) {
 			continue
 		}
-		fp := idKey(p.AuthorID)
-		fc := tx.Bucket(bucketRemoteFollowers).Cursor()
-		for fk, _ := fc.Seek(fp); fk != nil && bytes.HasPrefix(fk, fp); fk, _ = fc.Next() {
-			f := keyID(fk, 8)
-			if u, err := getUser(tx, f); err == nil && u.Domain == domain && newViewer(tx, f).canSee(tx, &p) {
-				return true
-			}
+		if !fn(&p) {
+			return
 		}
 	}
-	return false
 }
 
 // mediaAccess tells whether the viewer may see a stored file, and who else
@@ -321,32 +342,19 @@ func mediaAccess(tx *bolt.Tx, viewerID ID, hash string) (visible bool, access Me
 	if k, _ := tx.Bucket(bucketMediaProfiles).Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
 		return true, MediaProfile
 	}
-	var v *viewer
 	public := false
-	c := tx.Bucket(bucketMediaPosts).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if len(k) != len(prefix)+8 {
-			continue
-		}
-		p, err := getPost(tx, keyID(k, len(prefix)))
-		if err != nil {
-			continue
-		}
-		if v == nil {
-			v = newViewer(tx, viewerID)
-		}
-		if author, err := getUser(tx, p.AuthorID); err != nil || v.hidesAuthor(&author, false) {
-			continue
-		}
+	v := newViewer(tx, viewerID)
+	postsWithFile(tx, hash, v, func(p *Post) bool {
 		if p.Visibility == Public || p.Visibility == Unlisted {
 			public = true
 		}
 		if !visible {
-			visible = v.canSee(tx, &p)
+			visible = v.canSee(tx, p)
 		}
-		if visible && public {
-			return true, MediaPublicPost
-		}
+		return !(visible && public)
+	})
+	if visible && public {
+		return true, MediaPublicPost
 	}
 	if !visible && viewerID != 0 && tx.Bucket(bucketMediaUploads).Get(mediaIDKey(hash, viewerID)) != nil {
 		visible = true
