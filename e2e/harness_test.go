@@ -135,15 +135,24 @@ func newHarnessWith(t *testing.T, configure func(*handlers.Config, *storage.DB))
 		chromedp.WindowSize(1000, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", execPath, err)
+	// Chromium now and then fails to come up on a loaded machine (it
+	// never prints its DevTools address): a start is tried three times,
+	// each in a fresh process, before the test fails.
+	for try := 1; try <= 3; try++ {
+		actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+		bctx, bcancel := chromedp.NewContext(actx)
+		if err = chromedp.Do(bctx); err == nil {
+			t.Cleanup(acancel)
+			t.Cleanup(bcancel)
+			h.browser = bctx
+			return h
+		}
+		bcancel()
+		acancel()
+		t.Logf("start Chromium, try %d of 3: %v", try, err)
 	}
-	h.browser = bctx
-	return h
+	t.Fatalf("start Chromium (%s): %v", execPath, err)
+	return nil
 }
 
 // watchErrors remembers every 5xx answer: a browser shows them politely,
