@@ -52,10 +52,11 @@ type DomainBlock struct {
 	CreatedBy      ID        `json:"created_by,omitempty"`
 }
 
-// NormalizeDomain lower-cases a host name and drops a trailing dot; ""
-// when it cannot be a host name.
+// NormalizeDomain lower-cases a host name and drops a port and a trailing
+// dot; "" when it cannot be a host name. Decisions about servers are by
+// name: "bad.example:443" is bad.example.
 func NormalizeDomain(d string) string {
-	d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+	d = strings.TrimSuffix(strings.ToLower(hostName(strings.TrimSpace(d))), ".")
 	if d == "" || len(d) > 253 || strings.ContainsAny(d, "/@ \t\r\n?#") {
 		return ""
 	}
@@ -181,21 +182,18 @@ func (db *DB) PolicyFor(domain string) (DomainPolicy, error) {
 
 func policyFor(tx *bolt.Tx, domain string) DomainPolicy {
 	var p DomainPolicy
+	domain = NormalizeDomain(domain)
 	b := tx.Bucket(bucketDomainBlocks)
-	for d := domain; d != ""; {
+	domainAndParents(domain, func(d string) bool {
 		if v := b.Get([]byte(d)); v != nil {
 			var blk DomainBlock
 			if json.Unmarshal(v, &blk) == nil {
 				p.Block = &blk
-				break
+				return true
 			}
 		}
-		i := strings.IndexByte(d, '.')
-		if i < 0 {
-			break
-		}
-		d = d[i+1:]
-	}
+		return false
+	})
 	allowlist := bytes.Equal(tx.Bucket(bucketMeta).Get(keyFederationAllowlist), []byte{1})
 	if p.Block != nil {
 		p.Refused = p.Block.Severity == SeveritySuspend
@@ -263,8 +261,15 @@ func blocksDomain(tx *bolt.Tx, userID ID, domain string) bool {
 		return false
 	}
 	b := tx.Bucket(bucketUserDomainBlocks)
-	for d := domain; ; {
-		if b.Get(append(idKey(userID), d...)) != nil {
+	return domainAndParents(NormalizeDomain(domain), func(d string) bool { return b.Get(append(idKey(userID), d...)) != nil })
+}
+
+// domainAndParents calls found with a domain and then each parent of it
+// ("a.b.example", "b.example", "example") until found says true, and
+// tells whether it did.
+func domainAndParents(domain string, found func(d string) bool) bool {
+	for d := domain; d != ""; {
+		if found(d) {
 			return true
 		}
 		i := strings.IndexByte(d, '.')
@@ -273,6 +278,7 @@ func blocksDomain(tx *bolt.Tx, userID ID, domain string) bool {
 		}
 		d = d[i+1:]
 	}
+	return false
 }
 
 // BlocksDomain tells whether a member blocked the domain.

@@ -90,16 +90,7 @@ func (v *viewer) blocksDomain(domain string) bool {
 	if len(v.domains) == 0 || domain == "" {
 		return false
 	}
-	for d := domain; ; {
-		if v.domains[d] {
-			return true
-		}
-		i := strings.IndexByte(d, '.')
-		if i < 0 {
-			return false
-		}
-		d = d[i+1:]
-	}
+	return domainAndParents(NormalizeDomain(domain), func(d string) bool { return v.domains[d] })
 }
 
 // hidesDomainOf tells whether the viewer's domain blocks hide account id

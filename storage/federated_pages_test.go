@@ -245,3 +245,28 @@ func TestLimitedAndSuspendedDomains(t *testing.T) {
 		t.Errorf("suspended: the follower's home shows %v", postIDs(home))
 	}
 }
+
+// A decision about a server holds whatever port its addresses name: a
+// suspended bad.example is suspended at bad.example:443 and :8443 too,
+// for the instance and for a member who blocked it.
+func TestDomainDecisionsIgnorePorts(t *testing.T) {
+	db := openTestDB(t)
+	admin := createUser(t, db, "admin")
+	if err := db.PutDomainBlock(admin, DomainBlock{Domain: "bad.example", Severity: SeveritySuspend}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BlockDomain(admin.ID, "noisy.example"); err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"bad.example:443", "BAD.example:8443", "sub.bad.example:80"} {
+		if p, err := db.PolicyFor(host); err != nil || !p.Refused {
+			t.Errorf("PolicyFor(%q): refused %t, %v; want refused", host, p.Refused, err)
+		}
+	}
+	if yes, err := db.BlocksDomain(admin.ID, "noisy.example:8443"); err != nil || !yes {
+		t.Errorf("BlocksDomain with a port: %t, %v; want true", yes, err)
+	}
+	if p, _ := db.PolicyFor("good.example:443"); p.Refused {
+		t.Error("an unblocked server with a port is refused")
+	}
+}
