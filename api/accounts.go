@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"majlis/markup"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"majlis/federation"
@@ -309,6 +311,7 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 	q := &params{Values: r.URL.Query()}
 	p := parsePaging(r, 0)
 	out := []Status{}
+	c := a.conv(viewer)
 	if pinned, _ := q.flag("pinned"); pinned {
 		if p.MaxID == 0 && p.SinceID == 0 && p.MinID == 0 {
 			entries, err := a.db.PinnedPosts(viewer.ID, u.ID)
@@ -317,7 +320,7 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 				return
 			}
 			for _, e := range entries {
-				out = append(out, a.status(e, viewer))
+				out = append(out, c.status(e))
 				a.carries(w, e.Author)
 			}
 		}
@@ -327,7 +330,7 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 	noReplies, _ := q.flag("exclude_replies")
 	noReposts, _ := q.flag("exclude_reblogs")
 	onlyMedia, _ := q.flag("only_media")
-	tag := strings.ToLower(strings.TrimPrefix(q.Get("tagged"), "#"))
+	tag := markup.NormalizeTag(q.Get("tagged"))
 	t, err := a.db.AuthorTimeline(viewer.ID, u.ID, !noReplies, p.storagePage())
 	if err != nil {
 		a.fail(w, r, err)
@@ -337,35 +340,26 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 	var newest, oldest storage.ID
 	authors := []storage.User{u}
 	for _, e := range t.Entries {
-		c := e.Cursor()
-		if above != 0 && c <= above {
+		at := e.Cursor()
+		if above != 0 && at <= above {
 			break
 		}
 		if newest == 0 {
-			newest = c
+			newest = at
 		}
-		oldest = c
+		oldest = at
 		switch {
 		case noReposts && e.RepostedBy != nil,
 			onlyMedia && len(e.Post.Attachments) == 0,
-			tag != "" && !hasTag(e.Post.Tags, tag):
+			tag != "" && !slices.Contains(e.Post.Tags, tag):
 			continue
 		}
-		out = append(out, a.status(e, viewer))
+		out = append(out, c.status(e))
 		authors = append(authors, e.Author)
 	}
 	a.setLink(w, r, newest, oldest, t.Next != 0 && !t.NextHidden && above == 0)
 	a.carries(w, authors...)
 	writeJSON(w, http.StatusOK, out)
-}
-
-func hasTag(tags []string, tag string) bool {
-	for _, t := range tags {
-		if strings.EqualFold(t, tag) {
-			return true
-		}
-	}
-	return false
 }
 
 // relation is one of the actions on another account; it reports the

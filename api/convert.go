@@ -38,18 +38,7 @@ func (a *API) profileURL(u storage.User) string {
 
 // mediaURL is the absolute address of a stored file.
 func (a *API) mediaURL(hash, contentType string) string {
-	ext := "bin"
-	switch contentType {
-	case "image/jpeg":
-		ext = "jpg"
-	case "image/png":
-		ext = "png"
-	case "image/gif":
-		ext = "gif"
-	case "image/webp":
-		ext = "webp"
-	}
-	return a.cfg.BaseURL + "/media/" + hash + "." + ext
+	return a.cfg.BaseURL + storage.MediaPath(hash, contentType)
 }
 
 // defaultAvatar and defaultHeader are shown for an account without a

@@ -63,27 +63,6 @@ func (c *statusConv) user(id storage.ID) (*storage.User, bool) {
 	return &u, true
 }
 
-// apiVisibility is a visibility as Mastodon names it: majlis's
-// followers-only is Mastodon's "private".
-func apiVisibility(v storage.Visibility) string {
-	if v == storage.FollowersOnly {
-		return "private"
-	}
-	if v == "" {
-		return string(storage.Public)
-	}
-	return string(v)
-}
-
-// storageVisibility is the visibility a client asks for, "" when it names
-// none; an unknown name passes through for the rules to refuse.
-func storageVisibility(v string) string {
-	if v == "private" {
-		return string(storage.FollowersOnly)
-	}
-	return v
-}
-
 // status converts one entry. A repost is Mastodon's reblog: a status of
 // its own (the repost's ID, the reposter, the time of the repost) that
 // wraps the original.
@@ -120,7 +99,7 @@ func (c *statusConv) post(e storage.Entry) Status {
 		ID: p.ID.String(), URI: p.URI, CreatedAt: apiTime(p.CreatedAt),
 		Account:     c.account(e.Author),
 		Content:     c.a.absoluteLinks(p.HTML),
-		Visibility:  apiVisibility(p.Visibility),
+		Visibility:  visibilityName(p.Visibility),
 		Sensitive:   p.ContentWarning != "",
 		SpoilerText: p.ContentWarning,
 		Mentions:    []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},

@@ -162,7 +162,7 @@ func (a *API) publish(r *http.Request, me storage.User) (storage.Entry, error) {
 		return storage.Entry{}, &social.Error{Kind: social.Invalid, Message: f.Unsupported + " is not supported by this server"}
 	}
 	d := social.Draft{
-		Body: f.Status, Warning: f.SpoilerText, Visibility: storageVisibility(f.Visibility), Language: f.Language,
+		Body: f.Status, Warning: f.SpoilerText, Visibility: visibilityArg(f.Visibility), Language: f.Language,
 	}
 	if f.InReplyToID != "" {
 		id, err := storage.ParseID(f.InReplyToID)
@@ -455,4 +455,11 @@ func (a *API) bookmarks(w http.ResponseWriter, r *http.Request, au *Auth) {
 func (a *API) favourites(w http.ResponseWriter, r *http.Request, au *Auth) {
 	me := au.User
 	a.writeTimeline(w, r, me, parsePaging(r, 0), func(p storage.Page) (storage.Timeline, error) { return a.db.Favourites(me.ID, p) })
+}
+
+// visibilityArg is the visibility a client asks for as the actions read
+// it; an unknown name passes through for their rules to refuse.
+func visibilityArg(name string) string {
+	v, _ := visibilityOf(name)
+	return string(v)
 }

@@ -25,11 +25,10 @@ import (
 // images part of the compose box (POST /media/upload), serving stored
 // files (GET /media/{file}), and turning stored images into view models.
 
-// uploadPaths are the routes that take images in a multipart body (all
-// POST): the compose form, its uploads, the profile pictures, and the
-// client API's uploads.
-var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/settings/images": true,
-	"/api/v1/media": true, "/api/v2/media": true}
+// uploadPaths are the web routes that take images in a multipart body
+// (all POST): the compose form, its uploads, the profile pictures. The
+// client API's are apiUploadPaths (apidoor.go).
+var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/settings/images": true}
 
 // bodyLimit is the cap on a request's body, the one place that decides
 // it (middleware applies it): MaxBodyBytes, except for a multipart POST

@@ -126,10 +126,6 @@ func (s *Service) PostByURI(uri string) (storage.Post, error) {
 	return s.db.PostByURI(uri)
 }
 
-// remoteRefusal turns storage's refusal of an action on a remote
-// account's behalf into one of ours (interactionRefusal's kinds).
-func remoteRefusal(ctx context.Context, err error) error { return interactionRefusal(ctx, err) }
-
 // maxRemoteTags bounds the hashtags kept of one remote post.
 const maxRemoteTags = 30
 
@@ -219,7 +215,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 		post.Attachments = post.Attachments[:storage.MaxAttachments]
 	}
 	if _, err := s.db.PutRemotePost(&post); err != nil {
-		return storage.Post{}, remoteRefusal(ctx, err)
+		return storage.Post{}, interactionRefusal(ctx, err)
 	}
 	return post, nil
 }
@@ -281,7 +277,7 @@ func clip(s string, n int) string {
 func (s *Service) ReceiveDelete(ctx context.Context, actor storage.User, uri string) error {
 	p, err := s.db.PostByURI(uri)
 	if err != nil {
-		return remoteRefusal(ctx, err)
+		return interactionRefusal(ctx, err)
 	}
 	if p.AuthorID != actor.ID {
 		return postsRefuse(ctx, Forbidden, "", storage.ErrForbidden, "error.own_posts_delete")
@@ -297,7 +293,7 @@ func (s *Service) ReceiveDelete(ctx context.Context, actor storage.User, uri str
 func (s *Service) ReceiveLike(ctx context.Context, actor storage.User, postID storage.ID) error {
 	_, err := s.db.Like(actor.ID, postID)
 	if err != nil && !errors.Is(err, storage.ErrExists) {
-		return remoteRefusal(ctx, err)
+		return interactionRefusal(ctx, err)
 	}
 	return nil
 }
@@ -306,7 +302,7 @@ func (s *Service) ReceiveLike(ctx context.Context, actor storage.User, postID st
 func (s *Service) ReceiveUnlike(ctx context.Context, actor storage.User, postID storage.ID) error {
 	_, err := s.db.Unlike(actor.ID, postID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return remoteRefusal(ctx, err)
+		return interactionRefusal(ctx, err)
 	}
 	return nil
 }
@@ -321,7 +317,7 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor storage.User, postI
 	}
 	r, err := s.db.RemoteRepost(actor.ID, postID, announceURI, at)
 	if err != nil && !errors.Is(err, storage.ErrExists) {
-		return r, remoteRefusal(ctx, err)
+		return r, interactionRefusal(ctx, err)
 	}
 	return r, nil
 }
@@ -337,7 +333,7 @@ func (s *Service) ReceiveUnannounce(ctx context.Context, actor storage.User, ann
 	}
 	_, err := s.db.Unrepost(actor.ID, postID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return remoteRefusal(ctx, err)
+		return interactionRefusal(ctx, err)
 	}
 	return nil
 }
@@ -354,7 +350,7 @@ func (s *Service) ReceiveFollow(ctx context.Context, remote, local storage.User,
 	}
 	state, err := s.db.RemoteFollow(remote.ID, local.ID, followActivityID, acceptActivity(local.ID, remote))
 	if err != nil && !errors.Is(err, storage.ErrExists) {
-		return state, remoteRefusal(ctx, err)
+		return state, interactionRefusal(ctx, err)
 	}
 	return state, nil
 }
@@ -364,7 +360,7 @@ func (s *Service) ReceiveFollow(ctx context.Context, remote, local storage.User,
 // NotFound.
 func (s *Service) ReceiveAccept(ctx context.Context, remote, local storage.User) error {
 	if err := s.db.AcceptRemoteFollow(remote.ID, local.ID); err != nil {
-		return remoteRefusal(ctx, err)
+		return interactionRefusal(ctx, err)
 	}
 	return nil
 }
@@ -374,7 +370,7 @@ func (s *Service) ReceiveAccept(ctx context.Context, remote, local storage.User)
 func (s *Service) ReceiveReject(ctx context.Context, remote, local storage.User) error {
 	err := s.db.RejectRemoteFollow(remote.ID, local.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return remoteRefusal(ctx, err)
+		return interactionRefusal(ctx, err)
 	}
 	return nil
 }
@@ -384,7 +380,7 @@ func (s *Service) ReceiveReject(ctx context.Context, remote, local storage.User)
 func (s *Service) ReceiveUndoFollow(ctx context.Context, remote, local storage.User) error {
 	_, err := s.db.StopFollowing(remote.ID, local.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return remoteRefusal(ctx, err)
+		return interactionRefusal(ctx, err)
 	}
 	return nil
 }
@@ -427,7 +423,7 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporter, target storage.User
 	}
 	err := s.db.CreateReport(&rep)
 	if err != nil && !errors.Is(err, storage.ErrExists) {
-		return storage.Report{}, remoteRefusal(ctx, err)
+		return storage.Report{}, interactionRefusal(ctx, err)
 	}
 	return rep, nil
 }

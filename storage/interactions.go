@@ -314,6 +314,12 @@ func (db *DB) Unbookmark(userID, postID ID) error {
 // Bookmarks lists the user's bookmarked posts that they may still see,
 // newest post first.
 func (db *DB) Bookmarks(userID ID, page Page) (Timeline, error) {
+	return db.markedPosts(userID, bucketBookmarks, page)
+}
+
+// markedPosts lists the posts a member marked (bookmarks, likes: bucket
+// keyed userID | postID), newest mark first, as the member sees them.
+func (db *DB) markedPosts(userID ID, bucket []byte, page Page) (Timeline, error) {
 	var t Timeline
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		b := newBuilder(tx, userID)
@@ -324,7 +330,7 @@ func (db *DB) Bookmarks(userID ID, page Page) (Timeline, error) {
 			}
 			return b.entry(p, false)
 		}
-		t, err = collect(page.limit(), walker(tx.Bucket(bucketBookmarks).Cursor(), idKey(userID), page.Before, 8), keep)
+		t, err = collect(page.limit(), walker(tx.Bucket(bucket).Cursor(), idKey(userID), page.Before, 8), keep)
 		return err
 	})
 	return t, err
@@ -390,18 +396,5 @@ func (db *DB) postUsers(viewerID, postID ID, page Page, bucket []byte, userInVal
 // newest post first (the likes index is ordered by post, not by when the
 // like was given).
 func (db *DB) Favourites(userID ID, page Page) (Timeline, error) {
-	var t Timeline
-	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
-		b := newBuilder(tx, userID)
-		keep := func(id ID) (Entry, bool, error) {
-			p, err := getPost(tx, id)
-			if err != nil {
-				return Entry{}, false, nil
-			}
-			return b.entry(p, false)
-		}
-		t, err = collect(page.limit(), walker(tx.Bucket(bucketUserLikes).Cursor(), idKey(userID), page.Before, 8), keep)
-		return err
-	})
-	return t, err
+	return db.markedPosts(userID, bucketUserLikes, page)
 }

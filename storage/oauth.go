@@ -345,17 +345,12 @@ func (db *DB) AuthorizedApps(userID ID) ([]AuthorizedApp, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		byApp := map[ID]*AuthorizedApp{}
 		var order []ID
-		forPrefix(tx.Bucket(bucketUserTokens), idKey(userID), func(_, h []byte) {
-			v := tx.Bucket(bucketOAuthTokens).Get(h)
-			var t OAuthToken
-			if v == nil || json.Unmarshal(v, &t) != nil {
-				return
-			}
+		for _, t := range userTokens(tx, userID) {
 			a := byApp[t.AppID]
 			if a == nil {
 				app, err := getApp(tx, t.AppID)
 				if err != nil {
-					return
+					continue
 				}
 				a = &AuthorizedApp{App: app, CreatedAt: t.CreatedAt}
 				byApp[t.AppID] = a
@@ -373,7 +368,7 @@ func (db *DB) AuthorizedApps(userID ID) ([]AuthorizedApp, error) {
 			if t.LastUsedAt.After(a.LastUsedAt) {
 				a.LastUsedAt = t.LastUsedAt
 			}
-		})
+		}
 		for _, id := range order {
 			out = append(out, *byApp[id])
 		}
