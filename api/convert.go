@@ -70,6 +70,12 @@ func (a *API) instance() storage.InstanceSettings {
 // member's account carries their AI-training decision as its last field,
 // worded as their actor says it to other servers.
 func (a *API) account(u storage.User, viewer storage.ID, follows bool) Account {
+	return a.accountIn(a.instance(), u, viewer, follows)
+}
+
+// accountIn is account with the instance's settings read already (a page
+// of statuses converts many accounts, and reads them once).
+func (a *API) accountIn(s storage.InstanceSettings, u storage.User, viewer storage.ID, follows bool) Account {
 	discoverable, hide := u.Indexable, false
 	acc := Account{
 		ID: u.ID.String(), Username: u.Username, Acct: acct(u), URL: a.profileURL(u), URI: u.URI,
@@ -102,7 +108,7 @@ func (a *API) account(u storage.User, viewer storage.ID, follows bool) Account {
 		acc.Fields = append(acc.Fields, Field{Name: l.Label, Value: linkField(l.URL)})
 	}
 	if u.Domain == "" {
-		name, value := a.aiTrainingField(u)
+		name, value := aiTrainingField(s, u)
 		acc.Fields = append(acc.Fields, Field{Name: name, Value: value})
 	}
 	return acc
@@ -111,8 +117,7 @@ func (a *API) account(u storage.User, viewer storage.ID, follows bool) Account {
 // aiTrainingField is a member's AI-training decision as a profile field,
 // in the instance's language: the federation actor's wording and its one
 // decision (federation.ConsentOf).
-func (a *API) aiTrainingField(u storage.User) (name, value string) {
-	s := a.instance()
+func aiTrainingField(s storage.InstanceSettings, u storage.User) (name, value string) {
 	ctx := i18n.WithLang(context.Background(), i18n.Negotiate("", "", s.Language))
 	return federation.ConsentOf(s.AITrainingAllowed, u).AITrainingField(ctx)
 }
@@ -121,7 +126,7 @@ func (a *API) aiTrainingField(u storage.User) (name, value string) {
 // AI-training field this API added (apps that edit the fields they were
 // shown send it back): it is not a profile link.
 func (a *API) isAITrainingField(u storage.User, name string) bool {
-	n, _ := a.aiTrainingField(u)
+	n, _ := aiTrainingField(a.instance(), u)
 	return strings.EqualFold(strings.TrimSpace(name), n)
 }
 

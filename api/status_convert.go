@@ -18,6 +18,8 @@ type statusConv struct {
 	viewer  storage.User
 	follows map[storage.ID]bool
 	users   map[storage.ID]*storage.User
+	// inst is the instance's settings, read on the first account.
+	inst *storage.InstanceSettings
 }
 
 func (a *API) conv(viewer storage.User) *statusConv {
@@ -47,7 +49,11 @@ func (c *statusConv) account(u storage.User) Account {
 		f, _ = c.a.db.IsFollowing(c.viewer.ID, u.ID)
 		c.follows[u.ID] = f
 	}
-	return c.a.account(u, c.viewer.ID, f)
+	if c.inst == nil {
+		s := c.a.instance()
+		c.inst = &s
+	}
+	return c.a.accountIn(*c.inst, u, c.viewer.ID, f)
 }
 
 func (c *statusConv) user(id storage.ID) (*storage.User, bool) {
