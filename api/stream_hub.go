@@ -177,6 +177,10 @@ type message struct {
 // own reads).
 func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []message {
 	var out []message
+	// One conversion serves every channel of the connection that shows
+	// the post: it is the same post, as the same viewer sees it.
+	conv := a.conv(viewer)
+	payload := ""
 	for _, c := range chans {
 		switch ev.Kind {
 		case storage.PostCreated, storage.PostEdited:
@@ -191,7 +195,10 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 			if ev.Kind == storage.PostEdited {
 				name = "status.update"
 			}
-			out = append(out, message{c.names(), name, payloadJSON(a.status(e, viewer))})
+			if payload == "" {
+				payload = payloadJSON(conv.status(e))
+			}
+			out = append(out, message{c.names(), name, payload})
 		case storage.PostDeleted:
 			if c.feed.Kind == 0 || ev.Deleted == nil {
 				continue
@@ -204,7 +211,7 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 				continue
 			}
 			if n, err := a.db.Notification(viewer.ID, ev.NoteID); err == nil {
-				out = append(out, message{c.names(), "notification", payloadJSON(a.conv(viewer).notification(n))})
+				out = append(out, message{c.names(), "notification", payloadJSON(conv.notification(n))})
 			}
 		}
 	}
