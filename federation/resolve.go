@@ -127,7 +127,10 @@ func hostOf(raw string) string {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return ""
 	}
-	return strings.ToLower(u.Host)
+	// One spelling of a server for the inbox's rate limit, delivery's
+	// host records and the accounts' domains: no default port, no
+	// trailing dot.
+	return storage.HostOf(raw)
 }
 
 // sameHost reports whether two URLs are on one host.
