@@ -319,8 +319,8 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 		Username:     name,
 		Domain:       host,
 		URI:          o.ID,
-		DisplayName:  clipText(strings.TrimSpace(o.DisplayName()), maxName),
-		BioHTML:      markup.SanitizeRemote(clipText(pick(o.Summary, o.SummaryMap.Pick()), maxBio)),
+		DisplayName:  social.Clip(strings.TrimSpace(o.DisplayName()), maxName),
+		BioHTML:      markup.SanitizeRemote(social.Clip(pick(o.Summary, o.SummaryMap.Pick()), maxBio)),
 		Inbox:        o.Inbox,
 		OutboxURL:    urlOrEmpty(o.Outbox),
 		FollowersURL: urlOrEmpty(o.Followers),
@@ -399,15 +399,6 @@ func consentValue(s string) string {
 		}
 	}
 	return s
-}
-
-// clipText cuts s to at most n characters of valid UTF-8.
-func clipText(s string, n int) string {
-	s = strings.ToValidUTF8(s, "")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }
 
 // fetchImage fetches a remote picture within the byte budget and puts it
@@ -695,7 +686,7 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 		rp.Language = ""
 	}
 	if o.Source != nil && strings.HasPrefix(o.Source.MediaType, "text/") {
-		rp.Source = clipText(o.Source.Content, 100_000)
+		rp.Source = social.Clip(o.Source.Content, 100_000)
 	}
 	for _, c := range append(append(Many[Object](nil), o.OneOf...), o.AnyOf...) {
 		rp.Options = append(rp.Options, c.DisplayName())
@@ -749,7 +740,7 @@ func (r *Resolver) attachments(ctx context.Context, author storage.User, o *Obje
 		if slices.ContainsFunc(out, func(x storage.Attachment) bool { return x.Display == att.Display }) {
 			continue
 		}
-		att.Alt = clipText(strings.TrimSpace(a.Name), storage.MaxAltChars)
+		att.Alt = social.Clip(strings.TrimSpace(a.Name), storage.MaxAltChars)
 		out = append(out, att)
 	}
 	return out

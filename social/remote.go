@@ -146,7 +146,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 	switch rp.ObjectType {
 	case "Article", "Page":
 		if name := strings.TrimSpace(rp.Name); name != "" {
-			body = "<p><strong>" + html.EscapeString(clip(name, 200)) + "</strong></p>" + body
+			body = "<p><strong>" + html.EscapeString(Clip(name, 200)) + "</strong></p>" + body
 		}
 	case "Question":
 		var b strings.Builder
@@ -157,7 +157,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 			if i == 0 {
 				b.WriteString("<ul>")
 			}
-			b.WriteString("<li>" + html.EscapeString(clip(o, 200)) + "</li>")
+			b.WriteString("<li>" + html.EscapeString(Clip(o, 200)) + "</li>")
 		}
 		if b.Len() > 0 {
 			body += b.String() + "</ul>"
@@ -176,7 +176,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 			return r
 		}, warning)
 	case storage.WarningTooLong:
-		warning = clip(warning, storage.MaxWarningChars)
+		warning = Clip(warning, storage.MaxWarningChars)
 	}
 	if warning == "" && rp.Sensitive {
 		warning = i18n.T(ctx, "federation.sensitive_warning")
@@ -197,9 +197,9 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 		Tags:           remoteTags(rp.Hashtags),
 		CreatedAt:      rp.Published,
 		ObjectType:     objectType,
-		Language:       clip(rp.Language, 16),
-		XRobotsTag:     clip(rp.XRobotsTag, 200),
-		ContentUsage:   clip(rp.ContentUsage, 200),
+		Language:       Clip(rp.Language, 16),
+		XRobotsTag:     Clip(rp.XRobotsTag, 200),
+		ContentUsage:   Clip(rp.ContentUsage, 200),
 		Attachments:    rp.Attachments,
 	}
 	if post.CreatedAt.IsZero() || post.CreatedAt.After(s.cfg.Now().Add(time.Hour)) {
@@ -262,14 +262,14 @@ func remoteTags(names []string) []string {
 	return out
 }
 
-// clip cuts s to at most n characters, valid UTF-8.
-func clip(s string, n int) string {
+// Clip keeps at most n characters of text from another server, as valid
+// UTF-8 (invalid bytes dropped).
+func Clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "")
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n])
+	return string([]rune(s)[:n])
 }
 
 // ReceiveDelete deletes the post (or repost) with that URI, when actor
@@ -407,7 +407,7 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporter, target storage.User
 	if reporter.IsLocal() || !target.IsLocal() {
 		return storage.Report{}, refuse(ctx, Invalid, "", "error.invalid")
 	}
-	comment = strings.TrimSpace(clip(comment, storage.MaxReportComment))
+	comment = strings.TrimSpace(Clip(comment, storage.MaxReportComment))
 	rep := storage.Report{ReporterID: reporter.ID, TargetID: target.ID, Category: storage.ReportOther,
 		Comment: comment, CreatedAt: s.cfg.Now()}
 	for _, id := range postIDs {
