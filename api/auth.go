@@ -50,20 +50,28 @@ func ScopeAllows(granted []string, scope string) bool {
 
 var errNoToken = errors.New("no token")
 
+// Bearer is the token a request presents: the Authorization header's
+// bearer token, or the access_token parameter that streaming clients
+// use. malformed is set for an Authorization header of another kind.
+func Bearer(r *http.Request) (secret string, malformed bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		kind, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(kind, "Bearer") {
+			return "", true
+		}
+		return strings.TrimSpace(tok), false
+	}
+	return r.URL.Query().Get("access_token"), false
+}
+
 // authenticate reads the bearer token of a request (the Authorization
 // header, or the access_token parameter that streaming clients use);
 // errNoToken when there is none, storage.ErrNotFound when it is unknown
 // or revoked. The session cookie is never looked at.
 func (a *API) authenticate(r *http.Request) (*Auth, error) {
-	secret := ""
-	if h := r.Header.Get("Authorization"); h != "" {
-		kind, tok, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(kind, "Bearer") {
-			return nil, storage.ErrNotFound
-		}
-		secret = strings.TrimSpace(tok)
-	} else {
-		secret = r.URL.Query().Get("access_token")
+	secret, malformed := Bearer(r)
+	if malformed {
+		return nil, storage.ErrNotFound
 	}
 	if secret == "" {
 		return nil, errNoToken

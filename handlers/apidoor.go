@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"majlis/api"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ func (h *Handler) apiDoor(w http.ResponseWriter, r *http.Request) (http.Response
 	}
 	ip := "ip:" + h.clientIP(r)
 	key := ip
-	if tok := bearer(r); tok != "" {
+	if tok := apiBearer(r); tok != "" {
 		// The token's own budget; its hash, so the secret is kept
 		// nowhere.
 		sum := sha256.Sum256([]byte(tok))
@@ -109,17 +110,6 @@ func writeAPIError(w http.ResponseWriter, code int, msg string) {
 	w.WriteHeader(code)
 	b, _ := json.Marshal(map[string]string{"error": msg})
 	w.Write(append(b, '\n'))
-}
-
-// bearer is the token a request presents, as the API reads it.
-func bearer(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		if kind, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(kind, "Bearer") {
-			return strings.TrimSpace(tok)
-		}
-		return ""
-	}
-	return r.URL.Query().Get("access_token")
 }
 
 // unauthorizedCounter counts a request refused for its token (401)
@@ -198,4 +188,11 @@ func (l *windowLimiter) exhausted(key string) bool {
 // multipart body: media uploads and the profile's pictures.
 var apiUploadPaths = map[string]bool{
 	"/api/v1/media": true, "/api/v2/media": true, "/api/v1/accounts/update_credentials": true,
+}
+
+// apiBearer is the token a request presents, as the API reads it ("" for
+// none or a malformed one).
+func apiBearer(r *http.Request) string {
+	s, _ := api.Bearer(r)
+	return s
 }
