@@ -77,14 +77,14 @@ func (h *Handler) adminFederation(w http.ResponseWriter, r *http.Request) {
 		domains = domains[:instancesPerPage]
 		f.MoreURL = "/admin/federation?after=" + url.QueryEscape(domains[len(domains)-1])
 	}
-	blocks, allowlist, err := h.domainDecisions()
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
 	for _, d := range domains {
+		pol, err := h.db.PolicyFor(d)
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
 		row := rows[d]
-		row.Policy = policyLabel(r.Context(), decisionFor(blocks, allowlist, d))
+		row.Policy = policyLabel(r.Context(), pol.Severity())
 		f.Instances = append(f.Instances, *row)
 	}
 	h.render(w, r, http.StatusOK, views.AdminFederationPage(h.adminPage(r, i18n.T(r.Context(), "federation.admin.instances")), f))
@@ -96,47 +96,6 @@ func optionalTime(t, now time.Time) *views.Time {
 	}
 	v := timeOf(t, now)
 	return &v
-}
-
-// domainDecisions reads the instance's decisions by domain, and whether
-// allowlist mode is on.
-func (h *Handler) domainDecisions() (map[string]storage.DomainBlock, bool, error) {
-	list, err := h.db.DomainBlocks()
-	if err != nil {
-		return nil, false, err
-	}
-	allowlist, err := h.db.FederationAllowlist()
-	if err != nil {
-		return nil, false, err
-	}
-	m := make(map[string]storage.DomainBlock, len(list))
-	for _, b := range list {
-		m[b.Domain] = b
-	}
-	return m, allowlist, nil
-}
-
-// decisionFor is the severity that applies to domain, as storage.PolicyFor
-// decides it (the nearest parent domain's decision; in allowlist mode an
-// unlisted domain is refused), from decisions already read.
-func decisionFor(blocks map[string]storage.DomainBlock, allowlist bool, domain string) storage.Severity {
-	for d := domain; d != ""; {
-		if b, ok := blocks[d]; ok {
-			if allowlist && b.Severity != storage.SeverityAllow {
-				return storage.SeveritySuspend
-			}
-			return b.Severity
-		}
-		i := strings.IndexByte(d, '.')
-		if i < 0 {
-			break
-		}
-		d = d[i+1:]
-	}
-	if allowlist {
-		return storage.SeveritySuspend
-	}
-	return ""
 }
 
 // policyLabel names a severity for people; "" for none.

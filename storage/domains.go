@@ -168,6 +168,19 @@ type DomainPolicy struct {
 	Block *DomainBlock
 }
 
+// Severity names what applies as the admin pages show it: suspend for a
+// refused domain (allowlist mode included), the decision's own severity
+// otherwise, "" when there is none.
+func (p DomainPolicy) Severity() Severity {
+	switch {
+	case p.Refused:
+		return SeveritySuspend
+	case p.Block != nil:
+		return p.Block.Severity
+	}
+	return ""
+}
+
 // PolicyFor returns what applies to a domain: the decision about it or
 // about the nearest parent domain that has one, and allowlist mode.
 func (db *DB) PolicyFor(domain string) (DomainPolicy, error) {
