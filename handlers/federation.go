@@ -103,12 +103,9 @@ func (h *Handler) remoteProfileView(r *http.Request, u storage.User, pr *views.P
 	}
 	rp.Suspended = pol.Refused
 	rp.Limited = pol.Limited
-	if v != nil {
-		rp.CanBlockDomain = true
-		if rp.DomainBlocked, err = h.db.BlocksDomain(v.user.ID, u.Domain); err != nil {
-			return err
-		}
-	}
+	// Whether the viewer blocked the domain comes with the relationship
+	// (profileView).
+	rp.CanBlockDomain = v != nil
 	pr.Remote = rp
 	return nil
 }

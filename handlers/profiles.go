@@ -68,6 +68,9 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 	pr.Requested = rel.Requested && !rel.Following
 	pr.FollowsYou = rel.FollowedBy
 	pr.Blocking, pr.BlockedBy, pr.Muting = rel.Blocking, rel.BlockedBy, rel.Muting
+	if pr.Remote != nil {
+		pr.Remote.DomainBlocked = rel.DomainBlocking
+	}
 	pr.CanBlock = true
 	pr.CanFollow = !rel.Blocking && !rel.BlockedBy
 	return pr, nil
