@@ -55,13 +55,6 @@ func (k *Keys) Private(id storage.ID) (*rsa.PrivateKey, error) {
 	return key, nil
 }
 
-// Forget drops a cached key (the account is gone).
-func (k *Keys) Forget(id storage.ID) {
-	k.mu.Lock()
-	delete(k.cache, id)
-	k.mu.Unlock()
-}
-
 // PublicPEM returns the PEM of the public half of an account's key, as an
 // actor's publicKey.publicKeyPem carries it.
 func (k *Keys) PublicPEM(id storage.ID) (string, error) {
