@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -410,11 +409,7 @@ func (r *run) dispatch(jobs chan<- job) {
 // refused tells whether the instance now refuses a host (a domain block
 // made after the fan-out) and drops what waits for it.
 func (r *run) refused(host string) bool {
-	name := host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		name = h
-	}
-	pol, err := r.d.DB.PolicyFor(name)
+	pol, err := r.d.DB.PolicyFor(host)
 	if err != nil || !pol.Refused {
 		return false
 	}

@@ -254,7 +254,7 @@ func deliveryTargets(tx *bolt.Tx, a *Activity) []Inbox {
 	refused := func(domain string) bool {
 		p, ok := policies[domain]
 		if !ok {
-			p = policyFor(tx, NormalizeDomain(domain))
+			p = policyFor(tx, domain)
 			policies[domain] = p
 		}
 		return p.Refused
@@ -273,7 +273,7 @@ func deliveryTargets(tx *bolt.Tx, a *Activity) []Inbox {
 			inbox = u.Inbox
 		}
 		host := HostOf(inbox)
-		if host == "" || seenURL[inbox] || refused(u.Domain) || refused(hostName(host)) {
+		if host == "" || seenURL[inbox] || refused(u.Domain) || refused(host) {
 			continue
 		}
 		if !deletesAccount && blocksDomain(tx, a.ActorID, u.Domain) {
@@ -314,13 +314,16 @@ func startDelivery(tx *bolt.Tx, activityID ID, inboxes []Inbox, now time.Time) (
 	n := 0
 	hosts := map[string]bool{} // usable or not
 	for _, in := range inboxes {
-		host := HostOf(in.URL)
+		host := in.Host
+		if host == "" {
+			host = HostOf(in.URL)
+		}
 		if host == "" {
 			continue
 		}
 		ok, seen := hosts[host]
 		if !seen {
-			ok = !policyFor(tx, NormalizeDomain(hostName(host))).Refused
+			ok = !policyFor(tx, host).Refused
 			if h, err := getHost(tx, host); err == nil && h.Unavailable {
 				ok = false
 			}
