@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ const cacheControl = "public, max-age=31536000, immutable"
 
 // Add new assets here (and to the tests' list of expected names).
 //
-//go:embed htmx.min.js majlis.css favicon.svg avatar.png header.png icons/*.svg
+//go:embed htmx.min.js majlis.css favicon.svg avatar.png header.png icons/*.svg js/*.js
 var embedded embed.FS
 
 // contentTypes maps a file extension to the Content-Type it is served with.
@@ -71,6 +72,24 @@ type asset struct {
 // byName is keyed by logical name ("htmx.min.js"), byURL by URL path
 // ("/static/htmx.min.<hash>.js"). Both are read-only after init.
 var byName, byURL = mustLoad(embedded)
+
+// scripts holds the hashed URLs of js/*.js, sorted by file name.
+var scripts = scriptURLs(byName)
+
+func scriptURLs(names map[string]*asset) []string {
+	var files []string
+	for name := range names {
+		if strings.HasPrefix(name, "js/") && strings.HasSuffix(name, ".js") {
+			files = append(files, name)
+		}
+	}
+	slices.Sort(files)
+	urls := make([]string, len(files))
+	for i, name := range files {
+		urls[i] = names[name].url
+	}
+	return urls
+}
 
 func mustLoad(fsys fs.FS) (map[string]*asset, map[string]*asset) {
 	names, urls, err := load(fsys)
@@ -178,6 +197,11 @@ func URL(name string) string {
 	}
 	return a.url
 }
+
+// Scripts lists the URLs of the site's own scripts (js/*.js) in name order.
+// The layout loads each with defer, so a feature adds its behaviour by adding
+// a file, never by editing a shared one.
+func Scripts() []string { return scripts }
 
 // Handler serves the hashed asset URLs. Mount it on "GET /static/" without
 // http.StripPrefix: it matches the full request path. It answers GET and

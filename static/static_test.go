@@ -27,6 +27,7 @@ var expectedAssets = []string{
 	"icons/home.svg",
 	"icons/reply.svg",
 	"icons/user.svg",
+	"js/keys.js",
 	"majlis.css",
 }
 
@@ -505,5 +506,23 @@ func TestHandlerRange(t *testing.T) {
 				t.Errorf("body: got %q, want %q", body, want[:10])
 			}
 		})
+	}
+}
+
+func TestScriptsAreTheSiteScriptsInOrder(t *testing.T) {
+	got := Scripts()
+	if len(got) == 0 {
+		t.Fatal("Scripts() is empty; the layout would load none of js/*.js")
+	}
+	if got[0] != URL("js/keys.js") {
+		t.Errorf("Scripts()[0] = %q, want the URL of js/keys.js %q", got[0], URL("js/keys.js"))
+	}
+	if !slices.IsSorted(got) {
+		t.Errorf("Scripts() not in name order: %q", got)
+	}
+	for _, u := range got {
+		if strings.Contains(u, "htmx") {
+			t.Errorf("Scripts() lists %q; htmx is loaded on its own, before them", u)
+		}
 	}
 }
