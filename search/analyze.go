@@ -445,23 +445,33 @@ func (a *analyzer) fold(r rune, keep int) (sep bool) {
 // foldArabic folds a rune of the Arabic block (U+0600 to U+06FF): the
 // spellings that readers take for the same word become one.
 func (a *analyzer) foldArabic(r rune) (sep bool) {
-	switch {
-	case r == 'آ' || r == 'أ' || r == 'إ' || r == 'ٱ' || r == 'ٲ' || r == 'ٳ':
+	switch r {
+	case 'آ', 'أ', 'إ', 'ٱ', 'ٲ', 'ٳ':
 		r = 'ا'
-	case r == 'ى' || r == 'ی': // alef maksura, Persian yeh
+	case 'ى', 'ی': // alef maksura, Persian yeh
 		r = 'ي'
-	case r == 'ة' || r == 'ھ' || r == 'ہ': // teh marbuta; the Persian and Urdu heh
+	case 'ة', 'ھ', 'ہ': // teh marbuta; the Persian and Urdu heh
 		r = 'ه'
-	case r == 'ک': // Persian keheh
+	case 'ک': // Persian keheh
 		r = 'ك'
-	case r >= '٠' && r <= '٩':
-		r = '0' + r - '٠'
-	case r >= '۰' && r <= '۹':
-		r = '0' + r - '۰'
-	case r == tatweel || r == 'ٴ' || droppedMark(r) || unicode.Is(unicode.Cf, r):
+	case tatweel, 'ٴ', 'ۥ', 'ۦ': // tatweel; high hamza, small waw and yeh (marks in all but name)
 		return false
-	case !unicode.IsLetter(r):
-		return true
+	default:
+		switch {
+		case r >= 'ء' && r <= 'ي': // the letters, by far the most frequent
+		case r >= '٠' && r <= '٩':
+			r = '0' + r - '٠'
+		case r >= '۰' && r <= '۹':
+			r = '0' + r - '۰'
+		default:
+			switch small[r] & classBits {
+			case clsArabic, clsLetter:
+			case clsMark, clsIgnore: // harakat, Quranic marks, format characters
+				return false
+			default:
+				return true
+			}
+		}
 	}
 	a.buf = utf8.AppendRune(a.buf, r)
 	return false
@@ -623,6 +633,9 @@ func (a *analyzer) link(text string, i int) int {
 	// follows its last '@' (user information) and precedes a port.
 	j := hs
 	for j < len(text) && !linkEnd(text, j) && text[j] != '/' && text[j] != '?' && text[j] != '#' {
+		if j-hs > maxAuthority {
+			return 0 // no host is that long; and a text of "www." cannot make this quadratic
+		}
 		if text[j] == '@' {
 			hs = j + 1
 		}
@@ -651,6 +664,10 @@ func (a *analyzer) link(text string, i int) int {
 	}
 	return j
 }
+
+// maxAuthority bounds the user information, host and port of a link, in
+// bytes: host names have at most 253.
+const maxAuthority = 512
 
 // linkEnd reports whether the rune at text[i] ends a link: a space or a
 // character that cannot be in one written bare.

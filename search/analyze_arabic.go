@@ -22,6 +22,9 @@ package search
 // The name of God (الله, لله, والله, بالله, تالله ...) stems to الله rather
 // than to له ("for him"), and اللهم stays whole rather than لهم ("for them").
 
+// maxStemmed is the longest word, in letters, that is stemmed.
+const maxStemmed = 40
+
 type affix struct {
 	text string
 	min  int // letters that must remain
@@ -38,7 +41,9 @@ var suffixes = [...]affix{
 // when it is no part of t. Terms that are not wholly Arabic letters are
 // their own stem.
 func arabicStem[S ~string | ~[]byte](t S) (fixed string, lo, hi int) {
-	if !arabicLetters(t) {
+	// No Arabic word is that long: a longer run of letters is stemmed as it
+	// is, which also keeps the work on hostile text linear.
+	if len(t) > 2*maxStemmed || !arabicLetters(t) {
 		return "", 0, len(t)
 	}
 	switch string(t) {

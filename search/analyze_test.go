@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -243,4 +244,32 @@ func FuzzAnalyze(f *testing.F) {
 			t.Fatalf("Normalize(%q) = %q, which normalizes to %q", s, n, Normalize(n))
 		}
 	})
+}
+
+// Hostile texts cost time in proportion to their length: 64 times the text
+// must not take a thousand times as long (a quadratic scan would take
+// four thousand). Memory caches alone make the large text slower per byte.
+func TestAnalyzeLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("times large texts")
+	}
+	for _, unit := range []string{"www.-", "و", "#_", "@-.", "#1", "https://_", "ـ", "\u0651", "a\u0301", "وال"} {
+		small, large := strings.Repeat(unit, 1000), strings.Repeat(unit, 64*1000)
+		best := func(s string, runs int) time.Duration {
+			var min time.Duration
+			for try := 0; try < 3; try++ {
+				start := time.Now()
+				for range runs {
+					Analyze(s)
+				}
+				if d := time.Since(start); try == 0 || d < min {
+					min = d
+				}
+			}
+			return min
+		}
+		if ts, tl := best(small, 64), best(large, 1); tl > 16*ts {
+			t.Errorf("%q: 64 times the text takes %.0f times as long", unit, 64*float64(tl)/float64(ts))
+		}
+	}
 }
