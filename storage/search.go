@@ -473,15 +473,15 @@ func (s *searcher) findable(p *Post) bool {
 }
 
 // TagCount is a hashtag and how many public posts carry it (counted up to
-// maxTagCount).
+// MaxTagCount).
 type TagCount struct {
 	Name  string
 	Posts int
 }
 
-// maxTagCount bounds the counting of a tag's posts: a suggestion says
+// MaxTagCount bounds the counting of a tag's posts: a suggestion says
 // "1000+" rather than walk a very common tag to its end.
-const maxTagCount = 1000
+const MaxTagCount = 1000
 
 // SearchTags lists the hashtags of public posts that start with prefix
 // (markup.NormalizeTag), in order, with their counts.
@@ -504,7 +504,7 @@ func (db *DB) SearchTags(prefix string, limit int) ([]TagCount, error) {
 			tag := string(k[:i])
 			n := 0
 			tp := tagPrefix(tag)
-			for ; k != nil && bytes.HasPrefix(k, tp) && n < maxTagCount; k, _ = c.Next() {
+			for ; k != nil && bytes.HasPrefix(k, tp) && n < MaxTagCount; k, _ = c.Next() {
 				n++
 			}
 			out = append(out, TagCount{Name: tag, Posts: n})
