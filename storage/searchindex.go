@@ -676,3 +676,14 @@ func checkSearch(tx *bolt.Tx) []error {
 	}
 	return append(errs, checkPeople(tx)...)
 }
+
+// FileSearchStats is SearchStats on a file no server holds, opened
+// read-only (`majlis check` with the server stopped).
+func FileSearchStats(path string) (SearchIndexStats, error) {
+	var s SearchIndexStats
+	err := viewFile(path, func(tx *bolt.Tx) (err error) {
+		s, err = searchStats(tx)
+		return err
+	})
+	return s, err
+}
