@@ -134,6 +134,7 @@ var commands = []command{
 	{"restore", "replace the database with a backup (with the server stopped)", runRestore},
 	{"check", "check the database for consistency, also while the server runs", runCheck},
 	{"seed", "fill a data folder with generated users and posts, for measuring", runSeed},
+	{"reindex", "build the search index again from every post (with the server stopped)", runReindex},
 }
 
 // run dispatches to a subcommand or serves.
@@ -228,6 +229,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { fed.Run(fedCtx); close(fedDone) }()
 	defer func() { stopFederation(); <-fedDone }()
 	go pruneSessions(ctx, db, logger)
+	go db.RunSearchIndexer(ctx, logger) // keeps search up to date, in batches
 	go pruneMedia(ctx, db, logger)
 	go pruneReports(ctx, db, logger)
 	if c.debugAddr != "" {

@@ -10,14 +10,16 @@ import (
 	"time"
 	"unicode"
 
-	"majlis/markup"
+	"majlis/search"
 	"majlis/storage"
 )
 
-// Search: accounts (members by name, and with resolve=true accounts of
-// other servers by address or URL), hashtags (a tag with public posts)
-// and statuses (only a post's URL with resolve=true: full-text search is
-// not there yet).
+// Search: statuses (full text through the search index, as the web's
+// search box finds them, or a post's URL, fetched with resolve=true),
+// accounts (by the words of their names, and with resolve=true accounts
+// of other servers by address or URL) and hashtags (by prefix, those of
+// public posts). Mastodon's parameters: q, type, resolve, following,
+// account_id, limit, offset, and max_id/min_id for statuses.
 
 // SearchResults is the answer of /api/v2/search.
 type SearchResults struct {
@@ -30,6 +32,9 @@ const (
 	// searchTimeout bounds a lookup on another server: the app waits.
 	searchTimeout = 20 * time.Second
 	maxQueryLen   = 500
+	// maxSearchOffset bounds offset paging, which reads every result
+	// before the offset: deeper pages use max_id.
+	maxSearchOffset = 200
 )
 
 // searchQuery is a search's question, trimmed; "" when it cannot be one.
@@ -52,21 +57,27 @@ func (a *API) search(w http.ResponseWriter, r *http.Request, au *Auth) {
 	}
 	kind := r.URL.Query().Get("type")
 	limit := searchLimit(r)
-	// Mastodon resolves for a member's token only, and has no pages past
-	// the first for lookups.
+	// Mastodon resolves for a member's token only.
 	resolve := formBool(r.URL.Query().Get("resolve")) && viewer.ID != 0
-	if off, _ := strconv.Atoi(r.URL.Query().Get("offset")); off > 0 {
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	offset = max(offset, 0)
+	if offset > maxSearchOffset {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	c := a.conv(viewer)
 	if kind == "" || kind == "statuses" {
-		if e, ok := a.findStatus(r.Context(), viewer, q, resolve); ok {
+		entries, err := a.findStatuses(r, viewer, q, resolve, offset, limit)
+		if err != nil {
+			a.serverError(w, r, err)
+			return
+		}
+		for _, e := range entries {
 			out.Statuses = append(out.Statuses, c.status(e))
 		}
 	}
-	if kind == "" || kind == "accounts" {
-		users, err := a.findAccounts(r.Context(), viewer, q, resolve, limit)
+	if (kind == "" || kind == "accounts") && offset == 0 {
+		users, err := a.findAccounts(r.Context(), viewer, q, resolve, limit, formBool(r.URL.Query().Get("following")))
 		if err != nil {
 			a.serverError(w, r, err)
 			return
@@ -75,19 +86,71 @@ func (a *API) search(w http.ResponseWriter, r *http.Request, au *Auth) {
 			out.Accounts = append(out.Accounts, c.account(u))
 		}
 	}
-	if kind == "" || kind == "hashtags" {
-		if tag := markup.NormalizeTag(q); tag != "" {
-			t, err := a.db.TagTimeline(viewer.ID, tag, storage.Page{Limit: 1})
-			if err != nil {
-				a.serverError(w, r, err)
-				return
-			}
-			if len(t.Entries) > 0 {
-				out.Hashtags = append(out.Hashtags, Tag{Name: tag, URL: a.tagURL(tag), History: []any{}})
-			}
+	if (kind == "" || kind == "hashtags") && offset == 0 && !isHTTPURL(q) && !strings.ContainsFunc(q, unicode.IsSpace) {
+		tags, err := a.db.SearchTags(q, limit)
+		if err != nil {
+			a.serverError(w, r, err)
+			return
+		}
+		for _, t := range tags {
+			out.Hashtags = append(out.Hashtags, Tag{Name: t.Name, URL: a.tagURL(t.Name), History: []any{}})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// findStatuses is the statuses part: the post a URL names, or the posts
+// the query finds, newest first, the exact matches before the stemmed
+// ones; offset skips results (Mastodon's paging for search), max_id
+// starts below an ID, min_id keeps only newer posts, account_id keeps
+// one account's.
+func (a *API) findStatuses(r *http.Request, viewer storage.User, q string, resolve bool, offset, limit int) ([]storage.Entry, error) {
+	if isHTTPURL(q) {
+		if e, ok := a.findStatus(r.Context(), viewer, q, resolve); ok && offset == 0 {
+			return []storage.Entry{e}, nil
+		}
+		return nil, nil
+	}
+	query := search.ParseQuery(q)
+	pg := parsePaging(r, 0)
+	if s := r.URL.Query().Get("account_id"); s != "" {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			return nil, nil
+		}
+		u, err := a.db.UserByID(id)
+		if err != nil {
+			return nil, nil
+		}
+		query.From = u.Username
+		if u.Domain != "" {
+			query.From += "@" + u.Domain
+		}
+	}
+	if pg.MinID != 0 {
+		query.After = pg.MinID.Time()
+	}
+	cur := storage.SearchCursor{Before: pg.MaxID}
+	var out []storage.Entry
+	for len(out) < offset+limit {
+		page, err := a.db.SearchPosts(viewer.ID, query, cur, offset+limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.Entries {
+			if e.Post.ID > pg.MinID {
+				out = append(out, e)
+			}
+		}
+		if page.Next == 0 {
+			break
+		}
+		cur = storage.SearchCursor{Before: page.Next, Stemmed: page.NextStemmed}
+	}
+	if offset >= len(out) {
+		return nil, nil
+	}
+	return out[offset:min(len(out), offset+limit)], nil
 }
 
 // accountSearch answers /api/v1/accounts/search: the accounts part.
@@ -97,7 +160,7 @@ func (a *API) accountSearch(w http.ResponseWriter, r *http.Request, au *Auth) {
 	out := []Account{}
 	if q != "" {
 		resolve := formBool(r.URL.Query().Get("resolve")) && viewer.ID != 0
-		users, err := a.findAccounts(r.Context(), viewer, q, resolve, searchLimit(r))
+		users, err := a.findAccounts(r.Context(), viewer, q, resolve, searchLimit(r), formBool(r.URL.Query().Get("following")))
 		if err != nil {
 			a.serverError(w, r, err)
 			return
@@ -144,9 +207,12 @@ func isHTTPURL(q string) bool {
 
 // findAccounts lists the accounts a query names: the account of an
 // address or URL (fetched from its server with resolve), else the
-// members whose name starts with the query. Accounts moderation holds
-// and accounts a block stands between the viewer and are left out.
-func (a *API) findAccounts(ctx context.Context, viewer storage.User, q string, resolve bool, limit int) ([]storage.User, error) {
+// accounts a word of whose names starts with the query (storage's people
+// search, which leaves out those who did not agree to be found unless
+// their whole name was typed). Accounts moderation holds and accounts a
+// block stands between the viewer and are left out; with following, so
+// are those the viewer does not follow.
+func (a *API) findAccounts(ctx context.Context, viewer storage.User, q string, resolve bool, limit int, following bool) ([]storage.User, error) {
 	var found []storage.User
 	switch name, host, ok := splitHandle(q); {
 	case isHTTPURL(q):
@@ -168,11 +234,11 @@ func (a *API) findAccounts(ctx context.Context, viewer storage.User, q string, r
 			}
 		}
 	case ok:
-		l, err := a.db.SearchUsers(name, storage.Page{Limit: limit})
+		us, err := a.db.SearchPeople(viewer.ID, name, limit)
 		if err != nil {
 			return nil, err
 		}
-		found = l.Users
+		found = us
 	}
 	out := found[:0]
 	for _, u := range found {
@@ -181,9 +247,11 @@ func (a *API) findAccounts(ctx context.Context, viewer storage.User, q string, r
 		}
 		if viewer.ID != 0 && u.ID != viewer.ID {
 			rel, err := a.db.RelationshipOf(viewer.ID, u.ID)
-			if err != nil || rel.Blocking || rel.BlockedBy {
+			if err != nil || rel.Blocking || rel.BlockedBy || following && !rel.Following {
 				continue
 			}
+		} else if following {
+			continue
 		}
 		out = append(out, u)
 	}

@@ -513,11 +513,42 @@ func TestSearch(t *testing.T) {
 	remote := g.remote("rami", "other.example")
 	g.fed.users["nadia@far.example"] = func() storage.User { return g.remote("nadia", "far.example") }
 	p := g.post(bob, social.Draft{Body: "tagged #Sunset", Visibility: "public"})
+	// Both agreed to be found; zed did not.
+	for _, u := range []storage.User{alice, bob} {
+		if _, err := g.db.UpdateProfile(u.ID, storage.ProfileUpdate{Indexable: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g.db.CatchUpSearch(); err != nil {
+		t.Fatal(err)
+	}
 
 	var res SearchResults
 	g.get("/api/v2/search?q=al&type=accounts", ta).want(t, http.StatusOK).decode(t, &res)
 	if len(res.Accounts) != 2 {
 		t.Errorf("prefix search: %+v", res.Accounts)
+	}
+	g.get("/api/v2/search?q=ze&type=accounts", ta).want(t, http.StatusOK).decode(t, &res)
+	if len(res.Accounts) != 0 {
+		t.Errorf("an account that did not agree to be found, by a prefix: %+v", res.Accounts)
+	}
+	// Full text, with Mastodon's paging.
+	for _, tt := range []struct {
+		query string
+		want  int
+	}{
+		{"q=TAGGED&type=statuses", 1},
+		{"q=tagged&type=statuses&offset=1", 0},
+		{"q=tagged&type=statuses&account_id=" + bob.ID.String(), 1},
+		{"q=tagged&type=statuses&account_id=" + alice.ID.String(), 0},
+		{"q=tagged&type=statuses&max_id=" + p.ID.String(), 0},
+		{"q=tagged&type=statuses&min_id=" + p.ID.String(), 0},
+		{"q=nowhere&type=statuses", 0},
+	} {
+		g.get("/api/v2/search?"+tt.query, ta).want(t, http.StatusOK).decode(t, &res)
+		if len(res.Statuses) != tt.want || tt.want == 1 && res.Statuses[0].ID != p.ID.String() {
+			t.Errorf("%s: %d statuses, want %d", tt.query, len(res.Statuses), tt.want)
+		}
 	}
 	g.get("/api/v2/search?q=@rami@other.example", "").want(t, http.StatusOK).decode(t, &res)
 	if len(res.Accounts) != 1 || res.Accounts[0].ID != remote.ID.String() || res.Accounts[0].Acct != "rami@other.example" {

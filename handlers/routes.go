@@ -53,6 +53,9 @@ func (h *Handler) routes() {
 	// Conversations: replies and threads, likes, reposts, bookmarks, pins,
 	// edits, hashtags (posts.go, thread.go, interactions.go, tags.go).
 	m.HandleFunc("GET /tags/{tag}", h.tag)
+	// Search (search.go): the search box, the compose box's suggestions.
+	m.HandleFunc("GET /search", h.search)
+	m.HandleFunc("GET /search/suggest", h.suggest)
 	m.HandleFunc("GET /bookmarks", h.requireUser(h.bookmarks))
 	m.HandleFunc("GET /users/{username}/with_replies", h.profileWithReplies)
 	m.HandleFunc("GET /users/{username}/{id}/edit", h.requireUser(h.editForm))

@@ -63,7 +63,7 @@ func CheckFile(path string) (FileInfo, error) {
 // remote account, follow of one, queued activity, delivery, host, key and
 // tombstone.
 func checkRecords(tx *bolt.Tx) []error {
-	return append(checkFederation(tx), checkDeliveries(tx)...)
+	return append(append(checkFederation(tx), checkDeliveries(tx)...), checkSearch(tx)...)
 }
 
 // CountPosts counts every post in the file.

@@ -259,6 +259,9 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		}
 	}
 	forgetUser(tx, userID)
+	if err := unindexPerson(tx, userID); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketUsers).Delete(prefix)
 }
 

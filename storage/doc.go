@@ -140,6 +140,21 @@
 //	              the id of a remote account's Follow of a member, for the
 //	              Accept or Reject to echo (dropped with the follow)
 //
+// Search (searchindex.go, postings.go, searchpeople.go, search.go):
+//
+//	search_postings: kind ('w' word, 's' stem, 't' tag, 'm' mention, 'h' link
+//	              host) | term | 0x00 | first postID => the block's other post
+//	              IDs, ascending, as uvarint differences (at most 128 IDs to a
+//	              block); written by the background indexer, emptied of a
+//	              post's terms in the transaction that deletes or edits it
+//	search_queue: postID => nil (posts to index again: edited, or written
+//	              behind the indexer's cursor)
+//	search_people: normalized name term | 0x00 | userID => nil (accounts by
+//	              the words of their username and display name, and
+//	              name@domain); 0x00 | userID => username 0x00 domain 0x00
+//	              display name, as indexed (written with the account)
+//	meta:         "search_cursor" => the last post ID the indexer walked past
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

@@ -93,6 +93,14 @@ func (db *DB) editPost(tx *bolt.Tx, authorID, postID ID, c PostChange, dropRefus
 	if err := unindexTags(tx, &p); err != nil {
 		return p, err
 	}
+	// The old text's words leave the index now; the indexer adds the new
+	// text's soon after.
+	if err := unindexSearch(tx, &p); err != nil {
+		return p, err
+	}
+	if err := queueSearch(tx, p.ID); err != nil {
+		return p, err
+	}
 	before := p.Mentions
 	p.Source, p.HTML, p.ContentWarning = c.Source, c.HTML, c.ContentWarning
 	p.Mentions, p.Tags = append([]ID(nil), c.Mentions...), c.Tags

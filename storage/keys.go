@@ -75,6 +75,12 @@ var (
 	// public_posts: postID => nil, the federated timeline: public
 	// top-level posts, written here or on other servers.
 	bucketPublicPosts = []byte("public_posts")
+	// Search (searchindex.go, searchpeople.go): posting blocks by term,
+	// the posts to index again, the accounts by name.
+	bucketSearchPostings = []byte("search_postings")
+	bucketSearchQueue    = []byte("search_queue")
+	bucketSearchPeople   = []byte("search_people")
+	keySearchCursor      = []byte("search_cursor")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -95,6 +101,7 @@ var allBuckets = [][]byte{
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 	bucketPublicPosts,
+	bucketSearchPostings, bucketSearchQueue, bucketSearchPeople,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -308,6 +308,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	if err := indexPost(tx, p); err != nil {
 		return err
 	}
+	if err := queueIfBehind(tx, p.ID); err != nil {
+		return err
+	}
 	if p.ImportedFrom == "" {
 		// Imported posts are old news: no stream hears of them.
 		emit(tx, Event{Kind: PostCreated, PostID: p.ID, UserID: p.AuthorID})
@@ -446,6 +449,10 @@ func deletePost(tx *bolt.Tx, id ID) error {
 		return err
 	}
 	forgetPost(tx, id)
+	// Its words leave the search index in this transaction, with it.
+	if err := unindexSearch(tx, &p); err != nil {
+		return err
+	}
 	if err := tx.Bucket(bucketPosts).Delete(idKey(id)); err != nil {
 		return err
 	}

@@ -280,6 +280,9 @@ func putUser(tx *bolt.Tx, u *User) error {
 		return err
 	}
 	forgetUser(tx, u.ID)
+	if err := indexPerson(tx, u); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketUsers).Put(idKey(u.ID), v)
 }
 

@@ -1,0 +1,51 @@
+package search
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// render writes segments with [brackets] around marks.
+func render(segs []Segment) string {
+	var b strings.Builder
+	for _, s := range segs {
+		if s.Mark {
+			b.WriteString("[" + s.Text + "]")
+		} else {
+			b.WriteString(s.Text)
+		}
+	}
+	return b.String()
+}
+
+func TestHighlight(t *testing.T) {
+	long := strings.Repeat("filler ", 40) + "the Target word " + strings.Repeat("more ", 40)
+	for _, tt := range []struct {
+		name, text string
+		q          Query
+		max        int
+		want       string
+	}{
+		{"words", "Hello world, hello", Query{Words: []string{"hello"}}, 0, "[Hello] world, [hello]"},
+		{"phrase words", "a brown fox", Query{Phrases: []string{"brown fox"}}, 0, "a [brown] [fox]"},
+		{"tag", "see #Go here", Query{Tags: []string{"go"}}, 0, "see #[Go] here"},
+		{"markup stays text", "<b>bold</b> & bold", Query{Words: []string{"bold"}}, 0, "<b>[bold]</b> & [bold]"},
+		{"Arabic", "قرأت الكتاب", Query{Words: []string{"الكتاب"}}, 0, "قرأت [الكتاب]"},
+		{"no match", "nothing here", Query{Words: []string{"zzz"}}, 0, "nothing here"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := render(Highlight(tt.text, tt.q, tt.max)); got != tt.want {
+				t.Errorf("Highlight(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+	got := render(Highlight(long, Query{Words: []string{"target"}}, 80))
+	if !strings.Contains(got, "[Target]") || !strings.HasPrefix(got, "…") || !strings.HasSuffix(got, "…") || len(got) > 100 {
+		t.Errorf("excerpt of a long text: %q", got)
+	}
+	arabic := strings.Repeat("كلمة ", 60)
+	if got := render(Highlight(arabic, Query{Words: []string{"x"}}, 51)); !utf8.ValidString(got) {
+		t.Errorf("an excerpt cut a character in two: %q", got)
+	}
+}
