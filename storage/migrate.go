@@ -38,6 +38,8 @@ var migrations = []migration{
 	{"create the client API buckets", createBuckets(bucketOAuthApps, bucketOAuthClients,
 		bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens)},
 	{"index the federated timeline", indexPublicPosts},
+	{"create the list, filter and followed tag buckets", createBuckets(bucketLists, bucketUserLists,
+		bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers)},
 }
 
 // createBuckets is a migration step that adds buckets.
