@@ -361,3 +361,41 @@ func (db *DB) ListTimeline(ownerID, listID ID, page Page) (Timeline, error) {
 	})
 	return t, err
 }
+
+// SetAccountLists makes accountID a member of exactly those of ownerID's
+// lists named in listIDs (the "Add to list" form of a profile), in one
+// transaction. A list that is not ownerID's is ErrNotFound; an account
+// the owner does not follow may only be taken out (ErrForbidden).
+func (db *DB) SetAccountLists(ownerID, accountID ID, listIDs []ID) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		want := map[ID]bool{}
+		for _, id := range listIDs {
+			if _, err := getList(tx, ownerID, id); err != nil {
+				return err
+			}
+			want[id] = true
+		}
+		if len(want) > 0 && tx.Bucket(bucketFollows).Get(pairKey(ownerID, accountID)) == nil {
+			return fmt.Errorf("account %d is not followed: %w", accountID, ErrForbidden)
+		}
+		members := tx.Bucket(bucketListMembers)
+		var all []ID
+		forPrefix(tx.Bucket(bucketUserLists), idKey(ownerID), func(k, _ []byte) { all = append(all, keyID(k, 8)) })
+		for _, id := range all {
+			var err error
+			if want[id] {
+				err = members.Put(pairKey(id, accountID), nil)
+			} else {
+				err = members.Delete(pairKey(id, accountID))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set lists: %w", err)
+	}
+	return nil
+}
