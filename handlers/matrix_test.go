@@ -404,7 +404,9 @@ func mxList(owner matrixViewer) func(*matrixFixture, matrixPost) string {
 }
 
 func mxListBefore(owner matrixViewer) func(*matrixFixture, matrixPost) string {
-	return func(fx *matrixFixture, _ matrixPost) string { return "/lists/" + fx.lists[owner] + "?before=" + fx.cursor }
+	return func(fx *matrixFixture, _ matrixPost) string {
+		return "/lists/" + fx.lists[owner] + "?before=" + fx.cursor
+	}
 }
 
 // mxMedia is the address of the post's image: its display version or its
