@@ -70,10 +70,8 @@ func (s *Service) SaveFilter(ctx context.Context, f *storage.Filter) error {
 	}
 	err := s.db.PutFilter(f)
 	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return &Error{Kind: NotFound, Message: "filter not found", Err: err}
 	case errors.Is(err, storage.ErrInvalid):
-		return &Error{Kind: Invalid, Message: "too many filters", Err: err}
+		return refuse(ctx, Invalid, "", "filters.error.too_many", "max", storage.MaxFilters)
 	}
 	return err
 }

@@ -19,7 +19,7 @@ func listError(ctx context.Context, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, storage.ErrNotFound):
-		return &Error{Kind: NotFound, Message: "list not found", Err: err}
+		return err // each door says "not found" in its own words
 	case errors.Is(err, storage.ErrForbidden):
 		return &Error{Kind: Forbidden, Field: "account", Message: refuse(ctx, Forbidden, "", "lists.error.not_followed").Message, Err: err}
 	case errors.Is(err, storage.ErrInvalid):
