@@ -34,7 +34,7 @@ func (a *API) accountsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/accounts/{id}/followers", a.route(Public, "read:accounts", a.relationList((*storage.DB).Followers)))
 	mux.HandleFunc("GET /api/v1/accounts/{id}/following", a.route(Public, "read:accounts", a.relationList((*storage.DB).Following)))
 	mux.HandleFunc("GET /api/v1/accounts/{id}/featured_tags", a.route(Public, "read:accounts", a.ofAccount(emptyList)))
-	mux.HandleFunc("GET /api/v1/accounts/{id}/lists", a.route(UserToken, "read:lists", a.ofAccount(emptyList)))
+	mux.HandleFunc("GET /api/v1/accounts/{id}/lists", a.route(UserToken, "read:lists", a.accountLists)) // lists.go
 	mux.HandleFunc("POST /api/v1/accounts/{id}/follow", a.route(UserToken, "write:follows", a.relate(follow)))
 	mux.HandleFunc("POST /api/v1/accounts/{id}/unfollow", a.route(UserToken, "write:follows", a.relate(unfollow)))
 	mux.HandleFunc("POST /api/v1/accounts/{id}/block", a.route(UserToken, "write:blocks", a.relate(block)))

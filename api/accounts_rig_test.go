@@ -77,6 +77,7 @@ func newAccRig(t *testing.T) *accRig {
 	})
 	mux := http.NewServeMux()
 	a.accountsRoutes(mux)
+	a.listsRoutes(mux) // the start-up lists: filters, lists, followed tags
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &accRig{t: t, db: db, soc: soc, api: a, srv: srv, fed: fed}

@@ -516,6 +516,7 @@ func TestStartupEndpoints(t *testing.T) {
 	amal := g.member("amal")
 	tok := g.token(amal)
 	for _, path := range []string{
+		// A member without filters, lists or followed tags gets [] too.
 		"/api/v1/filters", "/api/v2/filters", "/api/v1/lists", "/api/v1/followed_tags", "/api/v1/announcements",
 		"/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses", "/api/v1/trends/links",
 		"/api/v1/conversations", "/api/v1/suggestions", "/api/v2/suggestions", "/api/v1/scheduled_statuses",

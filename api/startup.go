@@ -3,18 +3,13 @@ package api
 import "net/http"
 
 // What apps ask for at start-up, and show an error for when it answers
-// 404, though majlis has no such feature: filters, lists, followed tags,
-// announcements, trends, conversations (majlis's direct posts are read
+// 404, though majlis has no such feature: announcements, trends, conversations (majlis's direct posts are read
 // in the notifications and timelines), suggestions, scheduled posts and
 // featured tags answer an honest empty list, with the scope Mastodon asks
 // for each. Push has no subscription to show: "Record not found", as
 // Mastodon answers a member who has none.
 func (a *API) startupRoutes(mux *http.ServeMux) {
 	for _, e := range []struct{ pattern, scope string }{
-		{"GET /api/v1/filters", "read:filters"},
-		{"GET /api/v2/filters", "read:filters"},
-		{"GET /api/v1/lists", "read:lists"},
-		{"GET /api/v1/followed_tags", "read:follows"},
 		{"GET /api/v1/announcements", ""},
 		{"GET /api/v1/conversations", "read:statuses"},
 		{"GET /api/v1/suggestions", "read"},

@@ -10,7 +10,7 @@ import (
 // homeTimeline is the member's home timeline, the web's home page.
 func (a *API) homeTimeline(w http.ResponseWriter, r *http.Request, au *Auth) {
 	me := au.User
-	a.writeTimeline(w, r, me, parsePaging(r, 0), func(p storage.Page) (storage.Timeline, error) { return a.db.HomeTimeline(me.ID, p) })
+	a.writeFilteredTimeline(w, r, me, parsePaging(r, 0), storage.FilterHome, func(p storage.Page) (storage.Timeline, error) { return a.db.HomeTimeline(me.ID, p) })
 }
 
 // publicTimeline is the local timeline with local=true (the web's public
@@ -30,7 +30,7 @@ func (a *API) publicTimeline(w http.ResponseWriter, r *http.Request, au *Auth) {
 	if local {
 		read = func(p storage.Page) (storage.Timeline, error) { return a.db.LocalTimeline(viewer.ID, p) }
 	}
-	a.writeTimeline(w, r, viewer, parsePaging(r, 0), read)
+	a.writeFilteredTimeline(w, r, viewer, parsePaging(r, 0), storage.FilterPublic, read)
 }
 
 // tagTimeline is a hashtag's public posts, the web's tag page. Tags are
@@ -42,5 +42,5 @@ func (a *API) tagTimeline(w http.ResponseWriter, r *http.Request, au *Auth) {
 		writeJSON(w, http.StatusOK, []Status{})
 		return
 	}
-	a.writeTimeline(w, r, viewer, parsePaging(r, 0), func(p storage.Page) (storage.Timeline, error) { return a.db.TagTimeline(viewer.ID, tag, p) })
+	a.writeFilteredTimeline(w, r, viewer, parsePaging(r, 0), storage.FilterPublic, func(p storage.Page) (storage.Timeline, error) { return a.db.TagTimeline(viewer.ID, tag, p) })
 }

@@ -61,17 +61,28 @@ func needMasto(t *testing.T) string {
 // TestMasto runs the npm package masto through a web app's flow
 // (testdata/masto/flow.mjs) against the real server; this test plays the
 // members approving the app in their browser.
-func TestMasto(t *testing.T) {
+func TestMasto(t *testing.T) { runMasto(t, "flow.mjs", "amal", "bilal") }
+
+// TestMastoLists runs lists, keyword filters and followed hashtags
+// through masto (testdata/masto/lists.mjs).
+func TestMastoLists(t *testing.T) { runMasto(t, "lists.mjs", "amal", "bilal", "chadi") }
+
+// runMasto runs one masto script against a fresh server, as the members
+// named, answering its requests to approve an app.
+func runMasto(t *testing.T, name string, names ...string) {
 	node := needMasto(t)
 	s := startServer(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
 	defer cancel()
-	members := map[string]*member{"amal": s.register(ctx, "amal"), "bilal": s.register(ctx, "bilal")}
+	members := map[string]*member{}
+	for _, n := range names {
+		members[n] = s.register(ctx, n)
+	}
 	pic := filepath.Join(t.TempDir(), "picture.png")
 	if err := os.WriteFile(pic, testPNG(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	script, err := filepath.Abs(filepath.Join(mastoDir, "flow.mjs"))
+	script, err := filepath.Abs(filepath.Join(mastoDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +135,6 @@ func TestMasto(t *testing.T) {
 	}
 	stdin.Close()
 	if err := cmd.Wait(); err != nil || !ok {
-		t.Fatalf("the masto flow failed (%v):\n%s", err, stderr.String())
+		t.Fatalf("the masto script %s failed (%v):\n%s", name, err, stderr.String())
 	}
 }

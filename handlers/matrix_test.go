@@ -70,6 +70,15 @@ var matrixRoutes = []matrixRoute{
 	// every public post's tags, replies included).
 	{name: "tag, reply", reply: true, path: mxTag, expect: mxLocal},
 	{name: "tag htmx, reply", reply: true, path: mxTag, htmx: true, expect: mxLocal},
+	// A list's timeline (lists.go): the follower's list and the blocked
+	// user's each hold the author, added while they followed; the block
+	// took the author out of the blocked user's list. Anyone else's list
+	// does not exist for a viewer (404).
+	{name: "follower's list", path: mxList(mxFollower), expect: mxSignedIn(mxToLogin, mxListOf(mxFollower))},
+	{name: "follower's list htmx", path: mxList(mxFollower), htmx: true, expect: mxSignedIn(mxStatus(403), mxListOf(mxFollower))},
+	{name: "follower's list htmx before", path: mxListBefore(mxFollower), htmx: true, expect: mxSignedIn(mxStatus(403), mxListOf(mxFollower))},
+	{name: "blocked's list", path: mxList(mxBlocked), expect: mxSignedIn(mxToLogin, mxListOf(mxBlocked))},
+	{name: "blocked's list htmx", path: mxList(mxBlocked), htmx: true, expect: mxSignedIn(mxStatus(403), mxListOf(mxBlocked))},
 	{name: "bookmarks", path: mxAt("/bookmarks"), expect: mxSignedIn(mxToLogin, mxListed)},
 	{name: "bookmarks htmx", path: mxAt("/bookmarks"), htmx: true, expect: mxSignedIn(mxStatus(403), mxListed)},
 	{name: "bookmarks htmx before", path: mxBefore("/bookmarks"), htmx: true, expect: mxSignedIn(mxStatus(403), mxListed)},
@@ -250,6 +259,19 @@ func mxReposted(vis storage.Visibility, v matrixViewer) mxOutcome {
 
 func mxNever(storage.Visibility, matrixViewer) mxOutcome { return mxShow(false) }
 
+// mxListOf is the timeline of owner's list of the author: to its owner,
+// the top-level posts the owner may see (the list shows replies to its
+// members only, and the replies answer the stranger); to other members,
+// 404.
+func mxListOf(owner matrixViewer) func(storage.Visibility, matrixViewer) mxOutcome {
+	return func(vis storage.Visibility, v matrixViewer) mxOutcome {
+		if v == owner {
+			return mxShow(mxMayView(vis, v))
+		}
+		return mxStatus(http.StatusNotFound)
+	}
+}
+
 // mxPage is a page of the post's own: it, or 404.
 func mxPage(vis storage.Visibility, v matrixViewer) mxOutcome {
 	if mxMayView(vis, v) {
@@ -377,6 +399,16 @@ func mxTagBefore(fx *matrixFixture, p matrixPost) string {
 
 func mxParent(fx *matrixFixture, _ matrixPost) string { return fx.parent }
 
+func mxList(owner matrixViewer) func(*matrixFixture, matrixPost) string {
+	return func(fx *matrixFixture, _ matrixPost) string { return "/lists/" + fx.lists[owner] }
+}
+
+func mxListBefore(owner matrixViewer) func(*matrixFixture, matrixPost) string {
+	return func(fx *matrixFixture, _ matrixPost) string {
+		return "/lists/" + fx.lists[owner] + "?before=" + fx.cursor
+	}
+}
+
 // mxMedia is the address of the post's image: its display version or its
 // thumbnail.
 func mxMedia(thumb bool) func(*matrixFixture, matrixPost) string {
@@ -418,6 +450,9 @@ type matrixFixture struct {
 	// parent is the permalink of the stranger's public post that every
 	// reply answers.
 	parent string
+	// lists are the IDs of the follower's and the blocked user's lists
+	// of the author.
+	lists map[matrixViewer]string
 	// cursor is an ID newer than every post and notification of the
 	// fixture; missing is a well-formed ID that no post has.
 	cursor, missing string
@@ -445,6 +480,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		as:    map[matrixViewer]*client{},
 		top:   map[storage.Visibility]matrixPost{},
 		reply: map[storage.Visibility]matrixPost{},
+		lists: map[matrixViewer]string{},
 	}
 	must := func(what string, err error) {
 		t.Helper()
@@ -500,6 +536,12 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 				}
 			}
 		}
+	}
+	for _, v := range []matrixViewer{mxFollower, mxBlocked} {
+		l := storage.List{OwnerID: users[v].ID, Title: "the author"}
+		must("create list", srv.db.CreateList(&l))
+		must("add to list", srv.db.AddListMembers(users[v].ID, l.ID, []storage.ID{author.ID}))
+		fx.lists[v] = l.ID.String()
 	}
 	must("block", srv.db.Block(author.ID, users[mxBlocked].ID))
 	fx.cursor = srv.db.NewID().String()

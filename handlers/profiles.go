@@ -73,6 +73,11 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 	}
 	pr.CanBlock = true
 	pr.CanFollow = !rel.Blocking && !rel.BlockedBy
+	if rel.Following {
+		if err := h.profileLists(v.user.ID, u.ID, &pr); err != nil { // lists.go
+			return pr, err
+		}
+	}
 	return pr, nil
 }
 
@@ -143,6 +148,7 @@ func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withRepli
 		path, title = path+"/with_replies", i18n.T(r.Context(), "title.profile_replies", "name", u.Name(), "username", pathName(u))
 	}
 	tv := h.timelineView(r, t, path, i18n.T(r.Context(), "empty.profile", "name", pathName(u)))
+	h.applyFilters(r, &tv, t, storage.FilterAccount) // filters.go
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return

@@ -71,6 +71,26 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /users/{username}/{id}/pin", h.requireUser(h.pin))
 	m.HandleFunc("POST /users/{username}/{id}/unpin", h.requireUser(h.unpin))
 
+	// Lists, keyword filters, followed hashtags (lists.go, filters.go).
+	m.HandleFunc("GET /lists", h.requireUser(h.lists))
+	m.HandleFunc("POST /lists", h.requireUser(h.createList))
+	m.HandleFunc("GET /lists/{id}", h.requireUser(h.list))
+	m.HandleFunc("POST /lists/{id}", h.requireUser(h.updateList))
+	m.HandleFunc("GET /lists/{id}/edit", h.requireUser(h.editList))
+	m.HandleFunc("POST /lists/{id}/delete", h.requireUser(h.deleteList))
+	m.HandleFunc("POST /lists/{id}/members/remove", h.requireUser(h.removeListMember))
+	m.HandleFunc("POST /users/{username}/lists", h.requireUser(h.setProfileLists))
+	m.HandleFunc("GET /filters", h.requireUser(h.filters))
+	m.HandleFunc("POST /filters", h.requireUser(h.createFilter))
+	m.HandleFunc("GET /filters/{id}", h.requireUser(h.editFilter))
+	m.HandleFunc("POST /filters/{id}", h.requireUser(h.updateFilter))
+	m.HandleFunc("POST /filters/{id}/delete", h.requireUser(h.deleteFilter))
+	m.HandleFunc("POST /filters/{id}/keywords", h.requireUser(h.addFilterKeyword))
+	m.HandleFunc("POST /filters/{id}/keywords/{kid}/delete", h.requireUser(h.removeFilterKeyword))
+	m.HandleFunc("POST /tags/{tag}/follow", h.requireUser(h.followTag))
+	m.HandleFunc("POST /tags/{tag}/unfollow", h.requireUser(h.unfollowTag))
+	m.HandleFunc("GET /settings/tags", h.requireUser(h.followedTags))
+
 	// People: notifications, profile settings, follow requests, blocks and
 	// mutes (notifications.go, settings.go, relations.go).
 	m.HandleFunc("GET /notifications", h.requireUser(h.notifications))

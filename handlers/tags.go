@@ -6,6 +6,7 @@ import (
 
 	"majlis/i18n"
 	"majlis/markup"
+	"majlis/storage"
 	"majlis/views"
 )
 
@@ -34,6 +35,7 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 	}
 	base := "/tags/" + url.PathEscape(tag)
 	tv := h.timelineView(r, t, base, i18n.T(r.Context(), "empty.tag", "tag", tag))
+	h.applyFilters(r, &tv, t, storage.FilterPublic) // filters.go
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
@@ -41,5 +43,10 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 	p := h.page(r, "#"+tag, "")
 	p.Canonical = h.cfg.BaseURL + base
 	p.Feeds = tagFeedLinks(tag, t)
-	h.render(w, r, http.StatusOK, views.TagPage(p, tag, tv))
+	follow, err := h.tagFollow(r, tag) // filters.go
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.TagPage(p, tag, follow, tv))
 }

@@ -71,6 +71,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, id storage.
 // the focused one lose their "Replying to" line: the thread shows it.
 func (h *Handler) threadView(r *http.Request, t storage.Thread, reply *views.Compose) (views.Thread, error) {
 	var tv views.Thread
+	filters := h.social.FiltersFor(viewerID(r), storage.FilterThread) // filters.go
 	for _, a := range t.Ancestors {
 		if a.Missing {
 			tv.Ancestors = append(tv.Ancestors, views.ThreadItem{Missing: true})
@@ -78,6 +79,9 @@ func (h *Handler) threadView(r *http.Request, t storage.Thread, reply *views.Com
 		}
 		v := h.postView(r, a.Entry)
 		v.ReplyTo = nil
+		if m := filters.Match(&a.Entry.Post); len(m.Matches) > 0 {
+			v.Filtered = m.Warning() // folded, not left out: the thread would break
+		}
 		tv.Ancestors = append(tv.Ancestors, views.ThreadItem{Post: v})
 	}
 	tv.Post = h.postView(r, t.Post)
@@ -90,11 +94,21 @@ func (h *Handler) threadView(r *http.Request, t storage.Thread, reply *views.Com
 	}
 	tv.Post.Edits = edits
 	for _, b := range t.Replies {
+		m := filters.Match(&b.Entry.Post)
+		if m.Hide {
+			continue
+		}
 		bv := views.ReplyBranch{Post: h.postView(r, b.Entry), More: b.More}
 		bv.Post.ReplyTo = nil
+		bv.Post.Filtered = m.Warning()
 		for _, c := range b.Children {
+			m := filters.Match(&c.Post)
+			if m.Hide {
+				continue
+			}
 			cv := h.postView(r, c)
 			cv.ReplyTo = nil
+			cv.Filtered = m.Warning()
 			bv.Children = append(bv.Children, cv)
 		}
 		tv.Replies = append(tv.Replies, bv)

@@ -26,6 +26,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tv := h.timelineView(r, t, "/", i18n.T(r.Context(), "empty.home"))
+	h.applyFilters(r, &tv, t, storage.FilterHome) // filters.go
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
@@ -45,6 +46,7 @@ func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tv := h.timelineView(r, t, "/local", i18n.T(r.Context(), "empty.local"))
+	h.applyFilters(r, &tv, t, storage.FilterPublic) // filters.go
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return

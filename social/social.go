@@ -29,6 +29,8 @@ type Config struct {
 type Service struct {
 	db  *storage.DB
 	cfg Config
+	// filters caches members' compiled keyword filters (filters.go).
+	filters filterCache
 }
 
 // New returns the actions on db.

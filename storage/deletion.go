@@ -19,6 +19,8 @@ import (
 //   - blocks and mutes both ways (mutes of it by others have no index by
 //     muted account: that part reads the whole mutes bucket);
 //   - its likes and bookmarks of others' posts, with the like counts;
+//   - its lists, keyword filters and followed hashtags (it leaves
+//     others' lists with its follows);
 //   - its sessions, its notifications, its invitations and its
 //     application, its avatar and header and its pending uploads (images
 //     not yet posted; their files are deleted when nothing else uses them);
@@ -209,6 +211,17 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		if err := tx.Bucket(bucketUserReports).Delete(k); err != nil {
 			return err
 		}
+	}
+
+	// Its lists, keyword filters and followed hashtags.
+	if err := deleteUserLists(tx, userID); err != nil {
+		return err
+	}
+	if err := deleteFilters(tx, userID); err != nil {
+		return err
+	}
+	if err := deleteFollowedTags(tx, userID); err != nil {
+		return err
 	}
 
 	// Its imported-post keys (importer.go).

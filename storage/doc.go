@@ -155,6 +155,19 @@
 //	              display name, as indexed (written with the account)
 //	meta:         "search_cursor" => the last post ID the indexer walked past
 //
+// Lists, keyword filters and followed hashtags (lists.go, filters.go,
+// followed_tags.go), all deleted with their owner's account:
+//
+//	lists:        listID => List (JSON: owner, title, replies policy, exclusive)
+//	user_lists:   ownerID | listID => nil (a member's lists)
+//	list_members: listID | accountID => nil (accounts the owner follows; an
+//	              unfollow drops the account from the owner's lists)
+//	filters:      userID | filterID => Filter (JSON: title, contexts, action,
+//	              expiry and its keywords)
+//	followed_tags: userID | tag => followed (unix nanoseconds; tag is the key
+//	              markup.NormalizeTag gives, as in tags)
+//	tag_followers: tag | 0x00 | userID => nil (the reverse)
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

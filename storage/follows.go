@@ -158,6 +158,9 @@ func unfollow(tx *bolt.Tx, followerID, followeeID ID) error {
 	if err := tx.Bucket(bucketInboxSeen).Delete(followIDKey(followerID, followeeID)); err != nil {
 		return err
 	}
+	if err := dropFromLists(tx, followerID, followeeID); err != nil {
+		return err
+	}
 	if err := updateUser(tx, followeeID, func(u *User) { u.FollowersCount = max(u.FollowersCount-1, 0) }); err != nil {
 		return err
 	}

@@ -81,6 +81,17 @@ var (
 	bucketSearchQueue    = []byte("search_queue")
 	bucketSearchPeople   = []byte("search_people")
 	keySearchCursor      = []byte("search_cursor")
+	// Lists, keyword filters and followed hashtags (lists.go, filters.go,
+	// followed_tags.go): lists: listID => List; user_lists: ownerID |
+	// listID; list_members: listID | accountID; filters: userID |
+	// filterID => Filter; followed_tags: userID | tag => time;
+	// tag_followers: tag | 0x00 | userID.
+	bucketLists        = []byte("lists")
+	bucketUserLists    = []byte("user_lists")
+	bucketListMembers  = []byte("list_members")
+	bucketFilters      = []byte("filters")
+	bucketFollowedTags = []byte("followed_tags")
+	bucketTagFollowers = []byte("tag_followers")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -102,6 +113,7 @@ var allBuckets = [][]byte{
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 	bucketPublicPosts,
 	bucketSearchPostings, bucketSearchQueue, bucketSearchPeople,
+	bucketLists, bucketUserLists, bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

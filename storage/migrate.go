@@ -39,6 +39,8 @@ var migrations = []migration{
 		bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens)},
 	{"index the federated timeline", indexPublicPosts},
 	{"create the search index", createSearchIndex},
+	{"create the list, filter and followed tag buckets", createBuckets(bucketLists, bucketUserLists,
+		bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers)},
 }
 
 // createBuckets is a migration step that adds buckets.

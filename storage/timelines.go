@@ -388,13 +388,15 @@ func (db *DB) AuthorTimeline(viewerID, authorID ID, withReplies bool, page Page)
 }
 
 // HomeTimeline is the user's own posts and those of the accounts they
-// follow, with the reposts they made, newest first. It merges the
-// authors' index cursors (a k-way merge, see merge), so a page costs
-// O(page size) seeks plus one for each followed account whose newest post
-// is not known yet, whatever the number of posts. Replies show when they
-// answer the user or someone the user follows, and the user's own replies
-// always. A post shows once: at its newest appearance, whether as itself
-// or as someone's repost.
+// follow, with the reposts they made, newest first, and the public posts
+// of the hashtags they follow. It merges the authors' and the tags' index
+// cursors (a k-way merge, see merge), so a page costs O(page size) seeks
+// plus one for each followed account whose newest post is not known yet,
+// and one for each followed tag, whatever the number of posts. Replies
+// show when they answer the user or someone the user follows, and the
+// user's own replies always. A post shows once: at its newest appearance,
+// whether as itself or as someone's repost. The members of the user's
+// exclusive lists stay out (their lists show them).
 func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 	var t Timeline
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -402,77 +404,123 @@ func (db *DB) HomeTimeline(userID ID, page Page) (Timeline, error) {
 		b.filterBots()
 		inHome := map[ID]bool{userID: true}
 		authors := []ID{userID}
+		exclusive := exclusiveMembers(tx, userID)
 		forPrefix(tx.Bucket(bucketFollows), idKey(userID), func(k, _ []byte) {
 			a := keyID(k, 8)
-			if !b.v.hides(a) {
+			if !b.v.hides(a) && !exclusive[a] {
 				inHome[a] = true
 				authors = append(authors, a)
 			}
 		})
-		m := newMerge(tx, authors, page.Before)
-		// collect asks keep about each candidate right after next gave
-		// it: the candidate's index entry and author wait here.
-		var meta indexMeta
-		var mine bool
-		next := func() (ID, bool) {
-			id, author, md, ok := m.next()
-			meta, mine = md, author == userID
-			return id, ok
-		}
-		reposts := tx.Bucket(bucketReposts)
-		// shownLater tells whether someone in the home timeline reposted
-		// original after the moment after (so that repost shows it instead).
-		shownLater := func(original, after ID) bool {
-			c := reposts.Cursor()
-			prefix := idKey(original)
-			for k, v := c.Seek(pairKey(original, after+1)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				if len(v) >= 8 && inHome[keyID(v, 0)] {
-					return true
-				}
-			}
-			return false
-		}
-		keep := func(id ID) (Entry, bool, error) {
-			m := meta
-			if m.kind == kindReply && !inHome[m.ref] && !mine {
-				return Entry{}, false, nil
-			}
-			p, err := getPost(tx, id)
-			if err != nil {
-				return Entry{}, false, nil
-			}
-			// A post's Reposts count says whether there is any repost to
-			// look for: most posts have none, and a repost is the only one
-			// of its original when the original counts one.
-			switch m.kind {
-			case kindRepost:
-				if orig, err := getPost(tx, m.ref); err == nil && orig.Reposts > 1 && shownLater(m.ref, id) {
-					return Entry{}, false, nil
-				}
-			case kindPost:
-				if p.Reposts > 0 && shownLater(id, id) {
-					return Entry{}, false, nil
-				}
-			}
-			return b.entry(p, true)
-		}
 		var err error
-		t, err = b.page(page.limit(), next, keep)
+		t, err = b.mergedPage(mergeFeed{
+			authors: authors, tags: followedTagsOf(tx, userID), in: inHome, owner: userID,
+			replyShows: func(to ID) bool { return inHome[to] },
+		}, page)
 		return err
 	})
 	return t, err
 }
 
-// merge walks several authors' author_posts indexes at once, newest
-// first: a k-way merge over one cursor per author. An author's index is
-// opened (one seek) only when the merge has come down to the newest ID it
-// can hold (newestIndex), so a page usually opens the indexes of the few
-// authors who posted most recently, not of every followed account.
+// mergeFeed is what a merged timeline (home, a list) shows.
+type mergeFeed struct {
+	// authors are the accounts whose posts and reposts it shows; in is
+	// the same as a set (a post reposted later by one of them shows at
+	// the repost).
+	authors []ID
+	in      map[ID]bool
+	// tags are the hashtags whose public posts it shows too, by anyone.
+	tags []string
+	// owner's own replies always show (0: none).
+	owner ID
+	// replyShows tells whether a reply to an account shows.
+	replyShows func(to ID) bool
+}
+
+// mergedPage is one page of a merged timeline.
+func (b *builder) mergedPage(f mergeFeed, page Page) (Timeline, error) {
+	tx := b.tx
+	m := newMerge(tx, f.authors, f.tags, page.Before)
+	// collect asks keep about each candidate right after next gave it:
+	// the candidate's index entry and where it came from wait here.
+	var meta indexMeta
+	var mine, byTag bool
+	next := func() (ID, bool) {
+		id, author, md, tag, ok := m.next()
+		meta, mine, byTag = md, f.owner != 0 && author == f.owner, tag
+		return id, ok
+	}
+	reposts := tx.Bucket(bucketReposts)
+	// shownLater tells whether someone in the feed reposted original
+	// after the moment after (so that repost shows it instead).
+	shownLater := func(original, after ID) bool {
+		c := reposts.Cursor()
+		prefix := idKey(original)
+		for k, v := c.Seek(pairKey(original, after+1)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(v) >= 8 && f.in[keyID(v, 0)] {
+				return true
+			}
+		}
+		return false
+	}
+	keep := func(id ID) (Entry, bool, error) {
+		p, err := getPost(tx, id)
+		if err != nil {
+			return Entry{}, false, nil
+		}
+		if byTag {
+			return b.keepTagged(p, f)
+		}
+		m := meta
+		if m.kind == kindReply && !mine && !f.replyShows(m.ref) {
+			return Entry{}, false, nil
+		}
+		// A post's Reposts count says whether there is any repost to
+		// look for: most posts have none, and a repost is the only one
+		// of its original when the original counts one.
+		switch m.kind {
+		case kindRepost:
+			if orig, err := getPost(tx, m.ref); err == nil && orig.Reposts > 1 && shownLater(m.ref, id) {
+				return Entry{}, false, nil
+			}
+		case kindPost:
+			if p.Reposts > 0 && shownLater(id, id) {
+				return Entry{}, false, nil
+			}
+		}
+		return b.entry(p, true)
+	}
+	return b.page(page.limit(), next, keep)
+}
+
+// keepTagged builds the entry of a post that comes into a merged timeline
+// through a followed hashtag alone: a public post as the tag's page shows
+// it (moderation's listing rules: a silenced account stays out), a reply
+// only when the feed shows replies to whom it answers.
+func (b *builder) keepTagged(p Post, f mergeFeed) (Entry, bool, error) {
+	if p.Visibility != Public || p.IsRepost() {
+		return Entry{}, false, nil
+	}
+	if p.InReplyToAuthor != 0 && !f.replyShows(p.InReplyToAuthor) {
+		return Entry{}, false, nil
+	}
+	if u, err := b.user(p.AuthorID); err != nil || b.v.hidesAuthor(u, true) {
+		return Entry{}, false, nil
+	}
+	return b.entry(p, true)
+}
+
+// merge walks several authors' author_posts indexes, and hashtags' tags
+// indexes, at once, newest first: a k-way merge over one cursor per
+// source. An author's index is opened (one seek) only when the merge has
+// come down to the newest ID it can hold (newestIndex), so a page usually
+// opens the indexes of the few authors who posted most recently, not of
+// every followed account; a tag's is opened at once.
 type merge struct {
 	tx     *bolt.Tx
 	index  *bolt.Bucket
 	before ID
-	// waiting are the authors not opened yet, by bound, highest last;
+	// waiting are the sources not opened yet, by bound, highest last;
 	// open is the heap of opened ones.
 	waiting []waitingAuthor
 	open    cursorHeap
@@ -480,12 +528,13 @@ type merge struct {
 
 type waitingAuthor struct {
 	author ID
-	bound  ID // no post of theirs before the cursor is newer
+	bound  ID     // no post of theirs before the cursor is newer
+	tag    string // a hashtag's index instead of an author's
 }
 
-func newMerge(tx *bolt.Tx, authors []ID, before ID) *merge {
+func newMerge(tx *bolt.Tx, authors []ID, tags []string, before ID) *merge {
 	m := &merge{tx: tx, index: tx.Bucket(bucketAuthorPosts), before: before}
-	m.waiting = make([]waitingAuthor, 0, len(authors))
+	m.waiting = make([]waitingAuthor, 0, len(authors)+len(tags))
 	newestBounds(tx, authors, func(a, bound ID, known bool) {
 		switch {
 		case !known:
@@ -496,8 +545,15 @@ func newMerge(tx *bolt.Tx, authors []ID, before ID) *merge {
 		if before != 0 && bound >= before {
 			bound = before - 1
 		}
-		m.waiting = append(m.waiting, waitingAuthor{a, bound})
+		m.waiting = append(m.waiting, waitingAuthor{author: a, bound: bound})
 	})
+	for _, t := range tags {
+		bound := maxID
+		if before != 0 {
+			bound = before - 1
+		}
+		m.waiting = append(m.waiting, waitingAuthor{bound: bound, tag: t})
+	}
 	slices.SortFunc(m.waiting, func(x, y waitingAuthor) int { return cmp.Compare(x.bound, y.bound) })
 	return m
 }
@@ -506,13 +562,20 @@ func newMerge(tx *bolt.Tx, authors []ID, before ID) *merge {
 // 1 << 63).
 const maxID = ^ID(0)
 
-// next returns the newest ID left, its author and its index entry.
-func (m *merge) next() (ID, ID, indexMeta, bool) {
-	// Open every author who may hold something newer than the newest
+// next returns the newest ID left, its author (0 for a post that came
+// through a hashtag alone), its index entry, and whether it came through
+// a hashtag alone. A post that several sources hold (a followed author's
+// post with a followed tag) comes out once, as the author's.
+func (m *merge) next() (ID, ID, indexMeta, bool, bool) {
+	// Open every source that may hold something newer than the newest
 	// opened one.
 	for n := len(m.waiting); n > 0 && (len(m.open) == 0 || m.waiting[n-1].bound >= m.open[0].head); n = len(m.waiting) {
 		w := m.waiting[n-1]
 		m.waiting = m.waiting[:n-1]
+		if w.tag != "" {
+			m.openTag(w.tag)
+			continue
+		}
 		prefix := idKey(w.author)
 		c := m.index.Cursor()
 		k, v := seekBeforeKV(c, prefix, m.before)
@@ -529,27 +592,51 @@ func (m *merge) next() (ID, ID, indexMeta, bool) {
 		heap.Push(&m.open, &authorCursor{c: c, prefix: prefix, head: head, val: v, author: w.author})
 	}
 	if len(m.open) == 0 {
-		return 0, 0, indexMeta{}, false
+		return 0, 0, indexMeta{}, false, false
 	}
 	top := m.open[0]
-	id, author, meta := top.head, top.author, decodeMeta(top.val)
-	if k, v := top.c.Prev(); k != nil && bytes.HasPrefix(k, top.prefix) {
-		top.head, top.val = keyID(k, 8), v
+	id, author, meta, tag := top.head, top.author, decodeMeta(top.val), top.tag
+	m.advance()
+	for len(m.open) > 0 && m.open[0].head == id {
+		if o := m.open[0]; !o.tag && tag {
+			author, meta, tag = o.author, decodeMeta(o.val), false
+		}
+		m.advance()
+	}
+	return id, author, meta, tag, true
+}
+
+// openTag opens the cursor of a hashtag's index.
+func (m *merge) openTag(tag string) {
+	prefix := tagPrefix(tag)
+	c := m.tx.Bucket(bucketTags).Cursor()
+	k, _ := seekBeforeKV(c, prefix, m.before)
+	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+8 {
+		return
+	}
+	heap.Push(&m.open, &authorCursor{c: c, prefix: prefix, head: keyID(k, len(prefix)), tag: true})
+}
+
+// advance moves the newest open cursor to its next older entry.
+func (m *merge) advance() {
+	top := m.open[0]
+	if k, v := top.c.Prev(); k != nil && bytes.HasPrefix(k, top.prefix) && len(k) == len(top.prefix)+8 {
+		top.head, top.val = keyID(k, len(top.prefix)), v
 		heap.Fix(&m.open, 0)
 	} else {
 		heap.Pop(&m.open)
 	}
-	return id, author, meta, true
 }
 
-// authorCursor walks one author's index backwards; head is its newest
-// post not yet taken, val that post's index entry.
+// authorCursor walks one author's (or hashtag's) index backwards; head is
+// its newest post not yet taken, val that post's index entry.
 type authorCursor struct {
 	c      *bolt.Cursor
 	prefix []byte
 	head   ID
 	val    []byte
 	author ID
+	tag    bool
 }
 
 // cursorHeap is a max-heap on head: the newest post comes out first.

@@ -199,4 +199,5 @@ func cardKey(ctx context.Context, b *bytes.Buffer, p *Post) {
 		k.str(p.Remote.URL)
 		k.str(p.Remote.Kind)
 	}
+	k.str(p.Filtered) // shown around the card (timelineCard), not in it
 }

@@ -123,6 +123,9 @@ type Post struct {
 	// Remote is set on a post of another server: where the original is
 	// (models_federation.go).
 	Remote *Origin
+	// Filtered names the viewer's keyword filters that say to fold the
+	// post behind a warning ("" when none matched; models_lists.go).
+	Filtered string
 }
 
 // Time is a moment with its machine-readable form. At is the moment and
@@ -222,6 +225,9 @@ type Profile struct {
 	// visitors on a member's profile when the instance federates; nil
 	// otherwise.
 	RemoteFollow *RemoteFollow
+	// Lists is the "Add to list" control, set when the viewer follows
+	// the account (models_lists.go).
+	Lists *ProfileLists
 }
 
 // HidesPosts tells whether a block stands between the viewer and the

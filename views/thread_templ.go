@@ -114,7 +114,7 @@ func PostPage(p Page, t Thread) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						templ_7745c5c3_Err = cachedCard(a.Post).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = timelineCard(a.Post).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -265,7 +265,7 @@ func replyBranch(b ReplyBranch) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = cachedCard(b.Post).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = timelineCard(b.Post).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -275,7 +275,7 @@ func replyBranch(b ReplyBranch) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			for _, c := range b.Children {
-				templ_7745c5c3_Err = cachedCard(c).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = timelineCard(c).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
