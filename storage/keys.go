@@ -75,6 +75,12 @@ var (
 	// public_posts: postID => nil, the federated timeline: public
 	// top-level posts, written here or on other servers.
 	bucketPublicPosts = []byte("public_posts")
+	// Polls (polls.go): poll_votes: postID|voterID => the chosen options;
+	// user_votes: voterID|postID => nil; poll_ends: end (ms)|postID =>
+	// nil, the polls whose end is still to announce.
+	bucketPollVotes = []byte("poll_votes")
+	bucketUserVotes = []byte("user_votes")
+	bucketPollEnds  = []byte("poll_ends")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -95,6 +101,7 @@ var allBuckets = [][]byte{
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 	bucketPublicPosts,
+	bucketPollVotes, bucketUserVotes, bucketPollEnds,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The
