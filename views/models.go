@@ -123,6 +123,8 @@ type Post struct {
 	// Remote is set on a post of another server: where the original is
 	// (models_federation.go).
 	Remote *Origin
+	// Poll is the post's poll, nil for none (models_polls.go).
+	Poll *PollView
 }
 
 // Time is a moment with its machine-readable form. At is the moment and
@@ -168,6 +170,8 @@ type Compose struct {
 	Visibilities []Option
 	// Images is the images part of the box (see models_media.go).
 	Images ComposeImages
+	// Poll is the poll part of the box (models_polls.go).
+	Poll ComposePoll
 }
 
 // Counter shows how much of the character limit a draft uses.
