@@ -63,6 +63,7 @@ func (c *Converter) ldContext() any {
 		"PropertyValue":             "schema:PropertyValue",
 		"value":                     "schema:value",
 		"conversation":              "ostatus:conversation",
+		"votersCount":               "toot:votersCount",
 		"xRobotsTag":                "majlis:xRobotsTag",
 		"contentUsage":              "majlis:contentUsage",
 	}}
@@ -200,6 +201,8 @@ type noteJSON struct {
 	Attachment   []documentJSON    `json:"attachment"`
 	XRobotsTag   string            `json:"xRobotsTag,omitempty"`
 	ContentUsage string            `json:"contentUsage,omitempty"`
+	// A Question's answers, end and counts (polls.go).
+	questionFields
 }
 
 type tombstoneJSON struct {
@@ -452,6 +455,7 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 	}
 	consent := c.ConsentFor(author)
 	n.XRobotsTag, n.ContentUsage = consent.XRobotsTag(), consent.ContentUsage()
+	c.question(n, p) // polls.go
 	return n, nil
 }
 
@@ -543,6 +547,9 @@ func (c *Converter) render(a storage.Activity) (*activityJSON, error) {
 			}
 			out.Published, out.To, out.CC, out.Object = stamp(created), []string{Public}, []string{followers}, obj
 			return out, nil
+		}
+		if c.isVote(a) {
+			return c.vote(a, out) // polls.go
 		}
 		p, err := c.post(a)
 		if err != nil {
