@@ -63,7 +63,6 @@ func (c *Converter) ldContext() any {
 		"PropertyValue":             "schema:PropertyValue",
 		"value":                     "schema:value",
 		"conversation":              "ostatus:conversation",
-		"votersCount":               "toot:votersCount",
 		"xRobotsTag":                "majlis:xRobotsTag",
 		"contentUsage":              "majlis:contentUsage",
 	}}
