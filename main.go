@@ -232,6 +232,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go db.RunSearchIndexer(ctx, logger) // keeps search up to date, in batches
 	go pruneMedia(ctx, db, logger)
 	go pruneReports(ctx, db, logger)
+	go soc.RunPolls(ctx, logger) // announces polls that ended
 	if c.debugAddr != "" {
 		if err := serveDebug(ctx, c.debugAddr, logger, db); err != nil {
 			return err

@@ -66,7 +66,7 @@ type MediaConfig struct {
 	VideoMatrixLimit    int      `json:"video_matrix_limit"`
 }
 
-// PollsConfig limits polls; majlis has none (all 0).
+// PollsConfig limits polls (api/polls.go).
 type PollsConfig struct {
 	MaxOptions             int `json:"max_options"`
 	MaxCharactersPerOption int `json:"max_characters_per_option"`

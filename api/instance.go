@@ -116,6 +116,7 @@ func (a *API) instanceV1(w http.ResponseWriter, r *http.Request, _ *Auth) {
 		InvitesEnabled:   s.Registrations == storage.RegistrationInvite,
 		Configuration: InstanceConfigV1{
 			Accounts: ab.accounts, Statuses: ab.statuses, MediaAttachments: ab.media,
+			Polls: a.pollsConfig(),
 		},
 		ContactAccount: ab.contact, Rules: ab.rules,
 	})
@@ -148,6 +149,7 @@ func (a *API) instanceV2(w http.ResponseWriter, r *http.Request, _ *Auth) {
 	c := &in.Configuration
 	c.URLs.Streaming = ab.stream
 	c.Accounts, c.Statuses, c.MediaAttachments = ab.accounts, ab.statuses, ab.media
+	c.Polls = a.pollsConfig()
 	writeJSON(w, http.StatusOK, in)
 }
 

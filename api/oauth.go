@@ -22,6 +22,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	a.oauthRoutes(mux)
 	a.accountsRoutes(mux)
 	a.statusesRoutes(mux)
+	pollRoutes(a, mux)
 	a.streamingRoutes(mux)
 	a.listsRoutes(mux) // lists, filters, followed tags (lists.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

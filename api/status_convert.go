@@ -141,6 +141,9 @@ func (c *statusConv) post(e storage.Entry) Status {
 	for _, t := range p.Tags {
 		s.Tags = append(s.Tags, Tag{Name: t, URL: c.a.tagURL(t)})
 	}
+	if p.Poll != nil {
+		s.Poll = c.poll(e) // polls.go
+	}
 	if c.viewer.ID != 0 {
 		s.Favourited, s.Reblogged, s.Bookmarked = new(e.Liked), new(e.Reposted), new(e.Bookmarked)
 		s.Muted = new(false)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"majlis/bounded"
+	"majlis/storage"
 )
 
 // statusForm is a status as a client sends it to create or edit one, in
@@ -26,8 +27,10 @@ type statusForm struct {
 	Sensitive  bool
 	Language   string
 	// Unsupported names a feature asked for that majlis does not have
-	// (polls, scheduled posts), "" when none was.
+	// (scheduled posts), "" when none was.
 	Unsupported string
+	// Poll is the poll sent with a new status, nil for none (polls.go).
+	Poll *pollForm
 }
 
 // Budgets of a status request: far above what a post may hold, so the
@@ -70,10 +73,8 @@ func decodeStatusForm(r *http.Request) (statusForm, error) {
 		f.MediaIDs, f.MediaGiven = ids, true
 	}
 	f.Sensitive = formBool(v.Get("sensitive"))
-	for k := range v {
-		if strings.HasPrefix(k, "poll[") || k == "poll" {
-			f.Unsupported = "poll"
-		}
+	if f.Poll, err = readPollValues(v); err != nil {
+		return f, err
 	}
 	if v.Get("scheduled_at") != "" {
 		f.Unsupported = "scheduled_at"
@@ -134,7 +135,9 @@ func decodeStatusJSON(r *http.Request) (statusForm, error) {
 		f.Sensitive = formBool(v)
 	}
 	if p, ok := m["poll"]; ok && p != nil {
-		f.Unsupported = "poll"
+		if f.Poll, err = readPollJSON(p); err != nil {
+			return f, err
+		}
 	}
 	if s, ok := m["scheduled_at"].(string); ok && s != "" {
 		f.Unsupported = "scheduled_at"
@@ -162,7 +165,14 @@ func jsonString(v any, name string) (string, error) {
 // check refuses what no rule further on would read safely: text that is
 // not UTF-8 and too many media IDs.
 func (f statusForm) check() error {
-	for _, s := range append([]string{f.Status, f.SpoilerText, f.Visibility, f.InReplyToID, f.Language}, f.MediaIDs...) {
+	texts := append([]string{f.Status, f.SpoilerText, f.Visibility, f.InReplyToID, f.Language}, f.MediaIDs...)
+	if f.Poll != nil {
+		if len(f.Poll.Options) > storage.MaxRemotePollOptions {
+			return fmt.Errorf("%w: too many poll options", errStatusForm)
+		}
+		texts = append(texts, f.Poll.Options...)
+	}
+	for _, s := range texts {
 		if !utf8.ValidString(s) {
 			return fmt.Errorf("%w: text is not UTF-8", errStatusForm)
 		}

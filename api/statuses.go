@@ -164,6 +164,9 @@ func (a *API) publish(r *http.Request, me storage.User) (storage.Entry, error) {
 	d := social.Draft{
 		Body: f.Status, Warning: f.SpoilerText, Visibility: visibilityArg(f.Visibility), Language: f.Language,
 	}
+	if f.Poll != nil {
+		d.Poll = f.Poll.draft() // polls.go
+	}
 	if f.InReplyToID != "" {
 		id, err := storage.ParseID(f.InReplyToID)
 		if err != nil {

@@ -86,6 +86,7 @@ func newStRig(t *testing.T) *stRig {
 		MaxUploadBytes: 1 << 20, Now: clock, Logger: quiet})
 	mux := http.NewServeMux()
 	g.api.statusesRoutes(mux)
+	pollRoutes(g.api, mux)
 	g.srv = httptest.NewServer(mux)
 	t.Cleanup(g.srv.Close)
 	return g

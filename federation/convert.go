@@ -200,6 +200,8 @@ type noteJSON struct {
 	Attachment   []documentJSON    `json:"attachment"`
 	XRobotsTag   string            `json:"xRobotsTag,omitempty"`
 	ContentUsage string            `json:"contentUsage,omitempty"`
+	// A Question's answers, end and counts (polls.go).
+	questionFields
 }
 
 type tombstoneJSON struct {
@@ -452,6 +454,7 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 	}
 	consent := c.ConsentFor(author)
 	n.XRobotsTag, n.ContentUsage = consent.XRobotsTag(), consent.ContentUsage()
+	c.question(n, p) // polls.go
 	return n, nil
 }
 
@@ -543,6 +546,9 @@ func (c *Converter) render(a storage.Activity) (*activityJSON, error) {
 			}
 			out.Published, out.To, out.CC, out.Object = stamp(created), []string{Public}, []string{followers}, obj
 			return out, nil
+		}
+		if c.isVote(a) {
+			return c.vote(a, out) // polls.go
 		}
 		p, err := c.post(a)
 		if err != nil {

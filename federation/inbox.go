@@ -424,6 +424,11 @@ func (in *Inbox) handle(ctx context.Context, actor storage.User, act *Object, bo
 		if inner.AttributedTo.First() != actor.URI || !sameHost(inner.ID, actor.URI) {
 			return fmt.Errorf("%s of %q attributed to %v by %s: %w", act.Type.Main(), inner.ID, inner.AttributedTo, actor.URI, ErrInvalidObject)
 		}
+		if act.Type.Is("Create") {
+			if vote, err := in.receiveVote(ctx, actor, inner); vote {
+				return err // polls.go
+			}
+		}
 		_, err := in.Resolver.StorePost(ctx, inner, 0)
 		return err
 

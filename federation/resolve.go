@@ -691,6 +691,7 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 	for _, c := range append(append(Many[Object](nil), o.OneOf...), o.AnyOf...) {
 		rp.Options = append(rp.Options, c.DisplayName())
 	}
+	rp.Poll = pollOf(o) // polls.go
 	for _, t := range o.Tag {
 		switch {
 		case t.Type.Is("Mention") && t.Href != "":

@@ -345,6 +345,9 @@ type Object struct {
 	AnyOf       Many[Object] `json:"anyOf"`
 	EndTime     Time         `json:"endTime"`
 	VotersCount int          `json:"votersCount"`
+	// Closed is when a poll closed; Replies an answer's count (polls.go).
+	Closed  Time    `json:"closed"`
+	Replies Counted `json:"replies"`
 }
 
 // Text is the object's HTML content, from `content` or its language map.

@@ -42,6 +42,9 @@ func (h *Handler) instanceForm(w http.ResponseWriter, r *http.Request) {
 		Language: s.Language, DefaultName: h.cfg.SiteName,
 		RefuseAICrawlers: s.RefuseAICrawlers,
 	}
+	if s.PollOptions != 0 {
+		f.PollOptions = itoa(s.PollOptions)
+	}
 	if s.AITrainingAllowed {
 		f.AITraining = "allowed"
 	}
@@ -137,6 +140,7 @@ func parseInstanceFormCtx(ctx context.Context, v url.Values, defaultName string)
 	}
 	f.RefuseAICrawlers = v.Get("refuse_ai_crawlers") != ""
 	s.RefuseAICrawlers = f.RefuseAICrawlers
+	readPollOptions(ctx, v, &f, &s) // polls.go
 	return f, s
 }
 

@@ -55,6 +55,7 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 		Visibility:   string(me.PostVisibility()),
 		Visibilities: visibilityOptions(r.Context(), storage.Public),
 		Images:       h.emptyImages(r.Context(), "compose"),
+		Poll:         h.composePoll(r.Context()), // polls.go
 	}
 	if parent == nil {
 		return c
@@ -130,6 +131,7 @@ func readCompose(r *http.Request, me storage.User, parent *storage.Entry, c *vie
 	if parent != nil {
 		d.InReplyTo = parent.Post.ID
 	}
+	d.Poll = readPoll(r, &c.Poll) // polls.go
 	clean, problems := social.CheckDraft(r.Context(), me, parent, d, c.Count.Limit)
 	c.Body, c.Count = clean.Body, counter(clean.Body, c.Count.Limit)
 	c.ContentWarning = clean.Warning

@@ -155,6 +155,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 	p.Imported = e.Post.ImportedFrom != ""
 	p.Remote = originOf(e) // federation.go
 	p.Actions = h.actionsView(r, e, p.DOMID)
+	p.Poll = h.pollView(r, e, p.DOMID) // polls.go
 	if p.Actions.Own {
 		p.CanDelete = true
 		p.DeleteURL = p.URL + "/delete"

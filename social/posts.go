@@ -33,6 +33,8 @@ type Draft struct {
 	// ("en", "ar", "pt-BR"); "" when not said. The client API sends it;
 	// federation passes it on (contentMap).
 	Language string
+	// Poll is the post's poll, nil for none (polls.go).
+	Poll *PollDraft
 }
 
 // CheckLanguage is the rule of a post's language: "" or a language code
@@ -305,6 +307,16 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 	if len(problems) > 0 {
 		return storage.Entry{}, problems[0]
 	}
+	var poll *storage.Poll
+	if d.Poll != nil {
+		var e *Error
+		if poll, e = CheckPoll(ctx, *d.Poll, s.MaxPollOptions(), s.cfg.Now()); e != nil {
+			return storage.Entry{}, e
+		}
+		if len(d.Attachments) > 0 {
+			return storage.Entry{}, refuse(ctx, Invalid, "poll", "poll.with_images")
+		}
+	}
 	s.resolveMentions(ctx, d.Body)
 	res, mentioned, err := s.RenderPost(d.Body)
 	if err != nil {
@@ -330,6 +342,7 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 		CreatedAt:      s.cfg.Now().UTC(),
 		Attachments:    d.Attachments,
 		Language:       d.Language,
+		Poll:           poll,
 	}
 	if parent != nil {
 		post.InReplyTo = parent.Post.ID

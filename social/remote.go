@@ -65,6 +65,9 @@ type RemotePost struct {
 	// (storage.PutUpload), with their Alt; none when the author's domain
 	// has its media rejected.
 	Attachments []storage.Attachment
+	// Poll is a Question's poll with its counts as its server sent them,
+	// nil when it is not one (or not one this instance can show).
+	Poll *storage.Poll
 }
 
 // RemoteVisibility is the visibility a post's addressing means: public
@@ -149,6 +152,9 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 			body = "<p><strong>" + html.EscapeString(Clip(name, 200)) + "</strong></p>" + body
 		}
 	case "Question":
+		if rp.Poll != nil {
+			break // shown as a poll
+		}
 		var b strings.Builder
 		for i, o := range rp.Options {
 			if i == 20 {
@@ -201,6 +207,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 		XRobotsTag:     Clip(rp.XRobotsTag, 200),
 		ContentUsage:   Clip(rp.ContentUsage, 200),
 		Attachments:    rp.Attachments,
+		Poll:           rp.Poll,
 	}
 	if post.CreatedAt.IsZero() || post.CreatedAt.After(s.cfg.Now().Add(time.Hour)) {
 		post.CreatedAt = s.cfg.Now()
@@ -214,8 +221,15 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 	if len(post.Attachments) > storage.MaxAttachments {
 		post.Attachments = post.Attachments[:storage.MaxAttachments]
 	}
-	if _, err := s.db.PutRemotePost(&post); err != nil {
+	created, err := s.db.PutRemotePost(&post)
+	if err != nil {
 		return storage.Post{}, interactionRefusal(ctx, err)
+	}
+	if !created && rp.Poll != nil {
+		if err := s.receivePollCounts(post, rp.Poll); err != nil {
+			return storage.Post{}, err
+		}
+		return s.db.PostByID(post.ID)
 	}
 	return post, nil
 }

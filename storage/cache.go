@@ -257,6 +257,7 @@ func registerCaches(b *bolt.DB) {
 			p.Mentions = slices.Clone(p.Mentions)
 			p.Tags = slices.Clone(p.Tags)
 			p.Attachments = slices.Clone(p.Attachments)
+			p.Poll = p.Poll.clone()
 		}),
 		users: newRecordCache(cachedUsers, func(u *User) {
 			u.Links = slices.Clone(u.Links)

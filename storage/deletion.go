@@ -161,6 +161,9 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 			return err
 		}
 	}
+	if err := dropVotes(tx, userID); err != nil {
+		return err
+	}
 	// Bookmarks.
 	for _, k := range keysUnder(bucketBookmarks) {
 		if err := deleteKeys(tx, bucketBookmarks, k, bucketPostMarks, pairKey(keyID(k, 8), userID)); err != nil {

@@ -220,8 +220,14 @@ func deliveryTargets(tx *bolt.Tx, a *Activity) []Inbox {
 	switch kind {
 	case ActivityCreate, ActivityUpdate, ActivityDelete:
 		switch {
+		case a.PostID != 0 && kind == ActivityCreate && isVoteOf(tx, a):
+			// A vote in someone else's poll reaches its author only.
+			authorOf(a.PostID)
 		case a.PostID != 0:
 			postAudience(a.PostID)
+			if kind == ActivityUpdate {
+				accounts = pollVoterAccounts(tx, a.PostID, accounts)
+			}
 		case kind == ActivityUpdate:
 			followers = true
 		case kind == ActivityDelete:

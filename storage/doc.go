@@ -168,6 +168,15 @@
 //	              markup.NormalizeTag gives, as in tags)
 //	tag_followers: tag | 0x00 | userID => nil (the reverse)
 //
+// Polls (polls.go):
+//
+//	poll_votes:   postID | voterID => the options chosen, one byte each (an
+//	              index into Post.Poll.Options), deleted with the post or
+//	              the voter's account
+//	user_votes:   voterID | postID => nil, the mirror of poll_votes
+//	poll_ends:    end (unix milliseconds, big-endian) | postID => nil, the
+//	              polls whose end is not announced yet (DuePolls, EndPoll)
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

@@ -106,6 +106,17 @@ type InstanceSettings struct {
 	RefuseAICrawlers bool      `json:"refuse_ai_crawlers,omitempty"`
 	UpdatedAt        time.Time `json:"updated_at,omitzero"`
 	UpdatedBy        ID        `json:"updated_by,omitempty"`
+	// PollOptions is the most options a poll may have (0:
+	// DefaultPollOptions; at most MaxPollOptionsLimit; polls.go).
+	PollOptions int `json:"poll_options,omitempty"`
+}
+
+// MaxPollOptions is the most options a poll may have here.
+func (s InstanceSettings) MaxPollOptions() int {
+	if s.PollOptions < MinPollOptions || s.PollOptions > MaxPollOptionsLimit {
+		return DefaultPollOptions
+	}
+	return s.PollOptions
 }
 
 const instanceVersion = 1
@@ -151,6 +162,8 @@ func (s InstanceSettings) Check() error {
 		problem = "contact too long"
 	case s.PostChars < MinPostChars || s.PostChars > MaxPostCharsLimit:
 		problem = fmt.Sprintf("post limit %d outside %d-%d", s.PostChars, MinPostChars, MaxPostCharsLimit)
+	case s.PollOptions != 0 && (s.PollOptions < MinPollOptions || s.PollOptions > MaxPollOptionsLimit):
+		problem = fmt.Sprintf("poll options %d outside %d-%d", s.PollOptions, MinPollOptions, MaxPollOptionsLimit)
 	case !s.Registrations.Valid():
 		problem = fmt.Sprintf("registration mode %q", s.Registrations)
 	case !s.Invites.Valid():
@@ -265,6 +278,7 @@ func settingsChanges(old, s InstanceSettings) string {
 	add(old.Rules != s.Rules, "rules")
 	add(old.Contact != s.Contact, "contact")
 	add(old.PostChars != s.PostChars, fmt.Sprintf("post limit %d → %d", old.PostChars, s.PostChars))
+	add(old.MaxPollOptions() != s.MaxPollOptions(), fmt.Sprintf("poll options %d → %d", old.MaxPollOptions(), s.MaxPollOptions()))
 	add(old.Registrations != s.Registrations, fmt.Sprintf("registrations %s → %s", old.Registrations, s.Registrations))
 	add(old.Invites != s.Invites, fmt.Sprintf("invitations by %s → %s", old.Invites, s.Invites))
 	add(old.Language != s.Language, fmt.Sprintf("language %s → %s", old.Language, s.Language))

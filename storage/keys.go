@@ -92,6 +92,12 @@ var (
 	bucketFilters      = []byte("filters")
 	bucketFollowedTags = []byte("followed_tags")
 	bucketTagFollowers = []byte("tag_followers")
+	// Polls (polls.go): poll_votes: postID|voterID => the chosen options;
+	// user_votes: voterID|postID => nil; poll_ends: end (ms)|postID =>
+	// nil, the polls whose end is still to announce.
+	bucketPollVotes = []byte("poll_votes")
+	bucketUserVotes = []byte("user_votes")
+	bucketPollEnds  = []byte("poll_ends")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -114,6 +120,7 @@ var allBuckets = [][]byte{
 	bucketPublicPosts,
 	bucketSearchPostings, bucketSearchQueue, bucketSearchPeople,
 	bucketLists, bucketUserLists, bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers,
+	bucketPollVotes, bucketUserVotes, bucketPollEnds,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -41,6 +41,7 @@ var migrations = []migration{
 	{"create the search index", createSearchIndex},
 	{"create the list, filter and followed tag buckets", createBuckets(bucketLists, bucketUserLists,
 		bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers)},
+	{"create the poll buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds)},
 }
 
 // createBuckets is a migration step that adds buckets.

@@ -18,6 +18,8 @@ const (
 	NoteRepost        NoteKind = "repost"
 	NoteFollow        NoteKind = "follow"
 	NoteFollowRequest NoteKind = "follow_request"
+	// NotePoll: a poll the member wrote or voted in has ended (polls.go).
+	NotePoll NoteKind = "poll"
 )
 
 // Notification tells a user that someone did something that concerns
@@ -36,6 +38,11 @@ func notify(tx *bolt.Tx, userID ID, kind NoteKind, actorID, postID, noteID ID) e
 		// A remote account reads its notifications on its own server.
 		return nil
 	}
+	return putNote(tx, userID, kind, actorID, postID, noteID)
+}
+
+// putNote stores a notification as it is, whoever it concerns.
+func putNote(tx *bolt.Tx, userID ID, kind NoteKind, actorID, postID, noteID ID) error {
 	v, err := json.Marshal(Notification{ID: noteID, Kind: kind, ActorID: actorID, PostID: postID})
 	if err != nil {
 		return err

@@ -98,6 +98,9 @@ type Post struct {
 	Language     string `json:"language,omitempty"`
 	XRobotsTag   string `json:"x_robots_tag,omitempty"`
 	ContentUsage string `json:"content_usage,omitempty"`
+
+	// Poll is the post's poll, nil for none (polls.go).
+	Poll *Poll `json:"poll,omitempty"`
 }
 
 // Attachment is an image of a post: a display variant and a thumbnail,
@@ -239,6 +242,7 @@ func (db *DB) CreatePost(p *Post, out ...Activity) error {
 		post := in
 		post.Mentions = append([]ID(nil), in.Mentions...)
 		post.Attachments = append([]Attachment(nil), in.Attachments...)
+		post.Poll = in.Poll.clone()
 		if err := db.createPost(tx, &post); err != nil {
 			return err
 		}
@@ -300,6 +304,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 		}
 	}
 	if err := attachMedia(tx, p); err != nil {
+		return err
+	}
+	if err := startPoll(tx, p); err != nil {
 		return err
 	}
 	if err := putPost(tx, p); err != nil {
@@ -473,6 +480,9 @@ func deletePost(tx *bolt.Tx, id ID) error {
 		return err
 	}
 	if err := detachMedia(tx, &p); err != nil {
+		return err
+	}
+	if err := dropPoll(tx, &p); err != nil {
 		return err
 	}
 	if p.RepostOf != 0 {

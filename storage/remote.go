@@ -146,6 +146,7 @@ func (db *DB) PutRemotePost(p *Post) (created bool, err error) {
 		created = true
 		post.ID = fresh
 		post.Attachments = append([]Attachment(nil), in.Attachments...)
+		post.Poll = in.Poll.clone()
 		if post.CreatedAt.IsZero() {
 			post.CreatedAt = db.now().UTC()
 		}

@@ -26,6 +26,9 @@ type Entry struct {
 	Liked, Reposted, Bookmarked bool
 	// Pinned is set on a profile's pinned posts.
 	Pinned bool
+	// Voted are the options the viewer chose in the post's poll, nil
+	// when they did not vote (polls.go).
+	Voted []int
 }
 
 // Cursor is the ID of the entry's place in a timeline: the repost's ID
@@ -134,6 +137,9 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 		if r, err := b.user(p.InReplyToAuthor); err == nil {
 			e.ReplyTo = r
 		}
+	}
+	if p.Poll != nil && b.v.id != 0 {
+		e.Voted = pollChoices(b.tx, p.ID, b.v.id)
 	}
 	if b.v.id != 0 && !b.pageMarks {
 		e.Liked = b.pageBucket(bucketUserLikes).Get(pairKey(b.v.id, p.ID)) != nil

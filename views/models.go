@@ -126,6 +126,8 @@ type Post struct {
 	// Filtered names the viewer's keyword filters that say to fold the
 	// post behind a warning ("" when none matched; models_lists.go).
 	Filtered string
+	// Poll is the post's poll, nil for none (models_polls.go).
+	Poll *PollView
 }
 
 // Time is a moment with its machine-readable form. At is the moment and
@@ -171,6 +173,8 @@ type Compose struct {
 	Visibilities []Option
 	// Images is the images part of the box (see models_media.go).
 	Images ComposeImages
+	// Poll is the poll part of the box (models_polls.go).
+	Poll ComposePoll
 }
 
 // Counter shows how much of the character limit a draft uses.

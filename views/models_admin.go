@@ -391,6 +391,9 @@ type InstanceForm struct {
 	RefuseAICrawlers bool
 	Errors           map[string]string
 	Error            string
+	// PollOptions is the most answers a poll may have ("" for the
+	// default).
+	PollOptions string
 }
 
 // FieldError returns the error of one field, if any.

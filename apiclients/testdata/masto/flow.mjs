@@ -2,8 +2,8 @@
 // majlis server: register an app, log two members in with the
 // authorization code flow and PKCE (S256), post with a picture and its
 // alt text, reply, favourite, reblog, bookmark, follow, read home,
-// notifications and the thread, edit, delete, and hear a new post on the
-// user stream over a WebSocket.
+// notifications and the thread, edit, delete, a poll and a vote, and hear
+// a new post on the user stream over a WebSocket.
 //
 // The Go test (masto_test.go) plays the members in their browser: this
 // script prints {"authorize": URL, "member": name} on a line and reads
@@ -147,6 +147,25 @@ async function main() {
     gone = e.statusCode === 404;
   }
   check(gone, "deleted status answers 404", gone);
+
+  step("bilal asks a poll, amal votes once and sees the counts");
+  const asked = await bilal.rest.v1.statuses.create({
+    status: nonce("tea or coffee"),
+    visibility: "public",
+    poll: { options: ["Tea", "Coffee"], expiresIn: 3600 },
+  });
+  check(asked.poll && asked.poll.options.length === 2 && !asked.poll.multiple, "posted poll", asked.poll);
+  const unseen = await amal.rest.v1.polls.$select(asked.poll.id).fetch();
+  check(unseen.voted === false && unseen.options[0].votesCount === null, "poll before voting", unseen);
+  const voted = await amal.rest.v1.polls.$select(asked.poll.id).votes.create({ choices: [1] });
+  check(voted.voted && voted.ownVotes[0] === 1 && voted.options[1].votesCount === 1 && voted.votersCount === 1, "poll after voting", voted);
+  let again = 0;
+  try {
+    await amal.rest.v1.polls.$select(asked.poll.id).votes.create({ choices: [0] });
+  } catch (e) {
+    again = e.statusCode;
+  }
+  check(again === 422, "a second vote is refused", again);
 
   step("amal hears bilal's next post on the user stream (WebSocket)");
   const instance = await amal.rest.v2.instance.fetch();
