@@ -129,7 +129,7 @@ type command struct {
 
 // commands lists every subcommand.
 var commands = []command{
-	{"user", "manage accounts: create, password, role, suspend, unsuspend, list", runUser},
+	{"user", "manage accounts: create, password, role, suspend, unsuspend, reset-2fa, list", runUser},
 	{"backup", "write a consistent copy of the database to a file, also while the server runs", runBackup},
 	{"restore", "replace the database with a backup (with the server stopped)", runRestore},
 	{"check", "check the database for consistency, also while the server runs", runCheck},

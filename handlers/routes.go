@@ -34,6 +34,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /login", h.loginForm)
 	m.HandleFunc("POST /login", h.login)
 	m.HandleFunc("POST /logout", h.logout)
+	h.twoFactorRoutes() // the login's second step and its settings (twofactor.go)
 
 	m.HandleFunc("GET /settings", h.requireUser(h.settings))
 	m.HandleFunc("POST /settings/logout-everywhere", h.requireUser(h.logoutEverywhere))

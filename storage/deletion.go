@@ -19,7 +19,7 @@ import (
 //   - blocks and mutes both ways (mutes of it by others have no index by
 //     muted account: that part reads the whole mutes bucket);
 //   - its likes and bookmarks of others' posts, with the like counts;
-//   - its sessions, its notifications, its invitations and its
+//   - its sessions, its second factor, its notifications, its invitations and its
 //     application, its avatar and header and its pending uploads (images
 //     not yet posted; their files are deleted when nothing else uses them);
 //   - the account record and its username entry. With reserveName, the
@@ -197,6 +197,9 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		}
 	}
 	if err := tx.Bucket(bucketApplications).Delete(prefix); err != nil {
+		return err
+	}
+	if err := deleteTwoFactor(tx, userID); err != nil {
 		return err
 	}
 

@@ -106,6 +106,10 @@ type InstanceSettings struct {
 	RefuseAICrawlers bool      `json:"refuse_ai_crawlers,omitempty"`
 	UpdatedAt        time.Time `json:"updated_at,omitzero"`
 	UpdatedBy        ID        `json:"updated_by,omitempty"`
+	// StaffTwoFactor requires moderators and admins to log in with a
+	// second factor: one without it is sent to set it up before any
+	// administration page.
+	StaffTwoFactor bool `json:"staff_two_factor,omitempty"`
 }
 
 const instanceVersion = 1

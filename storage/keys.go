@@ -75,6 +75,10 @@ var (
 	// public_posts: postID => nil, the federated timeline: public
 	// top-level posts, written here or on other servers.
 	bucketPublicPosts = []byte("public_posts")
+	// two_factor: a member's second factor (twofactor.go); cert_cache:
+	// the built-in HTTPS server's ACME account and certificates.
+	bucketTwoFactor = []byte("two_factor")
+	bucketCertCache = []byte("cert_cache")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -95,6 +99,7 @@ var allBuckets = [][]byte{
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 	bucketPublicPosts,
+	bucketTwoFactor, bucketCertCache,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -391,6 +391,8 @@ type InstanceForm struct {
 	RefuseAICrawlers bool
 	Errors           map[string]string
 	Error            string
+	// StaffTwoFactor requires a second factor of moderators and admins.
+	StaffTwoFactor bool
 }
 
 // FieldError returns the error of one field, if any.
