@@ -18,6 +18,9 @@ const (
 	NoteRepost        NoteKind = "repost"
 	NoteFollow        NoteKind = "follow"
 	NoteFollowRequest NoteKind = "follow_request"
+	// NoteMove: an account the member followed moved, and the follow
+	// moved with it (moves.go); the actor is the account that moved.
+	NoteMove NoteKind = "move"
 )
 
 // Notification tells a user that someone did something that concerns

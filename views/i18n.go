@@ -169,6 +169,8 @@ func noteVerb(ctx context.Context, n Note) string {
 		return i18n.N(ctx, "note.verb.follow", c)
 	case "follow_request":
 		return i18n.N(ctx, "note.verb.follow_request", c)
+	case "move":
+		return i18n.N(ctx, "note.verb.move", c)
 	}
 	return i18n.N(ctx, "note.verb.other", c)
 }

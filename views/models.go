@@ -222,6 +222,9 @@ type Profile struct {
 	// visitors on a member's profile when the instance federates; nil
 	// otherwise.
 	RemoteFollow *RemoteFollow
+	// MovedTo is where the account moved, nil when it did not
+	// (models_accounts.go).
+	MovedTo *MovedTo
 }
 
 // HidesPosts tells whether a block stands between the viewer and the

@@ -27,3 +27,28 @@ type RecoveryCodes struct {
 	// JustEnabled: the second factor was just turned on.
 	JustEnabled bool
 }
+
+// MovedTo is the account a moved one went to, as its profile links it.
+type MovedTo struct {
+	Handle string
+	URL    string
+}
+
+// Alias is one of the member's other accounts (alsoKnownAs).
+type Alias struct {
+	URI    string
+	Handle string
+}
+
+// MoveSettings is the page of the member's aliases and of moving the
+// account.
+type MoveSettings struct {
+	// Handle is the member's full address, for the other server's form.
+	Handle  string
+	Aliases []Alias
+	// MovedTo is set once the account moved.
+	MovedTo *MovedTo
+	// Federates: accounts on other servers can be named.
+	Federates bool
+	Form      Form
+}
