@@ -150,7 +150,9 @@ func (h *Handler) moveAccount(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, movePath, http.StatusSeeOther)
 }
 
-func errUnauthorized(msg string) error { return &httpError{status: http.StatusUnauthorized, message: msg} }
+func errUnauthorized(msg string) error {
+	return &httpError{status: http.StatusUnauthorized, message: msg}
+}
 
 func (h *Handler) moveRoutes() {
 	m := h.mux
