@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"majlis/storage"
 )
 
 // TestMoveHere: a member moves to another account of theirs on the same
@@ -101,5 +103,68 @@ func TestMoveHere(t *testing.T) {
 	}
 	if len(byTestID(old.get("/settings/move").Doc(), "moved-notice")) != 1 {
 		t.Error("the settings page does not say the account moved")
+	}
+}
+
+// TestImportAfterMove: the new account imports the archive of the moved
+// one: its follows, blocks and mutes come along, a follow of an account
+// that moved since goes to where it moved, and the posts are imported.
+func TestImportAfterMove(t *testing.T) {
+	srv := newTestServer(t)
+	old := srv.newClient(t)
+	old.register("olive", "password-olive")
+	for _, n := range []string{"olivia", "bilal", "carim", "dana", "dana2"} {
+		newUser(t, srv.db, n)
+	}
+	id := func(n string) storage.User {
+		u, err := srv.db.LocalUser(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	old.post("a post that travels")
+	for _, n := range []string{"bilal", "dana"} {
+		if _, err := srv.db.Follow(id("olive").ID, id(n).ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.db.Block(id("olive").ID, id("carim").ID); err != nil {
+		t.Fatal(err)
+	}
+	zipped := archiveOf(t, exportedArchive(t, old))
+	// dana moved meanwhile.
+	if _, err := srv.db.SetMovedTo(id("dana").ID, id("dana2").URI); err != nil {
+		t.Fatal(err)
+	}
+	olivia := srv.newClient(t)
+	olivia.login("olivia", "password-olivia")
+	olivia.postForm("/settings/aliases", url.Values{"alias": {"@olive"}}, nil)
+	if resp := old.postForm("/settings/move", url.Values{"target": {"@olivia"}, "current_password": {"password-olive"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("move: got %d", resp.StatusCode)
+	}
+	// The moved account can still download its data.
+	if again := exportedArchive(t, old); len(again) == 0 {
+		t.Fatal("the moved account's export is empty")
+	}
+
+	resp := importFile(t, olivia, "majlis-olive.zip", zipped, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("import: got %d:\n%s", resp.StatusCode, resp.body)
+	}
+	me := id("olivia")
+	for _, tt := range []struct {
+		who  string
+		want bool
+	}{{"bilal", true}, {"dana2", true}, {"dana", false}} {
+		if f, _ := srv.db.IsFollowing(me.ID, id(tt.who).ID); f != tt.want {
+			t.Errorf("olivia follows %s: %v, want %v", tt.who, f, tt.want)
+		}
+	}
+	if rel, _ := srv.db.RelationshipOf(me.ID, id("carim").ID); !rel.Blocking {
+		t.Error("the block of carim did not come along")
+	}
+	if n := len(postsOf(t, srv.db, me.ID)); n != 1 {
+		t.Errorf("olivia has %d posts after the import, want 1", n)
 	}
 }
