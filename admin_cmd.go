@@ -199,6 +199,8 @@ stopped (on the database file). Commands:
   role NAME ROLE        make the account a user, moderator or admin
   suspend NAME          stop the account from logging in and end its sessions
   unsuspend NAME        let a suspended account log in again
+  reset-2fa NAME        turn the account's two-factor login off (a member who
+                        lost both the phone and the recovery codes)
   list [PREFIX]         list the accounts (username, role, status, posts,
                         created), newest first
 
@@ -210,7 +212,7 @@ its flags.
 func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, userUsage)
-		return errors.New("user: which command? (create, password, role, suspend, unsuspend, list)")
+		return errors.New("user: which command? (create, password, role, suspend, unsuspend, reset-2fa, list)")
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
@@ -224,6 +226,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return helpOrErr(userSuspend(sub, rest, stdout, stderr))
 	case "list":
 		return helpOrErr(userList(rest, stdout, stderr))
+	case "reset-2fa":
+		return helpOrErr(userResetTwoFactor(rest, stdout, stderr))
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, userUsage)
 		return nil
@@ -358,6 +362,28 @@ func userSuspend(sub string, args []string, stdout, stderr io.Writer) error {
 	default:
 		fmt.Fprintf(stdout, "%q is %s, not suspended: left as it is\n", u.Username, u.Status)
 	}
+	return nil
+}
+
+func userResetTwoFactor(args []string, stdout, stderr io.Writer) error {
+	fs, data := newFlags("user reset-2fa", "NAME",
+		"Turns the account's two-factor login off: its authenticator secret and\n"+
+			"recovery codes are deleted, and the password alone logs it in again.\n"+
+			"Check first that the person asking really is the member.", stderr)
+	pos, err := parsePositional(fs, args, "NAME")
+	if err != nil {
+		return err
+	}
+	t, err := connect(*data, "", false, stderr)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	u, err := t.op.ResetTwoFactor(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "two-factor login of %q is off; the password alone logs it in\n", u.Username)
 	return nil
 }
 

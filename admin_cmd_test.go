@@ -133,6 +133,8 @@ func TestUserCommandsOffline(t *testing.T) {
 	failCLI(t, `role "king"`, "", append([]string{"user", "role", "bilal", "king"}, d...)...)
 	mustCLI(t, `"bilal" is suspended`, "", append([]string{"user", "suspend", "bilal"}, d...)...)
 	failCLI(t, `user "ghost" not found`, "", append([]string{"user", "suspend", "ghost"}, d...)...)
+	mustCLI(t, `two-factor login of "amal" is off`, "", append([]string{"user", "reset-2fa", "amal"}, d...)...)
+	failCLI(t, `user "ghost" not found`, "", append([]string{"user", "reset-2fa", "ghost"}, d...)...)
 	out = mustCLI(t, "3 accounts", "", append([]string{"user", "list"}, d...)...)
 	for _, re := range []string{`(?m)^USERNAME\s+ROLE\s+STATUS\s+POSTS\s+CREATED$`, `(?m)^chadi\s+admin\s+active\s+0\s+\d{4}-\d\d-\d\d \d\d:\d\d$`,
 		`(?m)^bilal\s+moderator\s+suspended\s+0\s`, `(?m)^amal\s+admin\s+active\s`} {

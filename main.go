@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/crypto/acme/autocert"
+
 	"majlis/api"
 	"majlis/federation"
 	"majlis/handlers"
@@ -57,6 +59,11 @@ type config struct {
 	// allowPrivate lets federation reach loopback and private addresses
 	// (tests, closed networks); every other check stays in force.
 	allowPrivate bool
+	// tlsDomain turns on the built-in HTTPS (tls.go): certificates from
+	// ACME for this name, kept in the database; tlsEmail is the contact
+	// the certificate authority may write to; httpAddr serves the
+	// redirect to HTTPS and the ACME challenges.
+	tlsDomain, tlsEmail, httpAddr string
 }
 
 // env returns the MAJLIS_ twin of a flag, or def.
@@ -85,6 +92,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&apiLimit, "api-rate-limit", apiLimit, "client API requests allowed per token (or per address without one) in five minutes (MAJLIS_API_RATE_LIMIT)")
 	maxUpload := env("max-upload", "10")
 	fs.StringVar(&maxUpload, "max-upload", maxUpload, "largest image file accepted, in megabytes; a post may carry 4 (MAJLIS_MAX_UPLOAD)")
+	fs.StringVar(&c.tlsDomain, "tls-domain", env("tls-domain", ""), "serve HTTPS for this domain with a certificate obtained and renewed automatically (ACME), on :443 with HTTP redirected from :80 (MAJLIS_TLS_DOMAIN)")
+	fs.StringVar(&c.tlsEmail, "tls-email", env("tls-email", ""), "contact address for the certificate authority, with -tls-domain (MAJLIS_TLS_EMAIL)")
+	fs.StringVar(&c.httpAddr, "http-addr", env("http-addr", ":80"), "with -tls-domain, address of the plain HTTP listener that redirects to HTTPS (MAJLIS_HTTP_ADDR)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: majlis [flags]\n       majlis COMMAND [flags]\n\nWith no command, serves a majlis instance. Commands:\n")
 		for _, c := range commands {
@@ -106,6 +116,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	c.maxUpload = int64(mb) << 20
 	if c.apiRateLimit, err = strconv.Atoi(strings.TrimSpace(apiLimit)); err != nil || c.apiRateLimit < 1 {
 		return c, fmt.Errorf("-api-rate-limit %q: want a number of requests, 1 or more", apiLimit)
+	}
+	if c.tlsDomain != "" {
+		c.tlsDomain = strings.ToLower(strings.TrimSpace(c.tlsDomain))
+		if err := validDomain(c.tlsDomain); err != nil {
+			return c, err
+		}
+		// HTTPS is served on its own port unless the operator chose one.
+		addrSet := false
+		fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+		if _, ok := os.LookupEnv("MAJLIS_ADDR"); !addrSet && !ok {
+			c.addr = ":443"
+		}
+		if c.url == "" {
+			c.url = "https://" + c.tlsDomain
+		}
+		if !strings.HasPrefix(c.url, "https://") {
+			return c, fmt.Errorf("-url %q: with -tls-domain the public URL is https://", c.url)
+		}
 	}
 	if c.url == "" {
 		_, port, err := net.SplitHostPort(c.addr)
@@ -129,7 +157,7 @@ type command struct {
 
 // commands lists every subcommand.
 var commands = []command{
-	{"user", "manage accounts: create, password, role, suspend, unsuspend, list", runUser},
+	{"user", "manage accounts: create, password, role, suspend, unsuspend, reset-2fa, list", runUser},
 	{"backup", "write a consistent copy of the database to a file, also while the server runs", runBackup},
 	{"restore", "replace the database with a backup (with the server stopped)", runRestore},
 	{"check", "check the database for consistency, also while the server runs", runCheck},
@@ -213,8 +241,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var handler http.Handler = h
+	var certs *autocert.Manager
+	if c.tlsDomain != "" {
+		certs = certManager(db, c.tlsDomain, c.tlsEmail)
+		handler = withHSTS(h)
+	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -240,7 +274,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if certs != nil {
+		// The HTTP port answers the certificate authority's challenges and
+		// sends everyone else to HTTPS.
+		if err := serveRedirects(ctx, c.httpAddr, certs.HTTPHandler(redirectToHTTPS(c.tlsDomain)), logger); err != nil {
+			return err
+		}
+		srv.TLSConfig = certs.TLSConfig()
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	logger.Info("majlis is serving", "addr", ln.Addr().String(), "url", c.url, "data", path)
 
 	select {

@@ -189,6 +189,11 @@ func (c *Client) Unsuspend(username string) (UserInfo, error) {
 	return c.userCall(opUnsuspend, args{Username: username})
 }
 
+// ResetTwoFactor asks the server to turn an account's second factor off.
+func (c *Client) ResetTwoFactor(username string) (UserInfo, error) {
+	return c.userCall(opReset2FA, args{Username: username})
+}
+
 // List asks the server for a page of accounts.
 func (c *Client) List(query string, page storage.Page) (UserPage, error) {
 	var p UserPage

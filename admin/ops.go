@@ -35,6 +35,9 @@ type Operator interface {
 	Suspend(username string) (UserInfo, error)
 	// Unsuspend lets a suspended account log in again.
 	Unsuspend(username string) (UserInfo, error)
+	// ResetTwoFactor turns the account's second factor off, for a member
+	// who lost both the phone and the recovery codes.
+	ResetTwoFactor(username string) (UserInfo, error)
 	// List lists local accounts, newest first; a query keeps those whose
 	// username starts with it.
 	List(query string, page storage.Page) (UserPage, error)
@@ -232,6 +235,12 @@ func (o *Ops) SetRole(username string, role storage.Role) (UserInfo, error) {
 // Suspend stops an account from logging in and ends its sessions at once.
 func (o *Ops) Suspend(username string) (UserInfo, error) {
 	return o.change(username, func(id storage.ID) error { return o.DB.SetStatus(id, storage.StatusSuspended) })
+}
+
+// ResetTwoFactor deletes the account's second factor (its authenticator
+// secret and recovery codes): the password alone logs it in again.
+func (o *Ops) ResetTwoFactor(username string) (UserInfo, error) {
+	return o.change(username, o.DB.DeleteTwoFactor)
 }
 
 // Unsuspend makes a suspended account active again. An account that is

@@ -30,6 +30,7 @@ const (
 	opRole      = "user.role"
 	opSuspend   = "user.suspend"
 	opUnsuspend = "user.unsuspend"
+	opReset2FA  = "user.reset_two_factor"
 	opList      = "user.list"
 	opCheck     = "check"
 	opBackup    = "backup"

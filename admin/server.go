@@ -242,6 +242,8 @@ func (s *Server) do(req request) (any, error) {
 		return s.ops.Suspend(a.Username)
 	case opUnsuspend:
 		return s.ops.Unsuspend(a.Username)
+	case opReset2FA:
+		return s.ops.ResetTwoFactor(a.Username)
 	case opList:
 		return s.ops.List(a.Query, storage.Page{Before: a.Before, Limit: a.Limit})
 	case opCheck:

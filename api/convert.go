@@ -111,6 +111,7 @@ func (a *API) accountIn(s storage.InstanceSettings, u storage.User, viewer stora
 		name, value := aiTrainingField(s, u)
 		acc.Fields = append(acc.Fields, Field{Name: name, Value: value})
 	}
+	acc.Moved = a.movedAccount(s, u, viewer) // moves.go
 	return acc
 }
 

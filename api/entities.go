@@ -36,6 +36,8 @@ type Account struct {
 	// Source and Role only for the account's own verify_credentials.
 	Source *Source `json:"source,omitempty"`
 	Role   *Role   `json:"role,omitempty"`
+	// Moved is the account this one moved to, when it moved (moves.go).
+	Moved *Account `json:"moved,omitempty"`
 }
 
 // Field is a profile field.

@@ -65,6 +65,8 @@ func (c *Converter) ldContext() any {
 		"conversation":              "ostatus:conversation",
 		"xRobotsTag":                "majlis:xRobotsTag",
 		"contentUsage":              "majlis:contentUsage",
+		"alsoKnownAs":               map[string]string{"@id": "as:alsoKnownAs", "@type": "@id"},
+		"movedTo":                   map[string]string{"@id": "as:movedTo", "@type": "@id"},
 	}}
 }
 
@@ -156,6 +158,8 @@ type actorJSON struct {
 	Attachment                []propertyJSON `json:"attachment,omitempty"`
 	XRobotsTag                string         `json:"xRobotsTag,omitempty"`
 	ContentUsage              string         `json:"contentUsage,omitempty"`
+	AlsoKnownAs               []string       `json:"alsoKnownAs,omitempty"`
+	MovedTo                   string         `json:"movedTo,omitempty"`
 }
 
 type tagJSON struct {
@@ -277,6 +281,8 @@ func (c *Converter) actor(u storage.User) (*actorJSON, error) {
 		Published:                 stamp(u.CreatedAt),
 		XRobotsTag:                consent.XRobotsTag(),
 		ContentUsage:              consent.ContentUsage(),
+		AlsoKnownAs:               u.AlsoKnownAs, // moves.go
+		MovedTo:                   u.MovedTo,
 	}
 	if !u.Avatar.IsZero() {
 		a.Icon = &imageJSON{Type: "Image", MediaType: u.Avatar.ContentType, URL: c.URIs.Base + storage.MediaPath(u.Avatar.Display, u.Avatar.ContentType)}
@@ -630,6 +636,8 @@ func (c *Converter) render(a storage.Activity) (*activityJSON, error) {
 			}
 		}
 		out.Object = undone
+	case storage.ActivityMove:
+		moveJSON(out, actor, a.Object, followers) // move.go
 	case storage.ActivityAdd, storage.ActivityRemove:
 		if a.Type == storage.ActivityAdd {
 			if _, err := c.post(a); err != nil {

@@ -445,6 +445,9 @@ func (in *Inbox) handle(ctx context.Context, actor storage.User, act *Object, bo
 		}
 		return err
 
+	case "Move":
+		return in.move(ctx, actor, act) // move.go
+
 	case "Follow":
 		local, err := in.Social.LocalUserByURI(objID)
 		if err != nil {

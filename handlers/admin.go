@@ -41,6 +41,7 @@ func (h *Handler) instanceForm(w http.ResponseWriter, r *http.Request) {
 		PostChars: itoa(s.PostChars), Registrations: string(s.Registrations), Invites: string(s.Invites),
 		Language: s.Language, DefaultName: h.cfg.SiteName,
 		RefuseAICrawlers: s.RefuseAICrawlers,
+		StaffTwoFactor:   s.StaffTwoFactor,
 	}
 	if s.PollOptions != 0 {
 		f.PollOptions = itoa(s.PollOptions)
@@ -141,6 +142,8 @@ func parseInstanceFormCtx(ctx context.Context, v url.Values, defaultName string)
 	f.RefuseAICrawlers = v.Get("refuse_ai_crawlers") != ""
 	s.RefuseAICrawlers = f.RefuseAICrawlers
 	readPollOptions(ctx, v, &f, &s) // polls.go
+	f.StaffTwoFactor = v.Get("staff_two_factor") != ""
+	s.StaffTwoFactor = f.StaffTwoFactor
 	return f, s
 }
 

@@ -294,13 +294,23 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		fail()
 		return
 	}
-	tries.succeeded()
 	// The right password: now the account's state may be told.
 	if msg := loginRefusal(r.Context(), u); msg != "" {
+		tries.succeeded()
 		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: msg}
 		h.render(w, r, http.StatusForbidden, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f))
 		return
 	}
+	// With a second factor, the account's wrong tries are forgotten only
+	// once its code is right too (twofactor.go), so that typing the
+	// password again does not buy more guesses at the code.
+	if pending, err := h.startSecondStep(w, r, u, r.PostForm.Get("next")); pending || err != nil {
+		if err != nil {
+			h.error(w, r, err)
+		}
+		return
+	}
+	tries.succeeded()
 	if err := h.startSession(w, r, u.ID); err != nil {
 		h.error(w, r, err)
 		return

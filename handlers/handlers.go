@@ -95,6 +95,9 @@ type Handler struct {
 	// cursors seals timeline cursors that would tell a hidden post's ID
 	// (cursor.go).
 	cursors *cursorSeal
+	// pending are the logins waiting for their second factor
+	// (twofactor.go).
+	pending *pendingLogins
 }
 
 // MaxPostChars is the longest post source, in Unicode characters, of an
@@ -139,6 +142,7 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 		flash:    securecookie.New(hashKey, blockKey),
 		limits:   newLimiters(cfg.Now),
 		apiLimit: newWindowLimiter(cfg.APIRateLimit, APIRateWindow, cfg.Now),
+		pending:  newPendingLogins(),
 	}
 	if h.cursors, err = newCursorSeal(hashKey); err != nil {
 		return nil, err

@@ -34,7 +34,9 @@ import (
 //     archive's bytes are never stored as they are.
 //   - Follows, blocks and mutes are restored for accounts of this
 //     instance ("name@host" with this instance's host); the others are
-//     listed in the report.
+//     listed in the report. A followed account that has moved since is
+//     followed where it moved, when that is here too (a member who moved
+//     brings their follows along by importing the old account's archive).
 //   - The profile, likes and bookmarks are not imported.
 //   - Imported posts pass the composer's rules: the same content warning
 //     rule (storage.CleanWarning) and length limit. A post that fails is
@@ -504,6 +506,13 @@ func (h *Handler) restoreRelation(me storage.User, kind, address, host string, c
 	}
 	if err != nil {
 		return err
+	}
+	if kind == "following" && u.MovedTo != "" {
+		// The account moved since the archive was made: its new account
+		// is the one to follow, when it is a member here too.
+		if to, terr := h.social.LocalUserByURI(u.MovedTo); terr == nil {
+			u = to
+		}
 	}
 	if u.ID == me.ID {
 		return nil

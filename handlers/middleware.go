@@ -256,6 +256,9 @@ func (h *Handler) requireModerator(next http.HandlerFunc) http.HandlerFunc {
 			h.error(w, r, errForbidden(i18n.T(r.Context(), "error.moderators_only")))
 			return
 		}
+		if !h.requireStaffSecondFactor(w, r) { // twofactor.go
+			return
+		}
 		next(w, r)
 	})
 }
@@ -266,6 +269,9 @@ func (h *Handler) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
 	return h.requireUser(func(w http.ResponseWriter, r *http.Request) {
 		if !viewer(r).user.IsAdmin() {
 			h.error(w, r, errForbidden(i18n.T(r.Context(), "error.admins_only")))
+			return
+		}
+		if !h.requireStaffSecondFactor(w, r) { // twofactor.go
 			return
 		}
 		next(w, r)

@@ -46,6 +46,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		BioHTML:   u.BioHTML,
 		Links:     linksView(u.Links),
 		Header:    bannerOf(u),
+		MovedTo:   h.movedView(u), // moves.go
 	}
 	v := viewer(r)
 	if err := h.remoteProfileView(r, u, &pr); err != nil { // federation.go
@@ -72,7 +73,8 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		pr.Remote.DomainBlocked = rel.DomainBlocking
 	}
 	pr.CanBlock = true
-	pr.CanFollow = !rel.Blocking && !rel.BlockedBy
+	// A moved account takes no new followers; an old follow may still end.
+	pr.CanFollow = !rel.Blocking && !rel.BlockedBy && (pr.MovedTo == nil || pr.IsFollowed || pr.Requested)
 	if rel.Following {
 		if err := h.profileLists(v.user.ID, u.ID, &pr); err != nil { // lists.go
 			return pr, err

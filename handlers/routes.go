@@ -34,6 +34,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /login", h.loginForm)
 	m.HandleFunc("POST /login", h.login)
 	m.HandleFunc("POST /logout", h.logout)
+	h.twoFactorRoutes() // the login's second step and its settings (twofactor.go)
+	h.moveRoutes()      // account aliases and moves (moves.go)
 
 	m.HandleFunc("GET /settings", h.requireUser(h.settings))
 	m.HandleFunc("POST /settings/logout-everywhere", h.requireUser(h.logoutEverywhere))

@@ -49,6 +49,10 @@ func (s *Service) Follow(ctx context.Context, actor, target storage.User) (Follo
 	if actor.ID == target.ID {
 		return FollowResult{}, refuse(ctx, Invalid, "", "error.follow_self")
 	}
+	if target.MovedTo != "" {
+		// A moved account takes no new followers: its new one does.
+		return FollowResult{}, refuse(ctx, Forbidden, "", "move.follow_refused", "name", target.Username)
+	}
 	state, err := s.db.Follow(actor.ID, target.ID, followActivity(actor.ID, target))
 	switch {
 	case err == nil:

@@ -21,7 +21,7 @@ import (
 //   - its likes and bookmarks of others' posts, with the like counts;
 //   - its lists, keyword filters and followed hashtags (it leaves
 //     others' lists with its follows);
-//   - its sessions, its notifications, its invitations and its
+//   - its sessions, its second factor, its notifications, its invitations and its
 //     application, its avatar and header and its pending uploads (images
 //     not yet posted; their files are deleted when nothing else uses them);
 //   - the account record and its username entry. With reserveName, the
@@ -202,6 +202,9 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 		}
 	}
 	if err := tx.Bucket(bucketApplications).Delete(prefix); err != nil {
+		return err
+	}
+	if err := deleteTwoFactor(tx, userID); err != nil {
 		return err
 	}
 

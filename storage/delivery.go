@@ -242,6 +242,9 @@ func deliveryTargets(tx *bolt.Tx, a *Activity) []Inbox {
 		accounts = append(accounts, a.TargetID)
 	case ActivityAdd, ActivityRemove:
 		followers = true
+	case ActivityMove:
+		followers = true
+		accounts = append(accounts, a.TargetID)
 	}
 	if deletesAccount && a.ActorID != 0 {
 		followers = true

@@ -177,6 +177,14 @@
 //	poll_ends:    end (unix milliseconds, big-endian) | postID => nil, the
 //	              polls whose end is not announced yet (DuePolls, EndPoll)
 //
+// Accounts' security and the built-in HTTPS server (twofactor.go):
+//
+//	two_factor:   userID => TwoFactor (JSON: the TOTP secret, a secret being set
+//	              up, the SHA-256 of the unused recovery codes, the last time step
+//	              accepted); deleted with the account
+//	cert_cache:   name => bytes (the ACME account key and certificates that
+//	              autocert keeps, so the instance stays one file)
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

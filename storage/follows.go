@@ -39,40 +39,9 @@ func (db *DB) Follow(followerID, followeeID ID, out ...Activity) (FollowState, e
 		if err := recordOutgoing(tx, out); err != nil {
 			return err
 		}
-		if tx.Bucket(bucketFollows).Get(pairKey(followerID, followeeID)) != nil {
-			return fmt.Errorf("already following: %w", ErrExists)
-		}
-		if _, err := getUser(tx, followerID); err != nil {
-			return err
-		}
-		followee, err := getUser(tx, followeeID)
-		if err != nil {
-			return err
-		}
-		if blockedEitherWay(tx, followerID, followeeID) {
-			return fmt.Errorf("follow across a block: %w", ErrForbidden)
-		}
-		// A remote account answers on its own server: the follow stays
-		// a request until its Accept arrives (AcceptRemoteFollow).
-		if followee.Locked || followee.Domain != "" {
-			state = Requested
-			if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
-				return fmt.Errorf("already requested: %w", ErrExists)
-			}
-			// The request keeps the ID of its notification (a
-			// time-ordered ID, so it also says when), so that answering
-			// or withdrawing it takes the notification away.
-			noteID := db.ids.Next(db.now())
-			if err := tx.Bucket(bucketRequests).Put(pairKey(followeeID, followerID), idKey(noteID)); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketSentRequests).Put(pairKey(followerID, followeeID), stamp(db.now())); err != nil {
-				return err
-			}
-			return notify(tx, followeeID, NoteFollowRequest, followerID, 0, noteID)
-		}
-		state = Followed
-		return db.follow(tx, followerID, followeeID)
+		var err error
+		state, err = db.startFollow(tx, followerID, followeeID)
+		return err
 	})
 	if errors.Is(err, ErrExists) {
 		return state, fmt.Errorf("follow: %w", err)
@@ -81,6 +50,43 @@ func (db *DB) Follow(followerID, followeeID ID, out ...Activity) (FollowState, e
 		return 0, fmt.Errorf("follow: %w", err)
 	}
 	return state, nil
+}
+
+// startFollow is Follow inside tx: a follow, or a request to a locked or
+// remote account (ErrExists when either stands already).
+func (db *DB) startFollow(tx *bolt.Tx, followerID, followeeID ID) (FollowState, error) {
+	if tx.Bucket(bucketFollows).Get(pairKey(followerID, followeeID)) != nil {
+		return Followed, fmt.Errorf("already following: %w", ErrExists)
+	}
+	if _, err := getUser(tx, followerID); err != nil {
+		return Followed, err
+	}
+	followee, err := getUser(tx, followeeID)
+	if err != nil {
+		return Followed, err
+	}
+	if blockedEitherWay(tx, followerID, followeeID) {
+		return Followed, fmt.Errorf("follow across a block: %w", ErrForbidden)
+	}
+	// A remote account answers on its own server: the follow stays
+	// a request until its Accept arrives (AcceptRemoteFollow).
+	if followee.Locked || followee.Domain != "" {
+		if tx.Bucket(bucketSentRequests).Get(pairKey(followerID, followeeID)) != nil {
+			return Requested, fmt.Errorf("already requested: %w", ErrExists)
+		}
+		// The request keeps the ID of its notification (a
+		// time-ordered ID, so it also says when), so that answering
+		// or withdrawing it takes the notification away.
+		noteID := db.ids.Next(db.now())
+		if err := tx.Bucket(bucketRequests).Put(pairKey(followeeID, followerID), idKey(noteID)); err != nil {
+			return Requested, err
+		}
+		if err := tx.Bucket(bucketSentRequests).Put(pairKey(followerID, followeeID), stamp(db.now())); err != nil {
+			return Requested, err
+		}
+		return Requested, notify(tx, followeeID, NoteFollowRequest, followerID, 0, noteID)
+	}
+	return Followed, db.follow(tx, followerID, followeeID)
 }
 
 // follow writes a follow and its counts and tells the followee. A

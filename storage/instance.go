@@ -109,6 +109,10 @@ type InstanceSettings struct {
 	// PollOptions is the most options a poll may have (0:
 	// DefaultPollOptions; at most MaxPollOptionsLimit; polls.go).
 	PollOptions int `json:"poll_options,omitempty"`
+	// StaffTwoFactor requires moderators and admins to log in with a
+	// second factor: one without it is sent to set it up before any
+	// administration page.
+	StaffTwoFactor bool `json:"staff_two_factor,omitempty"`
 }
 
 // MaxPollOptions is the most options a poll may have here.

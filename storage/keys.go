@@ -98,6 +98,10 @@ var (
 	bucketPollVotes = []byte("poll_votes")
 	bucketUserVotes = []byte("user_votes")
 	bucketPollEnds  = []byte("poll_ends")
+	// two_factor: a member's second factor (twofactor.go); cert_cache:
+	// the built-in HTTPS server's ACME account and certificates.
+	bucketTwoFactor = []byte("two_factor")
+	bucketCertCache = []byte("cert_cache")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -121,6 +125,7 @@ var allBuckets = [][]byte{
 	bucketSearchPostings, bucketSearchQueue, bucketSearchPeople,
 	bucketLists, bucketUserLists, bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers,
 	bucketPollVotes, bucketUserVotes, bucketPollEnds,
+	bucketTwoFactor, bucketCertCache,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -42,6 +42,7 @@ var migrations = []migration{
 	{"create the list, filter and followed tag buckets", createBuckets(bucketLists, bucketUserLists,
 		bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers)},
 	{"create the poll buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds)},
+	{"create the two-factor and certificate cache buckets", createBuckets(bucketTwoFactor, bucketCertCache)},
 }
 
 // createBuckets is a migration step that adds buckets.

@@ -20,6 +20,9 @@ const (
 	NoteFollowRequest NoteKind = "follow_request"
 	// NotePoll: a poll the member wrote or voted in has ended (polls.go).
 	NotePoll NoteKind = "poll"
+	// NoteMove: an account the member followed moved, and the follow
+	// moved with it (moves.go); the actor is the account that moved.
+	NoteMove NoteKind = "move"
 )
 
 // Notification tells a user that someone did something that concerns

@@ -107,6 +107,14 @@ type User struct {
 	// Indexable.
 	XRobotsTag   string `json:"x_robots_tag,omitempty"`
 	ContentUsage string `json:"content_usage,omitempty"`
+
+	// AlsoKnownAs are the URIs of the account's other accounts (its
+	// aliases, ActivityStreams alsoKnownAs): an account may move here
+	// from one of them. MovedTo is the URI of the account this one moved
+	// to; a moved account takes no new followers. Both come from the
+	// actor document for a remote account (moves.go).
+	AlsoKnownAs []string `json:"also_known_as,omitempty"`
+	MovedTo     string   `json:"moved_to,omitempty"`
 }
 
 // IsLocal tells whether the account lives on this instance.

@@ -232,6 +232,9 @@ type Profile struct {
 	// Lists is the "Add to list" control, set when the viewer follows
 	// the account (models_lists.go).
 	Lists *ProfileLists
+	// MovedTo is where the account moved, nil when it did not
+	// (models_accounts.go).
+	MovedTo *MovedTo
 }
 
 // HidesPosts tells whether a block stands between the viewer and the

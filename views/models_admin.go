@@ -394,6 +394,8 @@ type InstanceForm struct {
 	// PollOptions is the most answers a poll may have ("" for the
 	// default).
 	PollOptions string
+	// StaffTwoFactor requires a second factor of moderators and admins.
+	StaffTwoFactor bool
 }
 
 // FieldError returns the error of one field, if any.

@@ -110,6 +110,8 @@ func (n Note) Verb() string {
 		return "followed you"
 	case "follow_request":
 		return "asked to follow you"
+	case "move":
+		return "moved; you follow their new account"
 	}
 	return "did something"
 }
