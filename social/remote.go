@@ -65,6 +65,10 @@ type RemotePost struct {
 	// (storage.PutUpload), with their Alt; none when the author's domain
 	// has its media rejected.
 	Attachments []storage.Attachment
+	// Alts, for an update of a post stored already, are what its images
+	// say now (their names, in order): the descriptions change with the
+	// text when they match the stored images one for one.
+	Alts []string
 }
 
 // RemoteVisibility is the visibility a post's addressing means: public
@@ -214,7 +218,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 	if len(post.Attachments) > storage.MaxAttachments {
 		post.Attachments = post.Attachments[:storage.MaxAttachments]
 	}
-	if _, err := s.db.PutRemotePost(&post); err != nil {
+	if _, err := s.db.PutRemotePostAlts(&post, rp.Alts); err != nil {
 		return storage.Post{}, interactionRefusal(ctx, err)
 	}
 	return post, nil
