@@ -118,10 +118,10 @@ func (a *API) getMedia(w http.ResponseWriter, r *http.Request, au *Auth) {
 	writeJSON(w, http.StatusOK, a.mediaAttachment(at))
 }
 
-// updateMedia sets the description of an upload waiting for its post.
-// Once the image is in a post its description is the post's, which an
-// edit does not change (storage keeps a post's images as they were
-// posted): that is refused, 422.
+// updateMedia sets the description of one of the member's images: an
+// upload waiting for its post, or an image of a post already sent (an
+// edit of that post). Another member's image is 404, as one that does
+// not exist.
 func (a *API) updateMedia(w http.ResponseWriter, r *http.Request, au *Auth) {
 	me := au.User
 	id := r.PathValue("id")
@@ -145,11 +145,15 @@ func (a *API) updateMedia(w http.ResponseWriter, r *http.Request, au *Auth) {
 		return
 	}
 	if post != 0 {
-		if desc == at.Alt {
-			writeJSON(w, http.StatusOK, a.mediaAttachment(at))
+		// Unlike Mastodon, majlis lets the author correct a description
+		// after posting: an edit of the post (social.SetAlt), federated
+		// as an Update.
+		if _, err := a.soc.SetAlt(r.Context(), me, post, at.Display, desc); err != nil {
+			a.actionError(w, r, err)
 			return
 		}
-		writeError(w, http.StatusUnprocessableEntity, "This image is in a post already: its description cannot be changed")
+		at.Alt = desc
+		writeJSON(w, http.StatusOK, a.mediaAttachment(at))
 		return
 	}
 	if err := a.db.SetUploadAlt(me.ID, at.Display, desc); err != nil {

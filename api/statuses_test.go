@@ -495,10 +495,24 @@ func TestMediaEndpoints(t *testing.T) {
 	if len(s.MediaAttachments) != 1 || s.MediaAttachments[0].Description == nil || *s.MediaAttachments[0].Description != "Two stripes" {
 		t.Fatalf("status media: %+v", s.MediaAttachments)
 	}
-	// After the post: readable, its description not changeable.
+	// After the post: readable, and its description still the author's
+	// to correct (an edit of the post; majlis allows what Mastodon does
+	// not), never another member's.
 	g.get("/api/v1/media/"+m.ID, ta).want(t, http.StatusOK)
-	g.json("PUT", "/api/v1/media/"+m.ID, ta, `{"description":"Other"}`).want(t, http.StatusUnprocessableEntity)
-	g.json("PUT", "/api/v1/media/"+m.ID, ta, `{"description":"Two stripes"}`).want(t, http.StatusOK)
+	g.json("PUT", "/api/v1/media/"+m.ID, tb, `{"description":"Bob's"}`).want(t, http.StatusNotFound)
+	g.json("PUT", "/api/v1/media/"+m.ID, ta, `{"description":"`+strings.Repeat("x", 1501)+`"}`).want(t, http.StatusUnprocessableEntity)
+	g.json("PUT", "/api/v1/media/"+m.ID, ta, `{"description":"Two blue stripes"}`).want(t, http.StatusOK).decode(t, &m)
+	if m.Description == nil || *m.Description != "Two blue stripes" {
+		t.Errorf("description after posting: %v", m.Description)
+	}
+	var after Status
+	g.get("/api/v1/statuses/"+s.ID, tb).want(t, http.StatusOK).decode(t, &after)
+	if len(after.MediaAttachments) != 1 || after.MediaAttachments[0].Description == nil || *after.MediaAttachments[0].Description != "Two blue stripes" {
+		t.Errorf("status media after the change: %+v", after.MediaAttachments)
+	}
+	if after.EditedAt == nil {
+		t.Errorf("edited_at: nil, want the time of the change")
+	}
 	// An image is attached once: a second post with it is refused.
 	g.json("POST", "/api/v1/statuses", ta, `{"status":"again","media_ids":["`+m.ID+`"]}`).want(t, http.StatusUnprocessableEntity)
 	// Bob cannot attach Alice's upload.

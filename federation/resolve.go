@@ -705,8 +705,30 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 	if _, err := r.DB.PostByURI(o.ID); errors.Is(err, storage.ErrNotFound) {
 		// Pictures only for a new post: an update keeps them.
 		rp.Attachments = r.attachments(ctx, who, o)
+	} else {
+		rp.Alts = imageNames(o)
 	}
 	return r.Social.ReceivePost(ctx, who, rp)
+}
+
+// imageNames is the descriptions of an object's images, in the order
+// attachments takes them: what an update says of images stored already.
+func imageNames(o *Object) []string {
+	out := []string{}
+	for _, a := range o.Attachment {
+		if len(out) == storage.MaxAttachments {
+			break
+		}
+		if !isImageAttachment(a) {
+			continue
+		}
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+func isImageAttachment(a Attachment) bool {
+	return strings.HasPrefix(a.MediaType, "image/") || (a.MediaType == "" && (a.Type.Is("Image") || a.Type.Is("Document")))
 }
 
 // attachments fetches a new post's images (at most
@@ -725,7 +747,7 @@ func (r *Resolver) attachments(ctx context.Context, author storage.User, o *Obje
 		if len(out) == storage.MaxAttachments {
 			break
 		}
-		if !strings.HasPrefix(a.MediaType, "image/") && !(a.MediaType == "" && (a.Type.Is("Image") || a.Type.Is("Document"))) {
+		if !isImageAttachment(a) {
 			continue
 		}
 		img, err := r.fetchImage(ctx, a.URL.First(), media.Process)

@@ -17,6 +17,7 @@ import (
 
 	"majlis/i18n"
 	"majlis/media"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -384,6 +385,13 @@ const (
 	privateMediaCache = "private, max-age=3600"
 )
 
+// mediaCSP is the Content-Security-Policy of a stored picture. Opened
+// on its own (the full-size view of a post's image), the browser shows it
+// in a page of its own making that styles it inline: that is allowed, and
+// nothing else (no script, no fetch, sandboxed). With nosniff the bytes
+// are never taken for a page of ours.
+const mediaCSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+
 // serveMedia serves a stored file, /media/HASH.EXT, to a viewer who may
 // see it (storage.ServeMediaTo); anyone else gets 404, as for a file that
 // does not exist. The bytes are written from inside the read transaction,
@@ -416,6 +424,7 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Type", m.ContentType)
 		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Content-Security-Policy", mediaCSP)
 		hd.Set("ETag", `"`+m.Hash+`"`)
 		switch access {
 		case storage.MediaProfile:
@@ -463,4 +472,27 @@ func bannerOf(u storage.User) *views.Banner {
 		URL: mediaURL(hd.Display, hd.ContentType), ThumbURL: mediaURL(hd.Thumb, hd.ThumbType),
 		Width: hd.Width, Height: hd.Height, ThumbWidth: hd.ThumbWidth, ThumbHeight: hd.ThumbHeight,
 	}
+}
+
+// editedAlts is the descriptions an edit form sends for the post's images
+// ("image_alt", one per image in order), nil when it sends none (a form
+// without them keeps the descriptions).
+func editedAlts(r *http.Request, p storage.Post) []string {
+	alts, ok := r.PostForm["image_alt"]
+	if !ok || len(p.Attachments) == 0 {
+		return nil
+	}
+	return alts
+}
+
+// editImagesOf is a post's images in its edit form, with the
+// descriptions as typed (alts) when the form is shown again.
+func editImagesOf(p storage.Post, alts []string) []views.Image {
+	out := imagesOf(p.Attachments)
+	for i := range out {
+		if i < len(alts) {
+			out[i].Alt = social.CleanAlt(alts[i])
+		}
+	}
+	return out
 }

@@ -383,6 +383,8 @@ func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) {
 		Body:           e.Post.Source,
 		ContentWarning: e.Post.ContentWarning,
 		Count:          counter(e.Post.Source, h.postLimit()),
+		Images:         imagesOf(e.Post.Attachments),
+		MaxAlt:         storage.MaxAltChars,
 	}
 	if isHTMX(r) {
 		inCard(&f.Post, cardParam(r, v.DOMID))
@@ -411,7 +413,9 @@ func (h *Handler) editPost(w http.ResponseWriter, r *http.Request) {
 	card := cardParam(r, v.DOMID)
 	d := social.Draft{Body: r.PostForm.Get("body"), Warning: r.PostForm.Get("cw")}
 	clean, problems := social.CheckDraft(r.Context(), me, nil, d, h.postLimit())
-	f := views.EditForm{Post: v, Action: v.URL + "/edit", Body: clean.Body, ContentWarning: clean.Warning, Count: counter(clean.Body, h.postLimit()), Inline: isHTMX(r)}
+	d.Alts = editedAlts(r, e.Post)
+	f := views.EditForm{Post: v, Action: v.URL + "/edit", Body: clean.Body, ContentWarning: clean.Warning, Count: counter(clean.Body, h.postLimit()), Inline: isHTMX(r),
+		Images: editImagesOf(e.Post, d.Alts), MaxAlt: storage.MaxAltChars}
 	fail := func(code int, msg string) {
 		f.Error = msg
 		if isHTMX(r) {

@@ -35,6 +35,10 @@ type Draft struct {
 	Language string
 	// Poll is the post's poll, nil for none (polls.go).
 	Poll *PollDraft
+	// Alts, for an edit, are the new descriptions of the post's images,
+	// one per image in order; nil keeps them (Publish reads the
+	// descriptions from Attachments).
+	Alts []string
 }
 
 // CheckLanguage is the rule of a post's language: "" or a language code
@@ -364,8 +368,10 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 }
 
 // Edit saves a new version of the author's post postID: its body and
-// warning (d.Visibility, d.InReplyTo and d.Attachments are not read: an
-// edit changes neither), its mentions and hashtags worked out again. It
+// warning, and the descriptions of its images when d.Alts is set
+// (d.Visibility, d.InReplyTo and d.Attachments are not read: an edit
+// changes neither), its mentions and hashtags worked out again; one
+// transaction, one Update to the servers it reached. It
 // returns the post as the author sees it. It refuses what Publish
 // refuses of the text, and another member's post (Forbidden).
 func (s *Service) Edit(ctx context.Context, author storage.User, postID storage.ID, d Draft) (storage.Entry, error) {
@@ -376,6 +382,7 @@ func (s *Service) Edit(ctx context.Context, author storage.User, postID storage.
 	if err := s.MayEdit(ctx, author, e); err != nil {
 		return e, err
 	}
+	alts := d.Alts
 	d, problems := s.Validate(ctx, author, nil, Draft{Body: d.Body, Warning: d.Warning})
 	if len(problems) > 0 {
 		return e, problems[0]
@@ -388,6 +395,10 @@ func (s *Service) Edit(ctx context.Context, author storage.User, postID storage.
 	if res.HTML == "" {
 		return e, refuse(ctx, Invalid, "body", "form.post_empty")
 	}
+	alts, problem := CheckAlts(ctx, e.Post, alts)
+	if problem != nil {
+		return e, problem
+	}
 	edited := e.Post
 	edited.Mentions = postsUserIDs(mentioned)
 	post, err := s.db.EditPost(author.ID, e.Post.ID, storage.PostChange{
@@ -396,6 +407,7 @@ func (s *Service) Edit(ctx context.Context, author storage.User, postID storage.
 		ContentWarning: d.Warning,
 		Mentions:       edited.Mentions,
 		Tags:           res.Tags,
+		Alts:           alts,
 	}, updatePostActivity(edited))
 	if errors.Is(err, storage.ErrForbidden) {
 		return e, &Error{Kind: Forbidden, Message: s.postRefusal(ctx, author, mentioned, nil), Err: err}

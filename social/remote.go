@@ -68,6 +68,10 @@ type RemotePost struct {
 	// Poll is a Question's poll with its counts as its server sent them,
 	// nil when it is not one (or not one this instance can show).
 	Poll *storage.Poll
+	// Alts, for an update of a post stored already, are what its images
+	// say now (their names, in order): the descriptions change with the
+	// text when they match the stored images one for one.
+	Alts []string
 }
 
 // RemoteVisibility is the visibility a post's addressing means: public
@@ -221,7 +225,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 	if len(post.Attachments) > storage.MaxAttachments {
 		post.Attachments = post.Attachments[:storage.MaxAttachments]
 	}
-	created, err := s.db.PutRemotePost(&post)
+	created, err := s.db.PutRemotePostAlts(&post, rp.Alts)
 	if err != nil {
 		return storage.Post{}, interactionRefusal(ctx, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,6 +20,9 @@ type Edit struct {
 	// none, so only the author and (for followers-only posts) the followers
 	// count as their audience.
 	Mentions []ID `json:"mentions,omitempty"`
+	// Alts are the descriptions this version's images had, in order
+	// (kept from the first edit that could change them on).
+	Alts []string `json:"alts,omitempty"`
 }
 
 // PostChange is a new version of a post's text.
@@ -26,6 +30,36 @@ type PostChange struct {
 	Source, HTML, ContentWarning string
 	Mentions                     []ID
 	Tags                         []string
+	// Alts, when not nil, are the new descriptions of the post's images,
+	// one per image in order (an image keeps its picture: only what it
+	// says of it changes). nil keeps them as they are.
+	Alts []string
+}
+
+// checkAlts refuses descriptions that do not fit the post's images: one
+// per image, each valid UTF-8 of at most MaxAltChars characters.
+func checkAlts(p *Post, alts []string) error {
+	if len(alts) != len(p.Attachments) {
+		return fmt.Errorf("%d descriptions for %d images: %w", len(alts), len(p.Attachments), ErrInvalid)
+	}
+	for i, a := range alts {
+		if !utf8.ValidString(a) || utf8.RuneCountInString(a) > MaxAltChars {
+			return fmt.Errorf("description %d: longer than %d characters or not UTF-8: %w", i+1, MaxAltChars, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// altsOf is the descriptions of a post's images, in order.
+func altsOf(p *Post) []string {
+	if len(p.Attachments) == 0 {
+		return nil
+	}
+	out := make([]string, len(p.Attachments))
+	for i, a := range p.Attachments {
+		out[i] = a.Alt
+	}
+	return out
 }
 
 // EditPost replaces the text of the author's post, keeping the old
@@ -65,6 +99,11 @@ func (db *DB) editPost(tx *bolt.Tx, authorID, postID ID, c PostChange, dropRefus
 	if p.AuthorID != authorID || p.IsRepost() {
 		return p, fmt.Errorf("edit post %d: %w", postID, ErrForbidden)
 	}
+	if c.Alts != nil {
+		if err := checkAlts(&p, c.Alts); err != nil {
+			return p, err
+		}
+	}
 	if dropRefused {
 		c.Mentions = allowedMentions(tx, authorID, c.Mentions)
 	}
@@ -83,7 +122,7 @@ func (db *DB) editPost(tx *bolt.Tx, authorID, postID ID, c PostChange, dropRefus
 	if !p.EditedAt.IsZero() {
 		at = p.EditedAt
 	}
-	old, err := json.Marshal(Edit{Source: p.Source, HTML: p.HTML, ContentWarning: p.ContentWarning, At: at, Mentions: p.Mentions})
+	old, err := json.Marshal(Edit{Source: p.Source, HTML: p.HTML, ContentWarning: p.ContentWarning, At: at, Mentions: p.Mentions, Alts: altsOf(&p)})
 	if err != nil {
 		return p, err
 	}
@@ -104,6 +143,12 @@ func (db *DB) editPost(tx *bolt.Tx, authorID, postID ID, c PostChange, dropRefus
 	before := p.Mentions
 	p.Source, p.HTML, p.ContentWarning = c.Source, c.HTML, c.ContentWarning
 	p.Mentions, p.Tags = append([]ID(nil), c.Mentions...), c.Tags
+	if c.Alts != nil {
+		p.Attachments = append([]Attachment(nil), p.Attachments...)
+		for i := range p.Attachments {
+			p.Attachments[i].Alt = c.Alts[i]
+		}
+	}
 	p.EditedAt = db.now().UTC()
 	if err := indexTags(tx, &p); err != nil {
 		return p, err

@@ -80,9 +80,9 @@ type Post struct {
 	Reposts  int       `json:"reposts,omitempty"`
 	// Attachments are the post's images, in order (at most
 	// MaxAttachments). CreatePost takes a reference to both files of
-	// each, DeletePost drops them; EditPost changes only the text and
-	// keeps the attachments as they are (to change a picture, delete the
-	// post and write it again).
+	// each, DeletePost drops them; EditPost changes the text and may
+	// change the images' descriptions (PostChange.Alts), never the
+	// pictures (to change a picture, delete the post and write it again).
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// ImportedFrom is the post's original URI when it was brought in
 	// from an export archive (importer.go); empty for posts written here.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -99,6 +100,15 @@ func allowedMentions(tx *bolt.Tx, authorID ID, ids []ID) []ID {
 // reply link as they were; an update by another account than the post's
 // author is ErrForbidden. Storing the same version again changes nothing.
 func (db *DB) PutRemotePost(p *Post) (created bool, err error) {
+	return db.PutRemotePostAlts(p, nil)
+}
+
+// PutRemotePostAlts is PutRemotePost for an update that also says what
+// the post's images show (alts, one per image in order, from the object's
+// attachments): when the post is stored already with as many images, their
+// descriptions change with the text, in the same transaction. alts of
+// another length are ignored (an image we could not fetch, say).
+func (db *DB) PutRemotePostAlts(p *Post, alts []string) (created bool, err error) {
 	if p.AuthorID == 0 || p.URI == "" || p.RepostOf != 0 {
 		return false, fmt.Errorf("put remote post: author and uri are required: %w", ErrInvalid)
 	}
@@ -130,11 +140,13 @@ func (db *DB) PutRemotePost(p *Post) (created bool, err error) {
 				return fmt.Errorf("post %q belongs to another account: %w", post.URI, ErrForbidden)
 			}
 			out = old
-			if old.HTML == post.HTML && old.ContentWarning == post.ContentWarning && slices.Equal(old.Mentions, post.Mentions) && slices.Equal(old.Tags, post.Tags) {
+			newAlts := remoteAlts(&old, alts)
+			if old.HTML == post.HTML && old.ContentWarning == post.ContentWarning && slices.Equal(old.Mentions, post.Mentions) && slices.Equal(old.Tags, post.Tags) &&
+				(newAlts == nil || slices.Equal(newAlts, altsOf(&old))) {
 				return nil
 			}
 			edited, err := db.editPost(tx, post.AuthorID, old.ID, PostChange{Source: post.Source, HTML: post.HTML,
-				ContentWarning: post.ContentWarning, Mentions: post.Mentions, Tags: post.Tags}, true)
+				ContentWarning: post.ContentWarning, Mentions: post.Mentions, Tags: post.Tags, Alts: newAlts}, true)
 			if err != nil {
 				return err
 			}
@@ -356,4 +368,22 @@ func (db *DB) PendingFollowsTo(remoteID ID) ([]ID, error) {
 		return nil
 	})
 	return out, err
+}
+
+// remoteAlts is the descriptions an update gives a stored remote post's
+// images, clipped to MaxAltChars; nil when they do not match its images
+// one for one.
+func remoteAlts(p *Post, alts []string) []string {
+	if alts == nil || len(alts) != len(p.Attachments) {
+		return nil
+	}
+	out := make([]string, len(alts))
+	for i, a := range alts {
+		a = strings.ToValidUTF8(strings.TrimSpace(a), "\uFFFD")
+		if r := []rune(a); len(r) > MaxAltChars {
+			a = string(r[:MaxAltChars])
+		}
+		out[i] = a
+	}
+	return out
 }

@@ -97,6 +97,11 @@ type EditForm struct {
 	// Inline is set when the form took a card's place under HTMX: Cancel
 	// then swaps the card back.
 	Inline bool
+	// Images are the post's images, shown while editing with a field for
+	// each description (Alt is the description as typed); MaxAlt is the
+	// longest description.
+	Images []Image
+	MaxAlt int
 }
 
 // Interactions is a page of the accounts that liked or reposted a post.
