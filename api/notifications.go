@@ -25,6 +25,10 @@ func noteType(k storage.NoteKind) string {
 		return "follow"
 	case storage.NoteFollowRequest:
 		return "follow_request"
+	case storage.NoteReport:
+		return "admin.report"
+	case storage.NoteApplication:
+		return "admin.sign_up"
 	}
 	return string(k)
 }

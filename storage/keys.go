@@ -75,6 +75,9 @@ var (
 	// public_posts: postID => nil, the federated timeline: public
 	// top-level posts, written here or on other servers.
 	bucketPublicPosts = []byte("public_posts")
+	// direct_posts: userID | postID => nil, the direct posts a local
+	// member wrote or was mentioned in (direct.go).
+	bucketDirectPosts = []byte("direct_posts")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -95,6 +98,7 @@ var allBuckets = [][]byte{
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 	bucketPublicPosts,
+	bucketDirectPosts,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The
