@@ -54,6 +54,7 @@ func (h *Handler) routes() {
 	// edits, hashtags (posts.go, thread.go, interactions.go, tags.go).
 	m.HandleFunc("GET /tags/{tag}", h.tag)
 	m.HandleFunc("GET /bookmarks", h.requireUser(h.bookmarks))
+	m.HandleFunc("GET /direct", h.requireUser(h.direct)) // flows.go
 	m.HandleFunc("GET /users/{username}/with_replies", h.profileWithReplies)
 	m.HandleFunc("GET /users/{username}/{id}/edit", h.requireUser(h.editForm))
 	m.HandleFunc("POST /users/{username}/{id}/edit", h.requireUser(h.editPost))

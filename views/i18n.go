@@ -169,6 +169,8 @@ func noteVerb(ctx context.Context, n Note) string {
 		return i18n.N(ctx, "note.verb.follow", c)
 	case "follow_request":
 		return i18n.N(ctx, "note.verb.follow_request", c)
+	case "report", "application":
+		return staffNoteVerb(ctx, n.Kind) // flows_i18n.go
 	}
 	return i18n.N(ctx, "note.verb.other", c)
 }
