@@ -191,6 +191,18 @@ func TestConversationFlows(t *testing.T) {
 		t.Errorf("Reply leads to %s, want the post", loc)
 	}
 	b.waitVisible(`#reply`)
+	// Replying there updates the post's reply count in place.
+	card := `#post-` + mention.ID.String() + ` [data-testid="reply-count"]`
+	if got := b.text(card); got != "0" {
+		t.Fatalf("reply count before: %q", got)
+	}
+	b.setMarker()
+	b.typeInto(selReplyBody, "I think it is fine")
+	b.click(selReplySend)
+	b.waitUntil("the reply count says 1", `document.querySelector('`+card+`').textContent.trim() === "1"`)
+	if !b.markerKept() {
+		t.Error("replying reloaded the page")
+	}
 
 	// Follow someone from a followers list.
 	c := h.newTab("carim", true)
