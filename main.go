@@ -64,6 +64,9 @@ type config struct {
 	// the certificate authority may write to; httpAddr serves the
 	// redirect to HTTPS and the ACME challenges.
 	tlsDomain, tlsEmail, httpAddr string
+	// urlDefault: -url was not given, url is http://localhost:PORT (the
+	// start hints ask for it; help.go).
+	urlDefault bool
 }
 
 // env returns the MAJLIS_ twin of a flag, or def.
@@ -100,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		for _, c := range commands {
 			fmt.Fprintf(fs.Output(), "  %-8s %s\n", c.name, c.help)
 		}
+		fmt.Fprintf(fs.Output(), "  %-8s %s\n", "help", "print this help; \"majlis help COMMAND\" prints the command's flags")
 		fmt.Fprintf(fs.Output(), "\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -141,6 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return c, fmt.Errorf("-addr %q: %w", c.addr, err)
 		}
 		c.url = "http://localhost:" + port
+		c.urlDefault = true
 	}
 	if !strings.HasPrefix(c.url, "http://") && !strings.HasPrefix(c.url, "https://") {
 		return c, fmt.Errorf("-url %q must start with http:// or https://", c.url)
@@ -167,6 +172,9 @@ var commands = []command{
 
 // run dispatches to a subcommand or serves.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if isHelp(args) {
+		return runHelp(ctx, args[1:], stdin, stdout, stderr) // help.go
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		for _, c := range commands {
 			if c.name == args[0] {
@@ -286,6 +294,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go func() { errc <- srv.Serve(ln) }()
 	}
 	logger.Info("majlis is serving", "addr", ln.Addr().String(), "url", c.url, "data", path)
+	logStartHints(logger, db, c) // help.go
 
 	select {
 	case err := <-errc:

@@ -25,6 +25,8 @@ func noteType(k storage.NoteKind) string {
 		return "follow"
 	case storage.NoteFollowRequest:
 		return "follow_request"
+	case storage.NoteApplication:
+		return "admin.sign_up"
 	}
 	return string(k)
 }
@@ -66,7 +68,10 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 		if err != nil {
 			return nil, 0, err
 		}
-		notes := slices.DeleteFunc(np.Notes, func(n storage.NoteEntry) bool { return !keep(noteType(n.Kind)) })
+		// A report notification would need Mastodon's admin report
+		// entity, which the API does not have: moderators read reports
+		// on the web.
+		notes := slices.DeleteFunc(np.Notes, func(n storage.NoteEntry) bool { return n.Kind == storage.NoteReport || !keep(noteType(n.Kind)) })
 		return notes, np.Next, nil
 	}
 	notes, more, err := window(parsePaging(r, 80), read, func(n storage.NoteEntry) storage.ID { return n.ID })
@@ -93,6 +98,9 @@ func (a *API) notification(w http.ResponseWriter, r *http.Request, au *Auth) {
 		return
 	}
 	n, err := a.db.Notification(au.User.ID, id)
+	if err == nil && n.Kind == storage.NoteReport {
+		err = storage.ErrNotFound // as the list leaves it out
+	}
 	if err != nil {
 		a.actionError(w, r, err)
 		return

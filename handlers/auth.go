@@ -253,7 +253,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := views.Form{Values: map[string]string{"next": r.URL.Query().Get("next")}}
-	h.render(w, r, http.StatusOK, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f))
+	h.render(w, r, http.StatusOK, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f, h.loginHelp()))
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
@@ -273,7 +273,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		// One message for every wrong credential, so the form does not
 		// tell which usernames exist.
 		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: i18n.T(r.Context(), "form.login_failed")}
-		h.render(w, r, http.StatusUnauthorized, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f))
+		h.render(w, r, http.StatusUnauthorized, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f, h.loginHelp()))
 	}
 	if !validUsername(username) || len(password) > maxPassword {
 		bcrypt.CompareHashAndPassword(h.dummyHash, []byte(password))
@@ -298,7 +298,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if msg := loginRefusal(r.Context(), u); msg != "" {
 		tries.succeeded()
 		f := views.Form{Values: map[string]string{"username": username, "next": r.PostForm.Get("next")}, Error: msg}
-		h.render(w, r, http.StatusForbidden, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f))
+		h.render(w, r, http.StatusForbidden, views.LoginPage(h.page(r, i18n.T(r.Context(), "title.log_in"), "login"), f, h.loginHelp()))
 		return
 	}
 	// With a second factor, the account's wrong tries are forgotten only
@@ -431,5 +431,9 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setFlash(w, r, views.Flash{Message: i18n.T(r.Context(), "flash.password_changed")})
+	if r.PostForm.Get("from") == "account" { // the form of the account settings (flows.templ)
+		http.Redirect(w, r, "/settings/account", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -58,6 +58,24 @@ type exportedProfile struct {
 	Avatar            string                `json:"avatar,omitempty"`
 	Header            string                `json:"header,omitempty"`
 	Created           time.Time             `json:"created"`
+	// Settings are every other choice the member made in Settings.
+	Settings exportedSettings `json:"settings"`
+}
+
+// exportedSettings are a member's choices beyond the profile itself.
+type exportedSettings struct {
+	// Language is the interface language, "" for automatic.
+	Language string `json:"language"`
+	// AITraining is "" (the instance's choice), "no" or "yes".
+	AITraining string `json:"ai_training"`
+	// Indexable: search engines may index the member's pages.
+	Indexable bool `json:"indexable"`
+	// Bot: the account is automated.
+	Bot bool `json:"bot"`
+	// HideBots: bots' posts are left out of the member's timelines.
+	HideBots bool `json:"hide_bots"`
+	// NoBotContact: bots' mentions and replies are refused.
+	NoBotContact bool `json:"no_bot_contact"`
 }
 
 type exportedAccount struct {
@@ -141,6 +159,10 @@ func (h *Handler) writeArchive(out io.Writer, me storage.User, rel storage.Relat
 		Username: me.Username, URI: me.URI, DisplayName: me.DisplayName, Bio: me.Bio,
 		Links: me.Links, DefaultVisibility: string(me.PostVisibility()), Locked: me.Locked,
 		Created: me.CreatedAt,
+		Settings: exportedSettings{
+			Language: me.Language, AITraining: me.AITraining, Indexable: me.Indexable,
+			Bot: me.Bot, HideBots: me.HideBots, NoBotContact: me.NoBotContact,
+		},
 	}
 	if prof.Links == nil {
 		prof.Links = []storage.ProfileLink{}
@@ -264,7 +286,7 @@ func (h *Handler) writeArchive(out io.Writer, me storage.User, rel storage.Relat
 	if err := csvFile("following_accounts.csv", []string{"Account address", "Show boosts", "Notify on new posts", "Languages"}, following); err != nil {
 		return err
 	}
-	if err := csvFile("blocked_accounts.csv", nil, blocked); err != nil {
+	if err := csvFile("blocked_accounts.csv", []string{"Account address"}, blocked); err != nil {
 		return err
 	}
 	if err := csvFile("muted_accounts.csv", []string{"Account address", "Hide notifications"}, muted); err != nil {
@@ -358,8 +380,10 @@ This archive holds everything you made on a majlis instance. Every text file
 is UTF-8; JSON files are indented; times are RFC 3339 in UTC.
 
 - profile.json: username, uri, display name, bio (Markdown source), links,
-  default visibility, locked, and the file names of your avatar and header
-  (in media/).
+  default visibility, locked, the file names of your avatar and header
+  (in media/), and "settings": every other choice you made in Settings
+  (interface language, AI training, search engine indexing, bot account,
+  hiding bots, refusing bots' mentions).
 - posts.json: every post and repost of yours, oldest first, each with id, uri,
   created, edited, visibility, cw (content warning), source (the Markdown you
   wrote), html (how it was rendered), in_reply_to and repost_of (URIs of the
@@ -371,7 +395,8 @@ is UTF-8; JSON files are indented; times are RFC 3339 in UTC.
 - following.json, followers.json, blocks.json, mutes.json: accounts as
   {"account": "name@domain", "uri": ...}.
 - bookmarks.json, likes.json: the URIs of the posts you bookmarked or liked.
-- following_accounts.csv, blocked_accounts.csv, muted_accounts.csv: the
+- following_accounts.csv, blocked_accounts.csv, muted_accounts.csv (each
+  with its header row, also when it is empty): the
   same lists in Mastodon's import format.
 
 You can import this archive on any majlis instance under Settings › Your

@@ -170,7 +170,7 @@ func TestExport(t *testing.T) {
 		strings.Join(rows[0], ",") != "Account address,Show boosts,Notify on new posts,Languages" || rows[1][0] != "bilal@majlis.test" {
 		t.Errorf("following_accounts.csv = %q", rows)
 	}
-	if rows := csvRows("blocked_accounts.csv"); len(rows) != 1 || rows[0][0] != "carim@majlis.test" {
+	if rows := csvRows("blocked_accounts.csv"); len(rows) != 2 || rows[0][0] != "Account address" || rows[1][0] != "carim@majlis.test" {
 		t.Errorf("blocked_accounts.csv = %q", rows)
 	}
 	if rows := csvRows("muted_accounts.csv"); len(rows) != 2 || rows[0][0] != "Account address" || rows[1][0] != "dana@majlis.test" {

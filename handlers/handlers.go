@@ -69,6 +69,9 @@ type Config struct {
 	// without one, may make in each APIRateWindow; DefaultAPIRateLimit
 	// when 0.
 	APIRateLimit int
+	// LiveEvery is how often an open timeline asks for new posts
+	// (flows.go); DefaultLiveEvery when 0.
+	LiveEvery time.Duration
 }
 
 // Handler is the whole web interface as one http.Handler.

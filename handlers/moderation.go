@@ -207,7 +207,7 @@ func (h *Handler) reportQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	l := views.ReportList{Empty: i18n.T(r.Context(), "empty.open_reports")}
 	for _, e := range rp.Reports {
-		l.Items = append(l.Items, h.reportItem(e))
+		l.Items = append(l.Items, h.reportItem(r.Context(), e))
 	}
 	if rp.Next != 0 {
 		l.MoreURL = "/admin/reports?after=" + rp.Next.String()
@@ -258,7 +258,7 @@ func (h *Handler) reportDetailView(r *http.Request, e storage.ReportEntry) views
 	now := h.cfg.Now()
 	s := e.Snapshot
 	d := views.ReportDetail{
-		ReportItem:      h.reportItem(e),
+		ReportItem:      h.reportItem(r.Context(), e),
 		Username:        s.Username,
 		DisplayName:     s.DisplayName,
 		BioHTML:         s.BioHTML,
@@ -338,7 +338,7 @@ func (h *Handler) resolveReport(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	msg := i18n.T(r.Context(), "admin.report_resolved", "name", e.Snapshot.Username, "resolution", strings.ToLower(views.ResolutionLabel(string(kind))))
+	msg := reportDone(r.Context(), kind, e.Snapshot.Username) // flows.go
 	h.setFlash(w, r, views.Flash{Message: msg})
 	http.Redirect(w, r, "/admin/reports", http.StatusSeeOther)
 }
@@ -378,7 +378,7 @@ func (h *Handler) modLog(w http.ResponseWriter, r *http.Request) {
 			Time:     timeOf(e.At, now),
 			Actor:    e.ActorName,
 			ActorURL: "/admin/users/" + url.PathEscape(e.ActorName),
-			Action:   views.ActionLabel(string(e.Kind)),
+			Action:   views.ModActionText(r.Context(), string(e.Kind)),
 			Target:   e.TargetName,
 			Detail:   e.Detail,
 			Reason:   e.Reason,

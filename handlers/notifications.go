@@ -166,6 +166,25 @@ func (h *Handler) notificationsView(r *http.Request, np storage.NotePage, readTo
 		if ne.Post != nil {
 			h.carries(r, ne.Post.Author)
 			n.Post = notePost(*ne.Post, now)
+			switch ne.Kind {
+			case storage.NoteMention, storage.NoteReply:
+				// Answer or like it from here (flows.templ).
+				a := h.actionsView(r, *ne.Post, "post-"+ne.Post.Post.ID.String())
+				n.Post.Actions = &a
+			case storage.NoteLike, storage.NoteRepost:
+				// One's own post: a reminder of which, not all of it.
+				text := ne.Post.Post.ContentWarning
+				if text == "" {
+					text = plainText(ne.Post.Post.HTML)
+				}
+				n.Post.Excerpt = wordExcerpt(text, excerptMax)
+			}
+		}
+		switch ne.Kind { // the moderators' (storage/staffnotes.go)
+		case storage.NoteReport:
+			n.Link = "/admin/reports/" + ne.Subject.String()
+		case storage.NoteApplication:
+			n.Link = "/admin/applications"
 		}
 		if ne.Kind == storage.NoteFollowRequest {
 			n.Request = requestActions(ne.Actor, "/notifications")

@@ -203,7 +203,12 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		if parent != nil {
 			// In the thread the reply sits under its parent: no
 			// "Replying to" line.
-			h.render(w, r, http.StatusOK, views.NewReply(h.postView(r, e), h.newCompose(r, parent)))
+			answer := views.NewReply(h.postView(r, e), h.newCompose(r, parent))
+			if p, err := h.db.Post(me.ID, parent.Post.ID); err == nil {
+				// The parent's reply count, out of band.
+				answer = both(answer, views.ReplyCountOOB("post-"+parent.Post.ID.String(), p.Post.Replies))
+			}
+			h.render(w, r, http.StatusOK, answer)
 			return
 		}
 		h.render(w, r, http.StatusOK, views.NewPost(h.postView(r, e), h.newCompose(r, nil)))

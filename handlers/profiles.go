@@ -137,23 +137,37 @@ func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, withRepli
 		}
 	}
 	var t storage.Timeline
-	if !pr.HidesPosts() {
-		// Across a block storage returns nothing anyway (infinite scroll
-		// under HTMX relies on that).
-		if t, err = h.db.AuthorTimeline(viewerID(r), u.ID, withReplies, page); err != nil {
-			h.error(w, r, err)
-			return
-		}
-	}
 	path, title := userPath(u), i18n.T(r.Context(), "title.profile", "name", u.Name(), "username", pathName(u))
 	if withReplies {
 		path, title = path+"/with_replies", i18n.T(r.Context(), "title.profile_replies", "name", u.Name(), "username", pathName(u))
 	}
-	tv := h.timelineView(r, t, path, i18n.T(r.Context(), "empty.profile", "name", pathName(u)))
+	fetch := func(p storage.Page) (storage.Timeline, error) {
+		return h.db.AuthorTimeline(viewerID(r), u.ID, withReplies, p)
+	}
+	if h.live(w, r, path, fetch) { // the "new posts" bar (flows.go)
+		return
+	}
+	if !pr.HidesPosts() {
+		// Across a block storage returns nothing anyway (infinite scroll
+		// under HTMX relies on that).
+		if t, err = fetch(page); err != nil {
+			h.error(w, r, err)
+			return
+		}
+	}
+	empty := i18n.T(r.Context(), "empty.profile", "name", pathName(u))
+	if !withReplies && pr.Posts > 0 {
+		// Posts it has, replies all of them: the count beside says so.
+		empty = i18n.T(r.Context(), "flows.profile.only_replies", "name", pathName(u))
+	}
+	tv := h.timelineView(r, t, path, empty)
 	h.applyFilters(r, &tv, t, storage.FilterAccount) // filters.go
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
+	}
+	if !pr.HidesPosts() {
+		h.withLive(&tv, path, t, page)
 	}
 	if err := h.profileTabs(r, u, &tv, withReplies); err != nil { // tabs and pinned posts (timelines.go)
 		h.error(w, r, err)
@@ -208,6 +222,7 @@ func (h *Handler) relations(w http.ResponseWriter, r *http.Request, heading, suf
 	for _, f := range l.Users {
 		lv.Users = append(lv.Users, h.userItem(r, f))
 	}
+	h.listFollows(r, l.Users, lv.Users, userPath(u)+suffix) // flows.go
 	if l.Next != 0 {
 		lv.MoreURL = withBefore(userPath(u)+suffix, l.Next)
 	}
@@ -249,6 +264,10 @@ func (h *Handler) changeFollow(w http.ResponseWriter, r *http.Request, follow bo
 	}
 	if err != nil {
 		h.error(w, r, err)
+		return
+	}
+	if r.PostFormValue("in") == "list" { // a follower or following list (flows.go)
+		h.listFollowAnswer(w, r, u, followFlash(r.Context(), follow, res, pathName(u)))
 		return
 	}
 	if isHTMX(r) {

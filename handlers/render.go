@@ -54,6 +54,7 @@ func (h *Handler) page(r *http.Request, title, nav string) views.Page {
 		p.Flash = f
 	}
 	h.frame(r, &p)             // the instance's name, description and language (about.go)
+	h.frameFlows(r, &p)        // invitations and the Admin badge in the navigation (flows.go)
 	p.Consent = pageConsent(r) // AI training and indexing (consent.go)
 	return p
 }

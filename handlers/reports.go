@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"net/http"
@@ -127,7 +128,7 @@ func (h *Handler) myReports(w http.ResponseWriter, r *http.Request) {
 	}
 	l := views.ReportList{Empty: i18n.T(r.Context(), "empty.my_reports")}
 	for _, e := range rp.Reports {
-		it := h.reportItem(e)
+		it := h.reportItem(r.Context(), e)
 		it.URL, it.Reporter = "", nil
 		l.Items = append(l.Items, it)
 	}
@@ -142,7 +143,7 @@ func (h *Handler) myReports(w http.ResponseWriter, r *http.Request) {
 }
 
 // reportItem is a report as a list shows it to moderators.
-func (h *Handler) reportItem(e storage.ReportEntry) views.ReportItem {
+func (h *Handler) reportItem(ctx context.Context, e storage.ReportEntry) views.ReportItem {
 	it := views.ReportItem{
 		ID:       e.ID.String(),
 		URL:      "/admin/reports/" + e.ID.String(),
@@ -161,7 +162,7 @@ func (h *Handler) reportItem(e storage.ReportEntry) views.ReportItem {
 		it.Target, it.TargetURL = e.Target.Username, userPath(*e.Target)
 	}
 	if e.Resolution != nil {
-		it.Outcome = views.ResolutionLabel(string(e.Resolution.Action))
+		it.Outcome = views.ResolutionText(ctx, string(e.Resolution.Action))
 	}
 	return it
 }

@@ -59,6 +59,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /search", h.search)
 	m.HandleFunc("GET /search/suggest", h.suggest)
 	m.HandleFunc("GET /bookmarks", h.requireUser(h.bookmarks))
+	m.HandleFunc("GET /direct", h.requireUser(h.direct)) // flows.go
 	m.HandleFunc("GET /users/{username}/with_replies", h.profileWithReplies)
 	m.HandleFunc("GET /users/{username}/{id}/edit", h.requireUser(h.editForm))
 	m.HandleFunc("POST /users/{username}/{id}/edit", h.requireUser(h.editPost))

@@ -75,6 +75,12 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(errs) == 0 && problems == nil {
+		// The next page speaks the language just chosen: so does its flash.
+		if l, ok := i18n.Parse(ch.Language); ok {
+			ctx = i18n.WithLang(ctx, l)
+		} else if ch.Language == "" && me.Language != "" {
+			ctx = i18n.WithLang(ctx, i18n.Negotiate("", r.Header.Get("Accept-Language"), h.instance().Language))
+		}
 		h.setFlash(w, r, views.Flash{Message: i18n.T(ctx, "flash.profile_saved")})
 		http.Redirect(w, r, "/settings", http.StatusSeeOther)
 		return

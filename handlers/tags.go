@@ -23,23 +23,28 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, errNotFound(i18n.T(r.Context(), "error.not_hashtag")))
 		return
 	}
+	base := "/tags/" + url.PathEscape(tag)
+	fetch := func(p storage.Page) (storage.Timeline, error) { return h.db.TagTimeline(viewerID(r), tag, p) }
+	if h.live(w, r, base, fetch) { // the "new posts" bar (flows.go)
+		return
+	}
 	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	t, err := h.db.TagTimeline(viewerID(r), tag, page)
+	t, err := fetch(page)
 	if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	base := "/tags/" + url.PathEscape(tag)
 	tv := h.timelineView(r, t, base, i18n.T(r.Context(), "empty.tag", "tag", tag))
 	h.applyFilters(r, &tv, t, storage.FilterPublic) // filters.go
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
+	h.withLive(&tv, base, t, page)
 	p := h.page(r, "#"+tag, "")
 	p.Canonical = h.cfg.BaseURL + base
 	p.Feeds = tagFeedLinks(tag, t)

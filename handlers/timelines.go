@@ -15,12 +15,16 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		h.local(w, r)
 		return
 	}
+	fetch := func(p storage.Page) (storage.Timeline, error) { return h.db.HomeTimeline(v.user.ID, p) }
+	if h.live(w, r, "/", fetch) { // the "new posts" bar (flows.go)
+		return
+	}
 	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	t, err := h.db.HomeTimeline(v.user.ID, page)
+	t, err := fetch(page)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -31,16 +35,25 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
+	h.withLive(&tv, "/", t, page)
 	h.render(w, r, http.StatusOK, views.HomePage(h.page(r, i18n.T(r.Context(), "title.home"), "home"), h.newCompose(r, nil), tv))
 }
 
 func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
+	fetch := func(p storage.Page) (storage.Timeline, error) { return h.db.LocalTimeline(viewerID(r), p) }
+	base := r.URL.Path // "/" for visitors, "/local"
+	if base != "/" {
+		base = "/local"
+	}
+	if h.live(w, r, base, fetch) { // the "new posts" bar (flows.go)
+		return
+	}
 	page, err := h.timelinePage(r)
 	if err != nil {
 		h.error(w, r, err)
 		return
 	}
-	t, err := h.db.LocalTimeline(viewerID(r), page)
+	t, err := fetch(page)
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -51,9 +64,10 @@ func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
 		return
 	}
+	h.withLive(&tv, base, t, page)
 	intro := ""
 	if viewer(r) == nil {
-		intro = i18n.T(r.Context(), "local.intro", "site", h.cfg.SiteName)
+		intro = h.localIntro(r.Context()) // flows.go
 	}
 	p := h.page(r, i18n.T(r.Context(), "title.local"), "local")
 	p.Canonical = h.cfg.BaseURL + "/local"

@@ -28,6 +28,7 @@ var expectedAssets = []string{
 	"icons/reply.svg",
 	"icons/user.svg",
 	"js/alt.js",
+	"js/copy.js",
 	"js/keys.js",
 	"js/suggest.js",
 	"majlis.css",

@@ -196,6 +196,11 @@ func (db *DB) deleteUser(tx *bolt.Tx, userID ID, reserveName bool) error {
 			return err
 		}
 	}
+	for _, k := range keysUnder(bucketDirectPosts) { // direct.go
+		if err := tx.Bucket(bucketDirectPosts).Delete(k); err != nil {
+			return err
+		}
+	}
 	for _, k := range keysUnder(bucketUserInvites) {
 		if err := deleteKeys(tx, bucketUserInvites, k, bucketInvites, k[8:]); err != nil {
 			return err

@@ -32,7 +32,10 @@
 //	user_reposts: userID | originalID => repostID
 //	bookmarks:    userID | postID => created (unix nanoseconds)
 //	post_bookmarks: postID | userID => created (to drop them with the post)
-//	notifications: userID | notificationID => Notification (JSON)
+//	notifications: userID | notificationID => Notification (JSON; the staff's
+//	              report and application notifications too, staffnotes.go)
+//	direct_posts: userID | postID => nil (the direct posts a local member wrote
+//	              or was mentioned in: their Direct conversations, direct.go)
 //	blocks:       blockerID | blockedID => created; blocked_by: the reverse
 //	mutes:        muterID | mutedID => created
 //	follow_requests: targetID | requesterID => notificationID (pending requests)

@@ -153,6 +153,9 @@ func (db *DB) editPost(tx *bolt.Tx, authorID, postID ID, c PostChange, dropRefus
 	if err := indexTags(tx, &p); err != nil {
 		return p, err
 	}
+	if err := indexDirect(tx, &p); err != nil { // direct.go: newly mentioned
+		return p, err
+	}
 	if err := putPost(tx, &p); err != nil {
 		return p, err
 	}

@@ -271,6 +271,11 @@ func (db *DB) Register(u *User, reg Registration) error {
 		if err := putUser(tx, &nu); err != nil {
 			return err
 		}
+		if nu.Status == StatusPending {
+			if err := notifyStaff(tx, NoteApplication, nu.ID, nu.ID, db.ids.Next(db.now())); err != nil { // staffnotes.go
+				return err
+			}
+		}
 		*u = nu
 		return nil
 	})

@@ -102,6 +102,9 @@ var (
 	// the built-in HTTPS server's ACME account and certificates.
 	bucketTwoFactor = []byte("two_factor")
 	bucketCertCache = []byte("cert_cache")
+	// direct_posts: userID | postID => nil, the direct posts a local
+	// member wrote or was mentioned in (direct.go).
+	bucketDirectPosts = []byte("direct_posts")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -126,6 +129,7 @@ var allBuckets = [][]byte{
 	bucketLists, bucketUserLists, bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers,
 	bucketPollVotes, bucketUserVotes, bucketPollEnds,
 	bucketTwoFactor, bucketCertCache,
+	bucketDirectPosts,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

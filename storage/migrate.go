@@ -43,6 +43,7 @@ var migrations = []migration{
 		bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers)},
 	{"create the poll buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds)},
 	{"create the two-factor and certificate cache buckets", createBuckets(bucketTwoFactor, bucketCertCache)},
+	{"index each member's direct conversations", indexDirectPosts},
 }
 
 // createBuckets is a migration step that adds buckets.

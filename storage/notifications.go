@@ -32,6 +32,9 @@ type Notification struct {
 	Kind    NoteKind `json:"kind"`
 	ActorID ID       `json:"actor"`
 	PostID  ID       `json:"post,omitempty"`
+	// Subject is what a staff notification is about: the report's ID
+	// (staffnotes.go).
+	Subject ID `json:"subject,omitempty"`
 }
 
 // notify stores a notification for user, unless the actor is the user, a
@@ -118,7 +121,11 @@ func (b *builder) note(v []byte) (NoteEntry, bool, error) {
 	if err := json.Unmarshal(v, &n); err != nil {
 		return NoteEntry{}, false, nil
 	}
-	if b.v.hides(n.ActorID) || b.hidesDomainOf(n.ActorID) {
+	if staffNote(n.Kind) {
+		if staffNoteDone(b.tx, n) {
+			return NoteEntry{}, false, nil
+		}
+	} else if b.v.hides(n.ActorID) || b.hidesDomainOf(n.ActorID) {
 		return NoteEntry{}, false, nil
 	}
 	actor, err := b.user(n.ActorID)
@@ -166,7 +173,16 @@ func (db *DB) UnreadNotifications(userID ID, max int) (int, error) {
 				break
 			}
 			var note Notification
-			if json.Unmarshal(notes.Get(pairKey(userID, id)), &note) != nil || v.hides(note.ActorID) {
+			if json.Unmarshal(notes.Get(pairKey(userID, id)), &note) != nil {
+				continue
+			}
+			if staffNote(note.Kind) {
+				if !staffNoteDone(tx, note) {
+					n++
+				}
+				continue
+			}
+			if v.hides(note.ActorID) {
 				continue
 			}
 			if len(v.domains) > 0 {

@@ -378,6 +378,9 @@ func indexPost(tx *bolt.Tx, p *Post) error {
 			return err
 		}
 	}
+	if err := indexDirect(tx, p); err != nil { // direct.go
+		return err
+	}
 	return indexTags(tx, p)
 }
 
@@ -477,6 +480,9 @@ func deletePost(tx *bolt.Tx, id ID) error {
 		return err
 	}
 	if err := unindexTags(tx, &p); err != nil {
+		return err
+	}
+	if err := unindexDirect(tx, &p); err != nil { // direct.go
 		return err
 	}
 	if err := detachMedia(tx, &p); err != nil {

@@ -224,6 +224,9 @@ func (db *DB) CreateReport(r *Report, out ...Activity) error {
 		if err := tx.Bucket(bucketUserReports).Put(pairKey(rep.ReporterID, rep.ID), nil); err != nil {
 			return err
 		}
+		if err := notifyStaff(tx, NoteReport, rep.ReporterID, rep.ID, db.ids.Next(db.now())); err != nil { // staffnotes.go
+			return err
+		}
 		for i := range out {
 			if out[i].Type == ActivityFlag {
 				out[i].ReportID = rep.ID

@@ -173,6 +173,8 @@ func noteVerb(ctx context.Context, n Note) string {
 		return i18n.N(ctx, "note.verb.poll", c)
 	case "move":
 		return i18n.N(ctx, "note.verb.move", c)
+	case "report", "application":
+		return staffNoteVerb(ctx, n.Kind) // flows_i18n.go
 	}
 	return i18n.N(ctx, "note.verb.other", c)
 }

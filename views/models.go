@@ -64,6 +64,12 @@ type Viewer struct {
 	// Federation: the instance can look up people on other servers (the
 	// navigation links to /people).
 	Federation bool
+	// CanInvite: the instance's policy lets the viewer make invitation
+	// links (the navigation links to /invites).
+	CanInvite bool
+	// AdminQueue is how many reports are open and applications wait, for
+	// the badge on Admin (moderators only; up to 100).
+	AdminQueue int
 }
 
 // Avatar is a generated picture: an initial on a colour chosen from the
@@ -142,6 +148,9 @@ type Time struct {
 // the next page.
 type Timeline struct {
 	Posts []Post
+	// Live is the "N new posts" bar of a timeline's first page (nil on
+	// the others, and on lists that do not change by themselves).
+	Live *LiveBar
 	// MoreURL loads the next page: a plain link without JavaScript, the
 	// infinite-scroll trigger under HTMX. Empty on the last page.
 	MoreURL string
@@ -247,6 +256,9 @@ type UserItem struct {
 	Handle string
 	URL    string
 	Avatar Avatar
+	// Follow is the follow button of a followers or following list, for
+	// a signed-in viewer; nil elsewhere and for the viewer themself.
+	Follow *ListFollow
 }
 
 // UserList is a page of accounts with the link to the next one.

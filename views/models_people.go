@@ -76,6 +76,8 @@ type Note struct {
 	// Request is set on a pending follow request: the accept and reject
 	// addresses.
 	Request *RequestActions
+	// Link is where a moderator deals with a report or an application.
+	Link string
 }
 
 // Shown are the actors whose avatars the line shows.
@@ -129,6 +131,12 @@ type NotePost struct {
 	Time Time
 	// Remote is set on a post of another server (models_federation.go).
 	Remote *Origin
+	// Excerpt is the start of the text of one's own post that was liked
+	// or reposted (a reminder, not the whole post).
+	Excerpt string
+	// Actions are the post's actions (reply, like ...) on a mention or a
+	// reply; nil on the others.
+	Actions *Actions
 }
 
 // RequestActions are the buttons of a pending follow request.
