@@ -38,6 +38,7 @@ var migrations = []migration{
 	{"create the client API buckets", createBuckets(bucketOAuthApps, bucketOAuthClients,
 		bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens)},
 	{"index the federated timeline", indexPublicPosts},
+	{"mark the text direction of each block of stored posts", markDirections},
 }
 
 // createBuckets is a migration step that adds buckets.
