@@ -1015,8 +1015,9 @@ func TestBookmarks(t *testing.T) {
 	amal.say("not kept")
 
 	resp := bilal.postForm(link+"/bookmark", nil, htmxHeader())
-	if got := text(oneByTestID(t, resp.Doc(), "bookmark")); got != "Remove bookmark" {
-		t.Errorf("got %q, want Remove bookmark", got)
+	// Bookmark keeps its name and says its state, as like and repost do.
+	if b := oneByTestID(t, resp.Doc(), "bookmark"); text(b) != "Bookmark" || attr(b, "aria-pressed") != "true" || attr(formOf(b), "action") != link+"/unbookmark" {
+		t.Errorf("got bookmark %q aria-pressed=%q action=%q, want Bookmark, pressed, unbookmark", text(b), attr(b, "aria-pressed"), attr(formOf(b), "action"))
 	}
 	page := bilal.get("/bookmarks")
 	var got []string

@@ -617,6 +617,10 @@ var pageAttrs = map[string]bool{
 	"hx-trigger": true, "hx-confirm": true, "hx-swap-oob": true,
 	"selected": true, "maxlength": true, "disabled": true, "checked": true,
 	"inputmode": true, "novalidate": true,
+	// Forms (views/rules.go): the server's rules as hints; the character
+	// limit the compose box's script reads.
+	"minlength": true, "pattern": true, "spellcheck": true, "autocapitalize": true,
+	"data-limit": true,
 	// Images (media.go): uploads and how pictures show.
 	"enctype": true, "accept": true, "multiple": true, "formaction": true, "formnovalidate": true,
 	"hx-encoding": true, "hx-indicator": true, "hx-disabled-elt": true, "hx-params": true,
@@ -629,9 +633,9 @@ var pageAttrs = map[string]bool{
 // postBodyAttrs is what the markup may produce inside a post body: element
 // to its attributes (the allow-list of markup's sanitizer).
 var postBodyAttrs = map[string]map[string]bool{
-	"p": {}, "br": {}, "hr": {}, "em": {}, "strong": {}, "del": {}, "code": {}, "pre": {},
-	"blockquote": {}, "ul": {}, "li": {},
-	"ol": {"start": true},
+	"p": {"dir": true}, "br": {}, "hr": {}, "em": {}, "strong": {}, "del": {}, "code": {}, "pre": {},
+	"blockquote": {"dir": true}, "ul": {"dir": true}, "li": {"dir": true},
+	"ol": {"start": true, "dir": true},
 	"a":  {"href": true, "rel": true, "target": true, "class": true},
 }
 
@@ -679,6 +683,10 @@ func checkPageSafe(t testing.TB, what string, resp *response) {
 		case html.CommentNode:
 			fail("comment <!--%s--> in the page", n.Data)
 		case html.ElementNode:
+			if n.Namespace == "svg" && !inPost {
+				checkIcon(t, what, n)
+				break
+			}
 			if n.Namespace != "" {
 				fail("foreign element <%s:%s>", n.Namespace, n.Data)
 			}
@@ -691,9 +699,9 @@ func checkPageSafe(t testing.TB, what string, resp *response) {
 			switch n.Data {
 			case "script":
 				scripts++
-				// htmx, and the site's own scripts (static/js), by
-				// address only.
-				if src := attr(n, "src"); !(htmxSrc.MatchString(src) && src == static.URL("htmx.min.js") || slices.Contains(static.Scripts(), src)) || n.FirstChild != nil {
+				src := attr(n, "src")
+				siteScript := slices.Contains(static.Scripts(), src)
+				if !siteScript && (!htmxSrc.MatchString(src) || src != static.URL("htmx.min.js")) || n.FirstChild != nil {
 					fail("script src=%q with content %v, want only htmx and the site's scripts", src, n.FirstChild != nil)
 				}
 			case "base":
@@ -771,7 +779,36 @@ func checkPageSafe(t testing.TB, what string, resp *response) {
 			fail("got %d <script> in a fragment, want none", scripts)
 		}
 	} else if scripts != 1+len(static.Scripts()) || htmxConfigs != 1 {
-		fail("got %d <script> and %d htmx-config, want htmx, the site's %d scripts and 1 htmx-config", scripts, htmxConfigs, len(static.Scripts()))
+		fail("got %d <script> and %d htmx-config, want htmx and the %d site scripts, and 1 htmx-config", scripts, htmxConfigs, len(static.Scripts()))
+	}
+}
+
+// iconHref is the only reference an icon may make: a drawing of the
+// site's own icon files (views/icons.templ).
+var iconHref = regexp.MustCompile(`^/static/icons/[a-z]+\.[0-9a-f]+\.svg#i$`)
+
+// checkIcon checks an inline SVG of the views: an icon, <svg> holding one
+// <use> of a static icon file, with only the attributes the views give.
+func checkIcon(t testing.TB, what string, n *html.Node) {
+	t.Helper()
+	want := map[string]map[string]bool{
+		"svg": {"class": true, "viewbox": true, "aria-hidden": true, "focusable": true},
+		"use": {"href": true},
+	}[n.Data]
+	if want == nil {
+		t.Errorf("%s: SVG element <%s>, want only the icons' <svg> and <use>", what, n.Data)
+		return
+	}
+	for _, a := range n.Attr {
+		if !want[strings.ToLower(a.Key)] || a.Namespace != "" {
+			t.Errorf("%s: attribute %s=%q on the icon's <%s>", what, a.Key, a.Val, n.Data)
+		}
+	}
+	if n.Data == "use" && !iconHref.MatchString(attr(n, "href")) {
+		t.Errorf("%s: icon <use href=%q>, want a static icon", what, attr(n, "href"))
+	}
+	if n.Data == "svg" && (attr(n, "aria-hidden") != "true" || n.FirstChild == nil || n.FirstChild.Data != "use" || n.FirstChild.NextSibling != nil) {
+		t.Errorf("%s: icon <svg> is not one aria-hidden <use>", what)
 	}
 }
 

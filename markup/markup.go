@@ -83,6 +83,8 @@ func newPolicy() *bluemonday.Policy {
 		"em", "strong", "del", "code", "pre",
 		"blockquote", "ul", "ol", "li",
 	)
+	// Each block carries its own direction (direction.go).
+	p.AllowAttrs("dir").Matching(regexp.MustCompile(`^(ltr|rtl)$`)).OnElements("p", "li", "ul", "ol", "blockquote")
 	p.AllowAttrs("start").Matching(regexp.MustCompile(`^[0-9]{1,9}$`)).OnElements("ol")
 	// Relative URLs must be allowed for mention and hashtag links, so the
 	// href pattern admits only absolute http, https and mailto URLs (which
@@ -157,7 +159,7 @@ func render(src string, opt Options) (Result, error) {
 // sanitize sets res.HTML to the sanitized HTML in buf.
 func sanitize(res Result, buf *bytes.Buffer) Result {
 	out := policy.SanitizeBytes(buf.Bytes())
-	res.HTML = strings.Trim(string(out), " \t\n")
+	res.HTML = SetDirections(strings.Trim(string(out), " \t\n"))
 	return res
 }
 

@@ -17,5 +17,5 @@ func SanitizeRemote(html string) string {
 	if len(html) > maxRemoteHTML {
 		html = strings.ToValidUTF8(html[:maxRemoteHTML], "")
 	}
-	return strings.TrimSpace(policy.Sanitize(html))
+	return SetDirections(strings.TrimSpace(policy.Sanitize(html)))
 }

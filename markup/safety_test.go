@@ -18,10 +18,10 @@ import (
 // allowedAttrs is the complete allow-list checkSafe enforces: element name to
 // the attributes it may carry.
 var allowedAttrs = map[string]map[string]bool{
-	"p": {}, "br": {}, "hr": {},
+	"p": {"dir": true}, "br": {}, "hr": {},
 	"em": {}, "strong": {}, "del": {}, "code": {}, "pre": {},
-	"blockquote": {}, "ul": {}, "li": {},
-	"ol": {"start": true},
+	"blockquote": {"dir": true}, "ul": {"dir": true}, "li": {"dir": true},
+	"ol": {"start": true, "dir": true},
 	"a":  {"href": true, "rel": true, "target": true, "class": true},
 }
 
@@ -93,6 +93,8 @@ func checkElement(t testing.TB, n *html.Node, out string) {
 			t.Errorf("%s attribute on <%s> in %q", a.Key, n.Data, out)
 		case !attrs[key] || a.Namespace != "":
 			t.Errorf("attribute %s=%q not allowed on <%s> in %q", a.Key, a.Val, n.Data, out)
+		case key == "dir" && a.Val != "ltr" && a.Val != "rtl":
+			t.Errorf("dir=%q on <%s> in %q, want ltr or rtl", a.Val, n.Data, out)
 		}
 		switch key {
 		case "href":

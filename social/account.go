@@ -188,7 +188,7 @@ func checkProfile(ctx context.Context, c ProfileChange, aiAllowed bool) (storage
 	for _, l := range c.Links {
 		var lp LinkProblem
 		lp.Label = linkLabelProblem(ctx, l.Label)
-		l.URL, lp.URL = CheckLinkURL(ctx, l.URL)
+		l.URL, lp.URL = CheckLinkURL(ctx, WithScheme(l.URL))
 		if lp.Label != "" || lp.URL != "" {
 			p.Fields["links"] = i18n.T(ctx, "form.correct_links")
 		}

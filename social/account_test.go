@@ -110,7 +110,9 @@ func TestUpdateProfileRefusals(t *testing.T) {
 		{"display name invisible", func(c *ProfileChange) { c.DisplayName = "\u200b" }, "display_name", -1, ""},
 		{"javascript link", func(c *ProfileChange) { c.Links[0].URL = "javascript:alert(1)" }, "links", 0, "url"},
 		{"ftp link", func(c *ProfileChange) { c.Links[0].URL = "ftp://amal.example/" }, "links", 0, "url"},
-		{"link without scheme", func(c *ProfileChange) { c.Links[0].URL = "amal.example" }, "links", 0, "url"},
+		// A link typed without its scheme gets https:// (WithScheme); one
+		// that is no address at all is still refused.
+		{"link that is no address", func(c *ProfileChange) { c.Links[0].URL = "amal" }, "links", 0, "url"},
 		{"link with user", func(c *ProfileChange) { c.Links[0].URL = "https://bank.example@evil.example/" }, "links", 0, "url"},
 		{"link with space", func(c *ProfileChange) { c.Links[0].URL = "https://amal.example/a b" }, "links", 0, "url"},
 		{"link without address", func(c *ProfileChange) { c.Links[0].URL = "" }, "links", 0, "url"},

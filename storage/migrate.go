@@ -44,6 +44,7 @@ var migrations = []migration{
 	{"create the poll buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds)},
 	{"create the two-factor and certificate cache buckets", createBuckets(bucketTwoFactor, bucketCertCache)},
 	{"index each member's direct conversations", indexDirectPosts},
+	{"mark the text direction of each block of stored posts", markDirections},
 }
 
 // createBuckets is a migration step that adds buckets.
