@@ -168,8 +168,10 @@ var small = func() (t [smallRunes]uint8) {
 	for r := rune(0); r < smallRunes; r++ {
 		c := classOf(r)
 		t[r] = uint8(c)
-		p := norm.NFKC.PropertiesString(string(r))
-		if c != clsMark && p.CCC() == 0 && p.Decomposition() == nil && !unicode.IsMark(r) {
+		// Precomposed letters (é, أ) are inert too: only a mark after
+		// them could change them, and a mark is not inert.
+		s := string(r)
+		if c != clsMark && !unicode.IsMark(r) && norm.NFKC.PropertiesString(s).CCC() == 0 && norm.NFKC.IsNormalString(s) {
 			t[r] |= inertBit
 		}
 	}
