@@ -168,8 +168,10 @@ var small = func() (t [smallRunes]uint8) {
 	for r := rune(0); r < smallRunes; r++ {
 		c := classOf(r)
 		t[r] = uint8(c)
-		p := norm.NFKC.PropertiesString(string(r))
-		if c != clsMark && p.CCC() == 0 && p.Decomposition() == nil && !unicode.IsMark(r) {
+		// Precomposed letters (é, أ) are inert too: only a mark after
+		// them could change them, and a mark is not inert.
+		s := string(r)
+		if c != clsMark && !unicode.IsMark(r) && norm.NFKC.PropertiesString(s).CCC() == 0 && norm.NFKC.IsNormalString(s) {
 			t[r] |= inertBit
 		}
 	}
@@ -393,30 +395,6 @@ func (a *analyzer) fold(r rune, keep int) (sep bool) {
 		// Latin and Greek: accents go (é is e, ά is α), and letters that
 		// are ligatures or variants of others are spelt out.
 		r = unicode.ToLower(r)
-		switch r {
-		case 'ß':
-			a.buf = append(a.buf, "ss"...)
-			return false
-		case 'æ':
-			a.buf = append(a.buf, "ae"...)
-			return false
-		case 'œ':
-			a.buf = append(a.buf, "oe"...)
-			return false
-		case 'þ':
-			a.buf = append(a.buf, "th"...)
-			return false
-		case 'ø':
-			r = 'o'
-		case 'đ', 'ð':
-			r = 'd'
-		case 'ł':
-			r = 'l'
-		case 'ı':
-			r = 'i'
-		case 'ς':
-			r = 'σ'
-		}
 		var b [utf8.UTFMax]byte
 		n := utf8.EncodeRune(b[:], r)
 		if d := norm.NFD.Properties(b[:n]).Decomposition(); d != nil {
@@ -424,13 +402,13 @@ func (a *analyzer) fold(r rune, keep int) (sep bool) {
 				c, w := utf8.DecodeRune(d)
 				d = d[w:]
 				if !unicode.IsMark(c) {
-					a.buf = utf8.AppendRune(a.buf, unicode.ToLower(c))
+					a.appendLatin(unicode.ToLower(c))
 				}
 			}
 			return false
 		}
 		if unicode.IsLetter(r) {
-			a.buf = utf8.AppendRune(a.buf, r)
+			a.appendLatin(r)
 			return false
 		}
 		return !unicode.IsMark(r) && !unicode.IsNumber(r)
@@ -440,6 +418,36 @@ func (a *analyzer) fold(r rune, keep int) (sep bool) {
 		return false
 	}
 	return true
+}
+
+// appendLatin appends a lowercase Latin or Greek letter without accents,
+// spelling out the letters that are ligatures or variants of others.
+func (a *analyzer) appendLatin(r rune) {
+	switch r {
+	case 'ß':
+		a.buf = append(a.buf, "ss"...)
+		return
+	case 'æ':
+		a.buf = append(a.buf, "ae"...)
+		return
+	case 'œ':
+		a.buf = append(a.buf, "oe"...)
+		return
+	case 'þ':
+		a.buf = append(a.buf, "th"...)
+		return
+	case 'ø':
+		r = 'o'
+	case 'đ', 'ð':
+		r = 'd'
+	case 'ł':
+		r = 'l'
+	case 'ı':
+		r = 'i'
+	case 'ς':
+		r = 'σ'
+	}
+	a.buf = utf8.AppendRune(a.buf, r)
 }
 
 // foldArabic folds a rune of the Arabic block (U+0600 to U+06FF): the

@@ -42,7 +42,7 @@ func (q Query) Empty() bool {
 		!q.HasMedia && !q.IsReply && q.In == "" && q.Before.IsZero() && q.After.IsZero()
 }
 
-// InDates reports whether a post made at t passes before: and after::
+// InDates reports whether a post made at t is within the query's dates:
 // before:2026-01-02 keeps what was posted until the end of January 1st,
 // after:2026-01-02 what was posted from January 3rd on (UTC days).
 func (q Query) InDates(t time.Time) bool {
