@@ -77,7 +77,7 @@ func (h *Handler) invites(w http.ResponseWriter, r *http.Request) {
 	for _, inv := range list {
 		iv.Items = append(iv.Items, h.inviteItem(r.Context(), inv, now))
 	}
-	h.render(w, r, http.StatusOK, views.InvitesPage(h.page(r, i18n.T(r.Context(), "title.invitations"), ""), iv))
+	h.render(w, r, http.StatusOK, views.InvitesPage(h.page(r, i18n.T(r.Context(), "title.invitations"), "invites"), iv))
 }
 
 func (h *Handler) inviteItem(ctx context.Context, inv storage.Invite, now time.Time) views.InviteItem {

@@ -272,7 +272,8 @@ func (db *DB) Register(u *User, reg Registration) error {
 			return err
 		}
 		if nu.Status == StatusPending {
-			if err := notifyStaff(tx, NoteApplication, nu.ID, nu.ID, db.ids.Next(db.now())); err != nil { // staffnotes.go
+			// The account's ID is the notification's (unique, and dated).
+			if err := notifyStaff(tx, NoteApplication, nu.ID, nu.ID, nu.ID); err != nil { // staffnotes.go
 				return err
 			}
 		}

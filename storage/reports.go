@@ -224,7 +224,9 @@ func (db *DB) CreateReport(r *Report, out ...Activity) error {
 		if err := tx.Bucket(bucketUserReports).Put(pairKey(rep.ReporterID, rep.ID), nil); err != nil {
 			return err
 		}
-		if err := notifyStaff(tx, NoteReport, rep.ReporterID, rep.ID, db.ids.Next(db.now())); err != nil { // staffnotes.go
+		// The report's ID is the notification's: IDs are unique across
+		// records, and it dates the notification with the report.
+		if err := notifyStaff(tx, NoteReport, rep.ReporterID, rep.ID, rep.ID); err != nil { // staffnotes.go
 			return err
 		}
 		for i := range out {
