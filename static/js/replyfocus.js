@@ -24,5 +24,9 @@
       setTimeout(focusReply, 0);
     }
   });
-  focusReply();
+  // The browser moves to the fragment as the page finishes loading, which
+  // resets the focus: put the cursor in the box after that.
+  window.addEventListener("load", function () {
+    setTimeout(focusReply, 0);
+  });
 })();
