@@ -28,6 +28,7 @@ var expectedAssets = []string{
 	"icons/reply.svg",
 	"icons/user.svg",
 	"js/keys.js",
+	"js/passkeys.js",
 	"majlis.css",
 }
 
