@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -617,5 +618,21 @@ func TestSignerOfDeletedAccount(t *testing.T) {
 	}
 	if _, err := w.db.StoredActorKey(keyless.ID); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("a key was made for a deleted account: %v", err)
+	}
+}
+
+// TestAliasesOf: only http(s) links with a host are kept of a remote
+// actor's aliases and new home, once each.
+func TestAliasesOf(t *testing.T) {
+	o := &Object{AlsoKnownAs: IRIs{"https://a.example/users/x", "javascript://a.example/%0aalert(1)", "https://a.example/users/x", "data:text/html,x", "http://b.example/u/y", "/relative"}}
+	got := aliasesOf(o)
+	want := []string{"https://a.example/users/x", "http://b.example/u/y"}
+	if !slices.Equal(got, want) {
+		t.Errorf("aliases %q, want %q", got, want)
+	}
+	for in, want := range map[string]string{"https://b.example/users/y": "https://b.example/users/y", "javascript://b.example/%0a": "", "": ""} {
+		if got := httpURL(in); got != want {
+			t.Errorf("httpURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"net/url"
 	"slices"
 
 	"majlis/social"
@@ -25,7 +26,7 @@ func moveJSON(out *activityJSON, actor, target, followers string) {
 func aliasesOf(o *Object) []string {
 	var out []string
 	for _, a := range o.AlsoKnownAs {
-		if len(a) > maxAliasLength || urlOrEmpty(a) == "" || slices.Contains(out, a) {
+		if len(a) > maxAliasLength || httpURL(a) == "" || slices.Contains(out, a) {
 			continue
 		}
 		out = append(out, a)
@@ -34,6 +35,16 @@ func aliasesOf(o *Object) []string {
 		}
 	}
 	return out
+}
+
+// httpURL keeps s when it is an http(s) URL with a host, else "": an
+// alias or a new home ends up as a link on a page.
+func httpURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > maxAliasLength {
+		return ""
+	}
+	return s
 }
 
 // move takes in a Move: the sender moves itself (the object is the

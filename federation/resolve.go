@@ -336,7 +336,7 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 		ContentUsage: consentValue(o.ContentUsage),
 		FetchedAt:    r.now().UTC(),
 		AlsoKnownAs:  aliasesOf(o), // move.go
-		MovedTo:      urlOrEmpty(o.MovedTo),
+		MovedTo:      httpURL(o.MovedTo),
 	}
 	if o.NoIndex != nil && *o.NoIndex && !strings.Contains(u.XRobotsTag, "noindex") {
 		u.XRobotsTag = strings.TrimPrefix(u.XRobotsTag+", noindex", ", ")

@@ -101,6 +101,8 @@ type Handler struct {
 	// pending are the logins waiting for their second factor
 	// (twofactor.go).
 	pending *pendingLogins
+	// passkeys are the WebAuthn ceremonies in flight (passkeys.go).
+	passkeys *passkeys
 }
 
 // MaxPostChars is the longest post source, in Unicode characters, of an
@@ -146,6 +148,7 @@ func New(db *storage.DB, cfg Config) (*Handler, error) {
 		limits:   newLimiters(cfg.Now),
 		apiLimit: newWindowLimiter(cfg.APIRateLimit, APIRateWindow, cfg.Now),
 		pending:  newPendingLogins(),
+		passkeys: &passkeys{m: map[string]*ceremony{}},
 	}
 	if h.cursors, err = newCursorSeal(hashKey); err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ func (h *Handler) movedView(u storage.User) *views.MovedTo {
 	if t, err := h.social.AccountByURI(u.MovedTo); err == nil {
 		return &views.MovedTo{Handle: handleOf(t), URL: userPath(t)}
 	}
+	if !strings.HasPrefix(u.MovedTo, "https://") && !strings.HasPrefix(u.MovedTo, "http://") {
+		return nil
+	}
 	return &views.MovedTo{Handle: u.MovedTo, URL: u.MovedTo}
 }
 

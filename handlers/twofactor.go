@@ -234,7 +234,16 @@ func (h *Handler) showSecurity(w http.ResponseWriter, r *http.Request, code int,
 	t, err := h.db.TwoFactor(me.ID)
 	switch {
 	case err == nil:
-		s.Enabled, s.RecoveryLeft = t.Enabled(), len(t.RecoveryCodes)
+		s.Enabled, s.RecoveryLeft = t.TOTPSecret != "", len(t.RecoveryCodes)
+		now := h.cfg.Now()
+		for _, k := range t.Passkeys {
+			row := views.PasskeyRow{Name: k.Name, Created: timeOf(k.CreatedAt, now)}
+			if !k.LastUsedAt.IsZero() {
+				used := timeOf(k.LastUsedAt, now)
+				row.LastUsed = &used
+			}
+			s.Passkeys = append(s.Passkeys, row)
+		}
 	case !errors.Is(err, storage.ErrNotFound):
 		h.error(w, r, err)
 		return
@@ -441,4 +450,5 @@ func (h *Handler) twoFactorRoutes() {
 	m.HandleFunc("POST "+securityPath+"/totp/confirm", h.requireUser(h.confirmTOTP))
 	m.HandleFunc("POST "+securityPath+"/recovery", h.requireUser(h.newRecoveryCodes))
 	m.HandleFunc("POST "+securityPath+"/disable", h.requireUser(h.disableTwoFactor))
+	h.passkeyRoutes() // passkeys.go
 }

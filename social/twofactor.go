@@ -146,7 +146,9 @@ func (s *Service) CheckSecondFactor(userID storage.ID, code string) (recovery bo
 		if !t.Enabled() {
 			return ErrWrongCode
 		}
-		if step, ok := matchTOTP(t.TOTPSecret, code, t.LastStep, now); ok {
+		if t.TOTPSecret == "" {
+			// Passkeys only: no code to type, but the recovery codes.
+		} else if step, ok := matchTOTP(t.TOTPSecret, code, t.LastStep, now); ok {
 			t.LastStep = step
 			return nil
 		}

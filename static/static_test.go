@@ -48,6 +48,7 @@ var expectedAssets = []string{
 	"js/copy.js",
 	"js/keys.js",
 	"js/limit.js",
+	"js/passkeys.js",
 	"js/replyfocus.js",
 	"js/suggest.js",
 	"majlis.css",

@@ -180,11 +180,12 @@
 //	poll_ends:    end (unix milliseconds, big-endian) | postID => nil, the
 //	              polls whose end is not announced yet (DuePolls, EndPoll)
 //
-// Accounts' security and the built-in HTTPS server (twofactor.go):
+// Accounts' security and the built-in HTTPS server (twofactor.go; a
+// User's also_known_as and moved_to are its aliases and new home, moves.go):
 //
 //	two_factor:   userID => TwoFactor (JSON: the TOTP secret, a secret being set
 //	              up, the SHA-256 of the unused recovery codes, the last time step
-//	              accepted); deleted with the account
+//	              accepted, the passkeys' WebAuthn records); deleted with the account
 //	cert_cache:   name => bytes (the ACME account key and certificates that
 //	              autocert keeps, so the instance stays one file)
 //

@@ -29,14 +29,31 @@ type TwoFactor struct {
 	// over a shoulder cannot be used a second time.
 	LastStep  int64     `json:"last_step,omitempty"`
 	EnabledAt time.Time `json:"enabled_at,omitzero"`
+	// Passkeys are the member's WebAuthn credentials.
+	Passkeys []Passkey `json:"passkeys,omitempty"`
 }
 
-// Enabled tells whether the login asks for a second factor.
-func (t TwoFactor) Enabled() bool { return t.TOTPSecret != "" }
+// MaxPasskeys bounds the passkeys of one account.
+const MaxPasskeys = 10
+
+// Passkey is one WebAuthn credential. Credential is the verifying
+// library's record of it, kept as it encodes it (storage does not read
+// it); ID is its credential ID.
+type Passkey struct {
+	ID         []byte    `json:"id"`
+	Name       string    `json:"name"`
+	Credential []byte    `json:"credential"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+}
+
+// Enabled tells whether the login asks for a second factor: an
+// authenticator app's code, or a passkey.
+func (t TwoFactor) Enabled() bool { return t.TOTPSecret != "" || len(t.Passkeys) > 0 }
 
 // empty tells whether nothing is left worth keeping.
 func (t TwoFactor) empty() bool {
-	return t.TOTPSecret == "" && t.PendingSecret == "" && len(t.RecoveryCodes) == 0
+	return t.TOTPSecret == "" && t.PendingSecret == "" && len(t.RecoveryCodes) == 0 && len(t.Passkeys) == 0
 }
 
 // TwoFactor returns the member's second factor; ErrNotFound when none was

@@ -10,6 +10,16 @@ type Security struct {
 	// and admins, and the viewer is one.
 	Required bool
 	Form     Form
+	// Passkeys are the member's passkeys, in the order their delete
+	// forms number them.
+	Passkeys []PasskeyRow
+}
+
+// PasskeyRow is one passkey in the settings.
+type PasskeyRow struct {
+	Name     string
+	Created  Time
+	LastUsed *Time
 }
 
 // TOTPSetup is the page that shows a new authenticator secret: as a QR
