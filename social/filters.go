@@ -176,6 +176,8 @@ type Filterer struct {
 	c       *compiledFilters
 	context string
 	now     time.Time
+	// owner's own posts are never filtered, as on Mastodon.
+	owner storage.ID
 }
 
 // FiltersFor returns userID's filters for a context (a storage.Filter*
@@ -189,13 +191,13 @@ func (s *Service) FiltersFor(userID storage.ID, context string) *Filterer {
 	if err != nil || len(c.filters) == 0 {
 		return nil
 	}
-	return &Filterer{c: c, context: context, now: s.cfg.Now()}
+	return &Filterer{c: c, context: context, now: s.cfg.Now(), owner: userID}
 }
 
 // Match says what the filters do with post p (nothing on a nil Filterer).
 func (f *Filterer) Match(p *storage.Post) Filtered {
 	var out Filtered
-	if f == nil {
+	if f == nil || p.AuthorID == f.owner {
 		return out
 	}
 	text := ""
