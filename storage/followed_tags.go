@@ -141,4 +141,3 @@ func (b *builder) inFollowedTag(p *Post, home func(ID) bool) bool {
 	u, err := b.user(p.AuthorID)
 	return err == nil && !b.v.hidesAuthor(u, true)
 }
-
