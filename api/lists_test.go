@@ -156,6 +156,29 @@ func TestFiltersAPI(t *testing.T) {
 		t.Error("the public timeline carries filtered")
 	}
 
+	// Notifications: a mention that matches carries filtered once the
+	// filter applies there; the member's own posts are never filtered.
+	id := g.db.NewID()
+	mention := storage.Post{ID: id, AuthorID: bilal.ID, URI: g.soc.PostURI("bilal", id), Source: "@amal the ending",
+		HTML: "<p>@amal the ending</p>", Visibility: storage.Public, Local: true, Mentions: []storage.ID{amal.ID}}
+	if err := g.db.CreatePost(&mention); err != nil {
+		t.Fatal(err)
+	}
+	g.json("PUT", "/api/v2/filters/"+f.ID, tok, `{"context":["home","notifications"]}`).wantCode(t, http.StatusOK)
+	if raw := string(g.get("/api/v1/notifications", tok).wantCode(t, http.StatusOK).body); !strings.Contains(raw, `"keyword_matches":["ending"]`) {
+		t.Errorf("the mention's notification is not filtered: %s", raw)
+	}
+	own := g.post(amal, "my own ending", storage.Public)
+	for _, st := range func() []Status {
+		var ss []Status
+		g.get("/api/v1/timelines/home", tok).decode(t, &ss)
+		return ss
+	}() {
+		if st.ID == own.ID.String() && len(st.Filtered) > 0 {
+			t.Error("the member's own status is filtered")
+		}
+	}
+
 	// Keywords: add, change, remove; v1 reads each keyword as a filter.
 	var k FilterKeyword
 	g.form("POST", "/api/v2/filters/"+f.ID+"/keywords", tok, "keyword=finale&whole_word=false").wantCode(t, http.StatusOK).decode(t, &k)

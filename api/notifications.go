@@ -61,6 +61,7 @@ func noteFilter(r *http.Request) func(string) bool {
 func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 	me := au.User
 	keep := noteFilter(r)
+	filters := a.soc.FiltersFor(me.ID, storage.FilterNotifications)
 	read := func(before storage.ID, limit int) ([]storage.NoteEntry, storage.ID, error) {
 		// Asking for limit entries and dropping the types left out may
 		// leave a page short; window reads on from Next.
@@ -70,8 +71,11 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 		}
 		// A report notification would need Mastodon's admin report
 		// entity, which the API does not have: moderators read reports
-		// on the web.
-		notes := slices.DeleteFunc(np.Notes, func(n storage.NoteEntry) bool { return n.Kind == storage.NoteReport || !keep(noteType(n.Kind)) })
+		// on the web. Keyword filters that hide a post hide its
+		// notification too.
+		notes := slices.DeleteFunc(np.Notes, func(n storage.NoteEntry) bool {
+			return n.Kind == storage.NoteReport || !keep(noteType(n.Kind)) || n.Post != nil && filters.Match(&n.Post.Post).Hide
+		})
 		return notes, np.Next, nil
 	}
 	notes, more, err := window(parsePaging(r, 80), read, func(n storage.NoteEntry) storage.ID { return n.ID })
@@ -82,7 +86,13 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 	c := a.conv(me)
 	out := make([]Notification, 0, len(notes))
 	for _, n := range notes {
-		out = append(out, c.notification(n))
+		note := c.notification(n)
+		if n.Post != nil && note.Status != nil {
+			if m := filters.Match(&n.Post.Post); len(m.Matches) > 0 {
+				note.Status.Filtered = filterResults(m) // lists.go
+			}
+		}
+		out = append(out, note)
 	}
 	if len(notes) > 0 {
 		a.setLink(w, r, notes[0].ID, notes[len(notes)-1].ID, more)

@@ -270,6 +270,34 @@ func TestFilterPages(t *testing.T) {
 	if shown, folded := look("/", "postone"); !shown || folded {
 		t.Error("the deleted filter still applies")
 	}
+
+	t.Run("notifications and own posts", func(t *testing.T) {
+		bc := srv.newClient(t)
+		bc.login("bilal", "password-bilal")
+		publish(t, bc, "@amal the ending, notifword", storage.Public)
+		ac.post("my own ending, ownword")
+		resp := ac.postForm("/filters", url.Values{"title": {"Spoilers"}, "context": {"home", "notifications"}, "action": {"warn"},
+			"keyword": {"ending"}, "whole_word": {"1"}}, nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d", resp.StatusCode)
+		}
+		notes := ac.get("/notifications").body
+		if !strings.Contains(notes, "notifword") || !strings.Contains(notes, "Filtered: Spoilers") {
+			t.Error("warn: the mention is not shown folded behind the filter's name")
+		}
+		if _, folded := look("/", "ownword"); folded {
+			t.Error("amal's own post is folded by her filter")
+		}
+		all, _ := srv.db.Filters(amal.ID)
+		path := "/filters/" + all[0].ID.String()
+		resp = ac.postForm(path, url.Values{"title": {"Spoilers"}, "context": {"notifications"}, "action": {"hide"}, "expires_in": {"keep"}}, nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("update: %d", resp.StatusCode)
+		}
+		if strings.Contains(ac.get("/notifications").body, "notifword") {
+			t.Error("hide: the mention is still in the notifications")
+		}
+	})
 }
 
 func TestFollowedTagPages(t *testing.T) {

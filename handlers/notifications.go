@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"majlis/i18n"
+	"majlis/social"
 	"majlis/storage"
 	"majlis/views"
 )
@@ -145,7 +147,14 @@ func (h *Handler) notificationsView(r *http.Request, np storage.NotePage, readTo
 	groups := map[groupKey]int{}
 	actors := map[int]map[storage.ID]bool{}
 	now := h.cfg.Now()
+	filters := h.social.FiltersFor(viewerID(r), storage.FilterNotifications) // filters.go
 	for _, ne := range np.Notes {
+		var filtered social.Filtered
+		if ne.Post != nil {
+			if filtered = filters.Match(&ne.Post.Post); filtered.Hide {
+				continue
+			}
+		}
 		unread := ne.ID > readTo
 		key := groupKey{ne.Kind, ne.PostID}
 		if i, ok := groups[key]; ok && groupable(ne.Kind) {
@@ -178,6 +187,10 @@ func (h *Handler) notificationsView(r *http.Request, np storage.NotePage, readTo
 					text = plainText(ne.Post.Post.HTML)
 				}
 				n.Post.Excerpt = wordExcerpt(text, excerptMax)
+			}
+			if w := filtered.Warning(); w != "" {
+				// Folded as a content warning is, naming the filters.
+				n.Post.CW = strings.TrimSpace(i18n.T(ctx, "filters.warning", "title", w) + " " + n.Post.CW)
 			}
 		}
 		switch ne.Kind { // the moderators' (storage/staffnotes.go)

@@ -42,6 +42,9 @@ type options struct {
 	bin                   string
 	rounds                int
 	fed                   fedOptions
+	// memberPrefs gives the measured member keyword filters and
+	// followed hashtags (memberprefs.go).
+	memberPrefs bool
 }
 
 func main() {
@@ -97,6 +100,7 @@ func realMain(ctx context.Context, args []string) int {
 	fs.IntVar(&o.fed.followers, "fanout-followers", 1000, "fanout row: remote followers of the poster")
 	fs.IntVar(&o.fed.posts, "fanout-posts", 5, "fanout row: posts fanned out (after one that warms the hosts' key caches)")
 	fs.DurationVar(&o.fed.window, "fanout-window", 2*time.Second, "fanout row: length of each at-rest window of the home timeline load")
+	fs.BoolVar(&o.memberPrefs, "member-prefs", true, "give the home timeline's member (follows100) 20 keyword filters and 10 followed hashtags, as a member from Mastodon would have; false measures a member without them")
 	fs.StringVar(&o.serverEnv, "server-env", "", "extra environment of the server process only, comma-separated KEY=VALUE (e.g. GOGC=400), for experiments")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -351,7 +355,11 @@ func profileName(name string) string {
 
 // runTable measures every scenario once and prints the table.
 func runTable(ctx context.Context, o options, bin, tmp string, out *output) error {
-	in, err := launch(ctx, o, bin, filepath.Join(tmp, "data"), o.posts, []string{"follows100"})
+	var prefs func(string) error
+	if o.memberPrefs {
+		prefs = func(dir string) error { return memberPrefs(dir, "follows100") }
+	}
+	in, err := launchWith(ctx, o, bin, filepath.Join(tmp, "data"), o.posts, []string{"follows100"}, prefs, nil)
 	if err != nil {
 		return err
 	}
@@ -391,9 +399,9 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 		return fmt.Errorf("heap: %w", herr)
 	}
 	out.printf("## Scenarios\n\n")
-	out.printf("%d users, %d posts, %d follows (seeded in %s, %s, %.0f bytes per post); %d connections, %s warm-up + %s measured per scenario%s; home timeline as follows100 (follows %d).\n\n",
+	out.printf("%d users, %d posts, %d follows (seeded in %s, %s, %.0f bytes per post); %d connections, %s warm-up + %s measured per scenario%s; home timeline as follows100 (follows %d%s).\n\n",
 		in.seed.manifest.Users, in.seed.manifest.Posts, in.seed.manifest.Follows, in.seed.took.Round(100*time.Millisecond),
-		mb(in.seed.size), float64(in.seed.size)/float64(max(1, in.seed.manifest.Posts)), o.conns, o.warmup, o.duration, roundsNote(o.rounds), following(in.seed.manifest, "follows100"))
+		mb(in.seed.size), float64(in.seed.size)/float64(max(1, in.seed.manifest.Posts)), o.conns, o.warmup, o.duration, roundsNote(o.rounds), following(in.seed.manifest, "follows100"), prefsNote(o.memberPrefs))
 	out.printf("%s\n", table(rows))
 	out.printf("Server: start-up to first /healthz %s; peak RSS (VmHWM) %s; Go heap in use after the load %s (%s after a forced GC).\n\n",
 		ms(in.srv.startup), mb(rss), mb(heap), mb(heapGC))
@@ -402,6 +410,13 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 		out.printf("%s\n", t)
 	}
 	return nil
+}
+
+func prefsNote(on bool) string {
+	if !on {
+		return ""
+	}
+	return fmt.Sprintf("; %d keyword filters, %d followed hashtags", prefFilters, prefTags)
 }
 
 func roundsNote(n int) string {

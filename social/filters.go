@@ -176,6 +176,52 @@ type Filterer struct {
 	c       *compiledFilters
 	context string
 	now     time.Time
+	// owner's own posts are never filtered, as on Mastodon.
+	owner storage.ID
+	texts *textCache
+}
+
+// textCache keeps the normalised text of the posts filters read
+// (PostText, then search.Normalize): the same posts are on many members'
+// pages, and building the text (markup stripped, case folded) allocated
+// as much as the rest of a home page's posts together (BENCHMARKS.md). A
+// post's text changes only with an edit, which is in the key. Two
+// generations, turned over when the current one holds textCacheBytes.
+type textCache struct {
+	mu       sync.Mutex
+	cur, old map[textKey]string
+	curBytes int
+}
+
+type textKey struct {
+	id     storage.ID
+	edited int64
+}
+
+const textCacheBytes = 2 << 20
+
+func (c *textCache) text(p *storage.Post) string {
+	k := textKey{p.ID, p.EditedAt.UnixNano()}
+	c.mu.Lock()
+	if t, ok := c.cur[k]; ok {
+		c.mu.Unlock()
+		return t
+	}
+	t, ok := c.old[k]
+	c.mu.Unlock()
+	if !ok {
+		t = search.Normalize(PostText(p))
+	}
+	c.mu.Lock()
+	if c.cur == nil || c.curBytes+len(t) > textCacheBytes {
+		c.old, c.cur, c.curBytes = c.cur, map[textKey]string{}, 0
+	}
+	if _, dup := c.cur[k]; !dup {
+		c.cur[k] = t
+		c.curBytes += len(t) + 32
+	}
+	c.mu.Unlock()
+	return t
 }
 
 // FiltersFor returns userID's filters for a context (a storage.Filter*
@@ -189,13 +235,13 @@ func (s *Service) FiltersFor(userID storage.ID, context string) *Filterer {
 	if err != nil || len(c.filters) == 0 {
 		return nil
 	}
-	return &Filterer{c: c, context: context, now: s.cfg.Now()}
+	return &Filterer{c: c, context: context, now: s.cfg.Now(), owner: userID, texts: &s.texts}
 }
 
 // Match says what the filters do with post p (nothing on a nil Filterer).
 func (f *Filterer) Match(p *storage.Post) Filtered {
 	var out Filtered
-	if f == nil {
+	if f == nil || p.AuthorID == f.owner {
 		return out
 	}
 	text := ""
@@ -204,7 +250,7 @@ func (f *Filterer) Match(p *storage.Post) Filtered {
 			continue
 		}
 		if text == "" {
-			text = search.Normalize(PostText(p))
+			text = f.texts.text(p)
 		}
 		var hit []string
 		for _, k := range cf.keywords {
@@ -255,6 +301,7 @@ func wordRune(r rune) bool {
 // text without markup, and its images' descriptions.
 func PostText(p *storage.Post) string {
 	var b strings.Builder
+	b.Grow(len(p.ContentWarning) + len(p.HTML) + 2)
 	b.WriteString(p.ContentWarning)
 	b.WriteByte('\n')
 	b.WriteString(stripTags(p.HTML))
@@ -269,6 +316,7 @@ func PostText(p *storage.Post) string {
 // separates words) and entities are decoded.
 func stripTags(s string) string {
 	var b strings.Builder
+	b.Grow(len(s))
 	in := false
 	for _, r := range s {
 		switch {
@@ -280,6 +328,9 @@ func stripTags(s string) string {
 		case !in:
 			b.WriteRune(r)
 		}
+	}
+	if !strings.Contains(b.String(), "&") {
+		return b.String()
 	}
 	return html.UnescapeString(b.String())
 }

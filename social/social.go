@@ -29,8 +29,10 @@ type Config struct {
 type Service struct {
 	db  *storage.DB
 	cfg Config
-	// filters caches members' compiled keyword filters (filters.go).
+	// filters caches members' compiled keyword filters, texts the text
+	// of the posts they read (filters.go).
 	filters filterCache
+	texts   textCache
 }
 
 // New returns the actions on db.

@@ -24,7 +24,9 @@
 // follows.go, edits.go):
 //
 //	replies:      parentID | replyID => nil (a post's direct replies)
-//	tags:         tag | 0x00 | postID => nil (public posts by hashtag key, markup.NormalizeTag)
+//	tags:         tag | 0x00 | postID => the author_posts value (public posts by hashtag key,
+//	              markup.NormalizeTag; the value lets a merged home timeline pass over replies; empty in
+//	              entries written before lists, which are read as "unknown")
 //	likes:        postID | userID => notificationID (of the like's notification;
 //	              0 for a like written by the bulk loader, which notifies no one)
 //	user_likes:   userID | postID => notificationID

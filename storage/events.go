@@ -183,8 +183,11 @@ func (b *builder) inFeed(f Feed, p *Post) bool {
 		// they follow (reposts included); a reply only when it answers the
 		// viewer or someone they follow, or is the viewer's.
 		home := func(id ID) bool { return id == b.v.id || (!b.v.hides(id) && b.v.following(b.tx, id)) }
-		if b.v.id == 0 || !home(p.AuthorID) {
+		if b.v.id == 0 {
 			return false
+		}
+		if !home(p.AuthorID) || (p.AuthorID != b.v.id && exclusiveMembers(b.tx, b.v.id)[p.AuthorID]) {
+			return b.inFollowedTag(p, home) // lists.go, followed_tags.go
 		}
 		return p.InReplyTo == 0 || p.IsRepost() || p.AuthorID == b.v.id || home(p.InReplyToAuthor)
 	case FeedLocal:

@@ -118,3 +118,26 @@ func deleteFollowedTags(tx *bolt.Tx, userID ID) error {
 	}
 	return nil
 }
+
+// inFollowedTag tells whether p comes into the viewer's home timeline
+// through a hashtag they follow, as the merge takes it (keepTagged): a
+// public post, not a repost, a reply only to someone home shows, by an
+// account moderation does not keep out of the listings.
+func (b *builder) inFollowedTag(p *Post, home func(ID) bool) bool {
+	if p.Visibility != Public || p.IsRepost() || (p.InReplyTo != 0 && !home(p.InReplyToAuthor)) {
+		return false
+	}
+	followed := b.tx.Bucket(bucketFollowedTags)
+	hit := false
+	for _, t := range p.Tags {
+		if t != "" && followed.Get(followedTagKey(b.v.id, t)) != nil {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return false
+	}
+	u, err := b.user(p.AuthorID)
+	return err == nil && !b.v.hidesAuthor(u, true)
+}

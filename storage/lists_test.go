@@ -86,6 +86,9 @@ func TestListTimeline(t *testing.T) {
 		if slices.Contains(got, fromDina.ID) || slices.Contains(got, fromBilal.ID) {
 			t.Errorf("home shows an exclusive list's members: %v", got)
 		}
+		if _, ok, _ := db.FeedEntry(amal.ID, Feed{Kind: FeedHome}, fromDina.ID); ok {
+			t.Error("the home stream takes an exclusive list's member's post")
+		}
 		if !slices.Contains(got, fromChadi.ID) {
 			t.Errorf("home lost chadi, who is in no list: %v", got)
 		}
@@ -116,7 +119,7 @@ func TestFollowedTagsInHome(t *testing.T) {
 	amal, stranger, friend := createUser(t, db, "amal"), createUser(t, db, "stranger"), createUser(t, db, "friend")
 	follow(t, db, amal, friend)
 	public := write(t, db, stranger, saying("#go public"), tagged("go"))
-	write(t, db, stranger, saying("#go unlisted"), tagged("go"), withVis(Unlisted))
+	unlisted := write(t, db, stranger, saying("#go unlisted"), tagged("go"), withVis(Unlisted))
 	write(t, db, stranger, saying("#go followers"), tagged("go"), withVis(FollowersOnly))
 	write(t, db, stranger, saying("#go direct"), tagged("go"), withVis(Direct), mentioning(amal))
 	other := write(t, db, stranger, saying("#rust"), tagged("rust"))
@@ -124,6 +127,15 @@ func TestFollowedTagsInHome(t *testing.T) {
 
 	must(t, db.FollowTag(amal.ID, "go"), "FollowTag")
 	must(t, db.FollowTag(amal.ID, "go"), "FollowTag twice")
+	// The live home stream takes what the page takes.
+	for _, tt := range []struct {
+		p    Post
+		want bool
+	}{{public, true}, {other, false}, {unlisted, false}} {
+		if _, ok, err := db.FeedEntry(amal.ID, Feed{Kind: FeedHome}, tt.p.ID); err != nil || ok != tt.want {
+			t.Errorf("home stream, post %q: got %v (%v), want %v", tt.p.Source, ok, err, tt.want)
+		}
+	}
 	tl, err := db.HomeTimeline(amal.ID, Page{})
 	must(t, err, "HomeTimeline")
 	if got, want := ids(tl.Entries), []ID{both.ID, public.ID}; !slices.Equal(got, want) {

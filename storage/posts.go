@@ -384,17 +384,22 @@ func indexPost(tx *bolt.Tx, p *Post) error {
 	return indexTags(tx, p)
 }
 
-// indexTags lists a public post under each of its hashtags.
+// indexTags lists a public post under each of its hashtags. The entry's
+// value says whether it is a reply and to whom (indexMeta, as in
+// author_posts), so a home timeline that merges a followed tag passes over
+// replies it does not show without reading them; entries written before
+// have none, and are read.
 func indexTags(tx *bolt.Tx, p *Post) error {
 	if p.Visibility != Public || p.RepostOf != 0 {
 		return nil
 	}
 	tags := tx.Bucket(bucketTags)
+	meta := metaOf(p).encode()
 	for _, t := range p.Tags {
 		if t == "" {
 			continue
 		}
-		if err := tags.Put(tagKey(t, p.ID), nil); err != nil {
+		if err := tags.Put(tagKey(t, p.ID), meta); err != nil {
 			return err
 		}
 	}

@@ -470,6 +470,9 @@ func (b *builder) mergedPage(f mergeFeed, page Page) (Timeline, error) {
 		return false
 	}
 	keep := func(id ID) (Entry, bool, error) {
+		if byTag && meta.kind == kindReply && !f.replyShows(meta.ref) {
+			return Entry{}, false, nil // without reading the post (indexTags)
+		}
 		p, err := getPost(tx, id)
 		if err != nil {
 			return Entry{}, false, nil
@@ -616,11 +619,11 @@ func (m *merge) next() (ID, ID, indexMeta, bool, bool) {
 func (m *merge) openTag(tag string) {
 	prefix := tagPrefix(tag)
 	c := m.tx.Bucket(bucketTags).Cursor()
-	k, _ := seekBeforeKV(c, prefix, m.before)
+	k, v := seekBeforeKV(c, prefix, m.before)
 	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+8 {
 		return
 	}
-	heap.Push(&m.open, &authorCursor{c: c, prefix: prefix, head: keyID(k, len(prefix)), tag: true})
+	heap.Push(&m.open, &authorCursor{c: c, prefix: prefix, head: keyID(k, len(prefix)), val: v, tag: true})
 }
 
 // advance moves the newest open cursor to its next older entry.
