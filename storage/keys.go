@@ -81,6 +81,10 @@ var (
 	bucketPollVotes = []byte("poll_votes")
 	bucketUserVotes = []byte("user_votes")
 	bucketPollEnds  = []byte("poll_ends")
+	// Quotes (quotes.go): quotes: quotedID|quotingID => nil;
+	// quote_auths: authorization URI => quoting post ID.
+	bucketQuotes     = []byte("quotes")
+	bucketQuoteAuths = []byte("quote_auths")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -101,7 +105,7 @@ var allBuckets = [][]byte{
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 	bucketPublicPosts,
-	bucketPollVotes, bucketUserVotes, bucketPollEnds,
+	bucketPollVotes, bucketUserVotes, bucketPollEnds, bucketQuotes, bucketQuoteAuths,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

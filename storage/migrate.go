@@ -38,7 +38,7 @@ var migrations = []migration{
 	{"create the client API buckets", createBuckets(bucketOAuthApps, bucketOAuthClients,
 		bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens)},
 	{"index the federated timeline", indexPublicPosts},
-	{"create the poll buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds)},
+	{"create the poll and quote buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds, bucketQuotes, bucketQuoteAuths)},
 }
 
 // createBuckets is a migration step that adds buckets.

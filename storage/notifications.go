@@ -20,6 +20,8 @@ const (
 	NoteFollowRequest NoteKind = "follow_request"
 	// NotePoll: a poll the member wrote or voted in has ended (polls.go).
 	NotePoll NoteKind = "poll"
+	// NoteQuote: someone quoted the member's post (quotes.go).
+	NoteQuote NoteKind = "quote"
 )
 
 // Notification tells a user that someone did something that concerns

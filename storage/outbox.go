@@ -45,12 +45,16 @@ const (
 	// Add and Remove change a collection (a pin: the featured posts).
 	ActivityAdd    = "Add"
 	ActivityRemove = "Remove"
+	// QuoteRequest asks a post's author to consent to a quote
+	// (quotes.go).
+	ActivityQuoteRequest = "QuoteRequest"
 )
 
 var activityTypes = map[string]bool{
 	ActivityCreate: true, ActivityUpdate: true, ActivityDelete: true, ActivityLike: true,
 	ActivityAnnounce: true, ActivityFollow: true, ActivityAccept: true, ActivityReject: true,
 	ActivityBlock: true, ActivityUndo: true, ActivityFlag: true, ActivityAdd: true, ActivityRemove: true,
+	ActivityQuoteRequest: true,
 }
 
 // ValidActivityType tells whether t is a type the outbox keeps.

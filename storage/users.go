@@ -107,6 +107,9 @@ type User struct {
 	// Indexable.
 	XRobotsTag   string `json:"x_robots_tag,omitempty"`
 	ContentUsage string `json:"content_usage,omitempty"`
+	// QuotePolicy is who may quote the member's new posts by default
+	// (quotes.go): "" or QuotePublic, QuoteFollowers, QuoteNobody.
+	QuotePolicy QuotePolicy `json:"quote_policy,omitempty"`
 }
 
 // IsLocal tells whether the account lives on this instance.
