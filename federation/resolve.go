@@ -691,7 +691,13 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 	for _, c := range append(append(Many[Object](nil), o.OneOf...), o.AnyOf...) {
 		rp.Options = append(rp.Options, c.DisplayName())
 	}
-	rp.Poll = pollOf(o) // polls.go
+	rp.Poll = pollOf(o)   // polls.go
+	quoteOfObject(o, &rp) // quotes.go
+	if rp.QuoteURI != "" && depth < r.maxDepth() {
+		if _, err := r.Post(ctx, rp.QuoteURI, depth+1); err != nil {
+			r.logger().Info("federation: quoted post not fetched", "post", o.ID, "quote", rp.QuoteURI, "err", err)
+		}
+	}
 	for _, t := range o.Tag {
 		switch {
 		case t.Type.Is("Mention") && t.Href != "":
@@ -704,7 +710,14 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 		// Pictures only for a new post: an update keeps them.
 		rp.Attachments = r.attachments(ctx, who, o)
 	}
-	return r.Social.ReceivePost(ctx, who, rp)
+	p, err := r.Social.ReceivePost(ctx, who, rp)
+	if err == nil {
+		r.verifyQuote(ctx, p) // quotes.go
+		if p, err = r.DB.PostByID(p.ID); err != nil {
+			return p, err
+		}
+	}
+	return p, err
 }
 
 // attachments fetches a new post's images (at most

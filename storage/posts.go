@@ -319,7 +319,7 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	if err := startPoll(tx, p); err != nil {
 		return err
 	}
-	if err := linkQuote(tx, p, db.ids.Next(db.now())); err != nil {
+	if err := db.linkQuote(tx, p); err != nil {
 		return err
 	}
 	if err := putPost(tx, p); err != nil {

@@ -86,7 +86,7 @@ func (db *DB) MayQuote(quoterID, postID ID) (bool, error) {
 // member's quote must be of a post they see (ErrNotFound) and may quote
 // (ErrForbidden); another server's quote is stored as it came, its state
 // decided by its caller. The quoted author hears of an accepted quote.
-func linkQuote(tx *bolt.Tx, p *Post, noteID ID) error {
+func (db *DB) linkQuote(tx *bolt.Tx, p *Post) error {
 	if p.QuoteOf == 0 {
 		return nil
 	}
@@ -114,7 +114,7 @@ func linkQuote(tx *bolt.Tx, p *Post, noteID ID) error {
 		}
 	}
 	if p.QuoteState == QuoteAccepted {
-		return notify(tx, q.AuthorID, NoteQuote, p.AuthorID, p.ID, noteID)
+		return notify(tx, q.AuthorID, NoteQuote, p.AuthorID, p.ID, db.ids.Next(db.now()))
 	}
 	return nil
 }
