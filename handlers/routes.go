@@ -67,7 +67,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /users/{username}/{id}/unbookmark", h.requireUser(h.unbookmark))
 	m.HandleFunc("POST /users/{username}/{id}/pin", h.requireUser(h.pin))
 	m.HandleFunc("POST /users/{username}/{id}/unpin", h.requireUser(h.unpin))
-	m.HandleFunc("POST /users/{username}/{id}/vote", h.requireUser(h.vote)) // polls.go
+	m.HandleFunc("POST /users/{username}/{id}/vote", h.requireUser(h.vote))     // polls.go
+	m.HandleFunc("POST /users/{username}/{id}/detach", h.requireUser(h.detach)) // quotes.go
+	m.HandleFunc("POST /settings/quotes", h.requireUser(h.saveQuotePolicy))     // quotes.go
 
 	// People: notifications, profile settings, follow requests, blocks and
 	// mutes (notifications.go, settings.go, relations.go).

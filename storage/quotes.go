@@ -259,3 +259,13 @@ func (b *builder) quotedEntry(p *Post) *Entry {
 	}
 	return &Entry{Post: q, Author: *a}
 }
+
+// SetQuotePolicy saves who may quote a member's new posts by default.
+func (db *DB) SetQuotePolicy(userID ID, p QuotePolicy) error {
+	if !p.Valid() {
+		return fmt.Errorf("quote policy %q: %w", p, ErrInvalid)
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		return updateUser(tx, userID, func(u *User) { u.QuotePolicy = p })
+	})
+}

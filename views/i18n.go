@@ -171,6 +171,8 @@ func noteVerb(ctx context.Context, n Note) string {
 		return i18n.N(ctx, "note.verb.follow_request", c)
 	case "poll":
 		return i18n.N(ctx, "note.verb.poll", c)
+	case "quote":
+		return i18n.N(ctx, "note.verb.quote", c)
 	}
 	return i18n.N(ctx, "note.verb.other", c)
 }
