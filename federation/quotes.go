@@ -85,7 +85,7 @@ func (c *Converter) quoteInto(n *noteJSON, p storage.Post, author storage.User) 
 // isQuoteAuthDelete tells whether an outbox Delete withdraws a quote
 // authorization (social.Detach) rather than deleting a post.
 func (c *Converter) isQuoteAuthDelete(a storage.Activity) bool {
-	return a.Type == storage.ActivityDelete && strings.HasPrefix(a.Object, c.URIs.Base+"/users/") && strings.Contains(a.Object, "/quote_authorizations/")
+	return a.Type == storage.ActivityDelete && strings.HasPrefix(a.Object, c.URIs.Base+"/quote_authorizations/")
 }
 
 // quoteActivity renders the outbox entries of quotes: a QuoteRequest, the
@@ -134,23 +134,27 @@ func (c *Converter) quoteActivity(a storage.Activity, out *activityJSON) (bool, 
 }
 
 // QuoteAuthorization serves the stamp of a member's consent to a quote
-// (/users/NAME/quote_authorizations/ID, ID the quote's): it exists while
-// the quote of their post stands accepted.
-func (s *Server) QuoteAuthorization(w http.ResponseWriter, r *http.Request, u storage.User) {
+// (/quote_authorizations/ID, ID the quote's): it exists while the quote
+// of their post stands accepted.
+func (s *Server) QuoteAuthorization(w http.ResponseWriter, r *http.Request) {
 	id, err := storage.ParseID(r.PathValue("id"))
 	if err != nil {
 		s.Error(w, storage.ErrNotFound)
 		return
 	}
-	auth := s.URIs.Actor(u.Username) + "/quote_authorizations/" + id.String()
+	auth := s.URIs.Base + "/quote_authorizations/" + id.String()
 	q, err := s.DB.QuoteByAuth(auth)
 	if err == nil && (q.ID != id || q.QuoteState != storage.QuoteAccepted) {
 		err = storage.ErrNotFound
 	}
 	var quoted storage.Post
+	var u storage.User
 	if err == nil {
 		quoted, err = s.DB.PostByID(q.QuoteOf)
-		if err == nil && quoted.AuthorID != u.ID {
+	}
+	if err == nil {
+		u, err = s.DB.UserByID(quoted.AuthorID)
+		if err == nil && !u.IsLocal() {
 			err = storage.ErrNotFound
 		}
 	}

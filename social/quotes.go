@@ -20,13 +20,12 @@ import (
 // QuoteAuthURI is the authorization this instance gives, on behalf of
 // the quoted post's author, to the quote quotingID.
 func (s *Service) QuoteAuthURI(quotedAuthor string, quotingID storage.ID) string {
-	return s.UserURI(quotedAuthor) + "/quote_authorizations/" + quotingID.String()
+	return s.cfg.BaseURL + "/quote_authorizations/" + quotingID.String()
 }
 
 // IsQuoteAuthURI tells whether uri is an authorization of this instance.
 func (s *Service) IsQuoteAuthURI(uri string) bool {
-	rest, ok := strings.CutPrefix(uri, s.cfg.BaseURL+"/users/")
-	return ok && strings.Contains(rest, "/quote_authorizations/")
+	return strings.HasPrefix(uri, s.cfg.BaseURL+"/quote_authorizations/")
 }
 
 // QuotePolicyOf is the policy a new post of author gets: the one asked
