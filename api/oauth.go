@@ -23,6 +23,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	a.accountsRoutes(mux)
 	a.statusesRoutes(mux)
 	pollRoutes(a, mux)
+	quoteRoutes(a, mux)
 	a.streamingRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Record not found")
