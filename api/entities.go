@@ -113,6 +113,9 @@ type Status struct {
 	Bookmarked         *bool             `json:"bookmarked,omitempty"`
 	Pinned             *bool             `json:"pinned,omitempty"`
 	Filtered           []any             `json:"filtered,omitempty"`
+	// Quote and QuoteApproval are Mastodon 4.5's (quotes.go).
+	Quote         *StatusQuote   `json:"quote"`
+	QuoteApproval *QuoteApproval `json:"quote_approval,omitempty"`
 }
 
 // MediaAttachment is an image of a post (or an upload waiting for one).

@@ -23,6 +23,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	a.accountsRoutes(mux)
 	a.statusesRoutes(mux)
 	pollRoutes(a, mux)
+	quoteRoutes(a, mux)
 	a.streamingRoutes(mux)
 	a.listsRoutes(mux) // lists, filters, followed tags (lists.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

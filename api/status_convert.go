@@ -144,6 +144,7 @@ func (c *statusConv) post(e storage.Entry) Status {
 	if p.Poll != nil {
 		s.Poll = c.poll(e) // polls.go
 	}
+	s.Quote, s.QuoteApproval = c.quote(e), c.quoteApproval(e) // quotes.go
 	if c.viewer.ID != 0 {
 		s.Favourited, s.Reblogged, s.Bookmarked = new(e.Liked), new(e.Reposted), new(e.Bookmarked)
 		s.Muted = new(false)

@@ -31,6 +31,9 @@ type statusForm struct {
 	Unsupported string
 	// Poll is the poll sent with a new status, nil for none (polls.go).
 	Poll *pollForm
+	// QuotedStatusID and QuotePolicy are quoted_status_id and
+	// quote_approval_policy (quotes.go).
+	QuotedStatusID, QuotePolicy string
 }
 
 // Budgets of a status request: far above what a post may hold, so the
@@ -66,6 +69,7 @@ func decodeStatusForm(r *http.Request) (statusForm, error) {
 	f := statusForm{
 		Status: v.Get("status"), SpoilerText: v.Get("spoiler_text"), Visibility: v.Get("visibility"),
 		InReplyToID: v.Get("in_reply_to_id"), Language: v.Get("language"),
+		QuotedStatusID: v.Get("quoted_status_id"), QuotePolicy: v.Get("quote_approval_policy"),
 	}
 	if ids, ok := v["media_ids[]"]; ok {
 		f.MediaIDs, f.MediaGiven = ids, true
@@ -111,6 +115,8 @@ func decodeStatusJSON(r *http.Request) (statusForm, error) {
 	str("visibility", &f.Visibility)
 	str("in_reply_to_id", &f.InReplyToID)
 	str("language", &f.Language)
+	str("quoted_status_id", &f.QuotedStatusID)
+	str("quote_approval_policy", &f.QuotePolicy)
 	if err != nil {
 		return f, err
 	}

@@ -167,6 +167,14 @@ func (a *API) publish(r *http.Request, me storage.User) (storage.Entry, error) {
 	if f.Poll != nil {
 		d.Poll = f.Poll.draft() // polls.go
 	}
+	if f.QuotedStatusID != "" {
+		id, err := storage.ParseID(f.QuotedStatusID)
+		if err != nil {
+			return storage.Entry{}, &social.Error{Kind: social.NotFound, Message: "Record not found", Err: storage.ErrNotFound}
+		}
+		d.QuoteOf = id
+	}
+	d.QuotePolicy = f.QuotePolicy
 	if f.InReplyToID != "" {
 		id, err := storage.ParseID(f.InReplyToID)
 		if err != nil {

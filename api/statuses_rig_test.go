@@ -87,6 +87,7 @@ func newStRig(t *testing.T) *stRig {
 	mux := http.NewServeMux()
 	g.api.statusesRoutes(mux)
 	pollRoutes(g.api, mux)
+	quoteRoutes(g.api, mux)
 	g.srv = httptest.NewServer(mux)
 	t.Cleanup(g.srv.Close)
 	return g

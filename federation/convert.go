@@ -206,6 +206,8 @@ type noteJSON struct {
 	ContentUsage string            `json:"contentUsage,omitempty"`
 	// A Question's answers, end and counts (polls.go).
 	questionFields
+	// Who may quote it, and what it quotes (quotes.go).
+	quoteFields
 }
 
 type tombstoneJSON struct {
@@ -233,6 +235,10 @@ type activityJSON struct {
 	Object    any      `json:"object"`
 	Target    string   `json:"target,omitempty"`
 	Content   string   `json:"content,omitempty"`
+	// Instrument and Result carry a QuoteRequest's quote and its
+	// answer's authorization (quotes.go).
+	Instrument any    `json:"instrument,omitempty"`
+	Result     string `json:"result,omitempty"`
 }
 
 // Actor is a local member's actor document.
@@ -460,7 +466,8 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 	}
 	consent := c.ConsentFor(author)
 	n.XRobotsTag, n.ContentUsage = consent.XRobotsTag(), consent.ContentUsage()
-	c.question(n, p) // polls.go
+	c.question(n, p)          // polls.go
+	c.quoteInto(n, p, author) // quotes.go
 	return n, nil
 }
 
@@ -542,6 +549,9 @@ func (c *Converter) render(a storage.Activity) (*activityJSON, error) {
 	}
 	out := &activityJSON{ID: c.URIs.Activity(a.ID), Type: a.Type, Actor: actor}
 	followers := c.URIs.Followers(name)
+	if ok, err := c.quoteActivity(a, out); ok {
+		return out, err // quotes.go
+	}
 	switch a.Type {
 	case storage.ActivityCreate, storage.ActivityUpdate:
 		if a.Type == storage.ActivityUpdate && a.PostID == 0 {

@@ -439,6 +439,9 @@ func (in *Inbox) handle(ctx context.Context, actor storage.User, act *Object, bo
 		if objID == "" {
 			return errIgnored
 		}
+		if revoke, err := in.receiveQuoteRevoke(ctx, actor, objID); revoke {
+			return err // quotes.go
+		}
 		err := in.Social.ReceiveDelete(ctx, actor, objID)
 		if social.KindOf(err) == social.NotFound {
 			return nil // never stored here
@@ -456,7 +459,12 @@ func (in *Inbox) handle(ctx context.Context, actor storage.User, act *Object, bo
 		_, err = in.Social.ReceiveFollow(ctx, actor, local, act.ID)
 		return err
 
+	case "QuoteRequest":
+		return in.receiveQuoteRequest(ctx, actor, act) // quotes.go
 	case "Accept", "Reject":
+		if answer, err := in.receiveQuoteAnswer(ctx, actor, act); answer {
+			return err // quotes.go
+		}
 		local, err := in.followOf(actor, obj)
 		if err != nil {
 			return err

@@ -693,7 +693,13 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 	for _, c := range append(append(Many[Object](nil), o.OneOf...), o.AnyOf...) {
 		rp.Options = append(rp.Options, c.DisplayName())
 	}
-	rp.Poll = pollOf(o) // polls.go
+	rp.Poll = pollOf(o)   // polls.go
+	quoteOfObject(o, &rp) // quotes.go
+	if rp.QuoteURI != "" && depth < r.maxDepth() {
+		if _, err := r.Post(ctx, rp.QuoteURI, depth+1); err != nil {
+			r.logger().Info("federation: quoted post not fetched", "post", o.ID, "quote", rp.QuoteURI, "err", err)
+		}
+	}
 	for _, t := range o.Tag {
 		switch {
 		case t.Type.Is("Mention") && t.Href != "":
@@ -708,7 +714,14 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 	} else {
 		rp.Alts = imageNames(o)
 	}
-	return r.Social.ReceivePost(ctx, who, rp)
+	p, err := r.Social.ReceivePost(ctx, who, rp)
+	if err == nil {
+		r.verifyQuote(ctx, p) // quotes.go
+		if p, err = r.DB.PostByID(p.ID); err != nil {
+			return p, err
+		}
+	}
+	return p, err
 }
 
 // imageNames is the descriptions of an object's images, in the order

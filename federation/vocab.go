@@ -348,6 +348,19 @@ type Object struct {
 	// Closed is when a poll closed; Replies an answer's count (polls.go).
 	Closed  Time    `json:"closed"`
 	Replies Counted `json:"replies"`
+
+	// Quotes (quotes.go): what a post quotes and with what consent,
+	// who may quote it, and the parts of QuoteRequest, its answer and
+	// the authorization.
+	Quote              *Ref               `json:"quote"`
+	QuoteURI           string             `json:"quoteUri"`
+	MisskeyQuote       string             `json:"_misskey_quote"`
+	QuoteAuthorization *Ref               `json:"quoteAuthorization"`
+	InteractionPolicy  *interactionPolicy `json:"interactionPolicy"`
+	Instrument         *Ref               `json:"instrument"`
+	Result             *Ref               `json:"result"`
+	InteractingObject  *Ref               `json:"interactingObject"`
+	InteractionTarget  *Ref               `json:"interactionTarget"`
 }
 
 // Text is the object's HTML content, from `content` or its language map.

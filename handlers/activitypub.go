@@ -29,6 +29,7 @@ func (h *Handler) federationRoutes() {
 	m.HandleFunc("GET /actor", f.InstanceActor)
 	m.HandleFunc("GET /users/{username}/outbox", f.ForMember(f.Outbox))
 	m.HandleFunc("GET /users/{username}/featured", f.ForMember(f.Featured))
+	m.HandleFunc("GET /quote_authorizations/{id}", f.QuoteAuthorization)
 }
 
 // wantsActivity tells whether the instance federates and the request asks

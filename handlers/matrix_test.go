@@ -140,6 +140,27 @@ var matrixRoutes = []matrixRoute{
 	// card back.
 	{name: "edit save", method: http.MethodPost, path: mxPostAt("/edit"), form: mxSameText, expect: mxSignedIn(mxStatus(403), mxEdit(mxStatus(http.StatusSeeOther)))},
 	{name: "edit save htmx", method: http.MethodPost, path: mxPostAt("/edit"), form: mxSameText, htmx: true, expect: mxSignedIn(mxStatus(403), mxEdit(mxShow(true)))},
+	// Quoting (quotes.go): only public and unlisted posts, and only what
+	// the viewer may see (404 as for a missing post, the compose box
+	// without it); a refusal shows the post only to who may see it.
+	{name: "quote", method: http.MethodPost, path: mxAt("/posts"), form: mxQuoteOf, expect: mxSignedIn(mxStatus(403), mxQuote)},
+}
+
+func mxQuoteOf(_ *matrixFixture, p matrixPost) url.Values {
+	return url.Values{"body": {"quoting"}, "quote_of": {p.id}}
+}
+
+// mxQuote: a post the viewer may see and that may be quoted is quoted
+// (303); one they may see but not quote is refused, with the compose box
+// showing it (403); one they may not see is missing (404).
+func mxQuote(vis storage.Visibility, v matrixViewer) mxOutcome {
+	switch {
+	case !mxMayView(vis, v):
+		return mxStatus(http.StatusNotFound)
+	case !mxRepostable(vis):
+		return mxOutcome{status: http.StatusForbidden, shows: true}
+	}
+	return mxStatus(http.StatusSeeOther)
 }
 
 // matrixRoute is one row of the matrix: a request and, for each visibility

@@ -56,6 +56,7 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 		Visibilities: visibilityOptions(r.Context(), storage.Public),
 		Images:       h.emptyImages(r.Context(), "compose"),
 		Poll:         h.composePoll(r.Context()), // polls.go
+		Quote:        h.composeQuote(r, me),      // quotes.go
 	}
 	if parent == nil {
 		return c
@@ -132,6 +133,7 @@ func readCompose(r *http.Request, me storage.User, parent *storage.Entry, c *vie
 		d.InReplyTo = parent.Post.ID
 	}
 	d.Poll = readPoll(r, &c.Poll) // polls.go
+	readQuote(r, &d)              // quotes.go
 	clean, problems := social.CheckDraft(r.Context(), me, parent, d, c.Count.Limit)
 	c.Body, c.Count = clean.Body, counter(clean.Body, c.Count.Limit)
 	c.ContentWarning = clean.Warning

@@ -156,7 +156,8 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 	p.Imported = e.Post.ImportedFrom != ""
 	p.Remote = originOf(e) // federation.go
 	p.Actions = h.actionsView(r, e, p.DOMID)
-	p.Poll = h.pollView(r, e, p.DOMID) // polls.go
+	p.Poll = h.pollView(r, e, p.DOMID)   // polls.go
+	p.Quote = h.quoteView(r, e, p.DOMID) // quotes.go
 	if p.Actions.Own {
 		p.CanDelete = true
 		p.DeleteURL = p.URL + "/delete"
@@ -177,6 +178,7 @@ func (h *Handler) actionsView(r *http.Request, e storage.Entry, card string) vie
 		Reposted:   e.Reposted,
 		Bookmarked: e.Bookmarked,
 		CanRepost:  e.Post.Visibility.Repostable(),
+		QuoteURL:   quoteActionURL(r, e), // quotes.go
 	}
 	v := viewer(r)
 	if v == nil {

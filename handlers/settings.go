@@ -37,6 +37,8 @@ func (h *Handler) profileForm(ctx context.Context, me storage.User) views.Profil
 	}
 	f.Links = padLinks(f.Links)
 	h.consentForm(&f, me) // consent.go
+	qp, _ := social.QuotePolicyOf(me, "")
+	f.Quotes = views.ComposeQuote{Policy: string(qp), Policies: quotePolicies(ctx)} // quotes.go
 	return f
 }
 

@@ -39,6 +39,10 @@ type Draft struct {
 	// one per image in order; nil keeps them (Publish reads the
 	// descriptions from Attachments).
 	Alts []string
+	// QuoteOf is the post quoted, 0 for none; QuotePolicy who may quote
+	// this post ("" for the author's default) (quotes.go).
+	QuoteOf     storage.ID
+	QuotePolicy string
 }
 
 // CheckLanguage is the rule of a post's language: "" or a language code
@@ -311,6 +315,18 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 	if len(problems) > 0 {
 		return storage.Entry{}, problems[0]
 	}
+	var quoted *storage.Entry
+	if d.QuoteOf != 0 {
+		q, err := s.QuoteTarget(ctx, author, d.QuoteOf)
+		if err != nil {
+			return storage.Entry{}, err
+		}
+		quoted = &q
+	}
+	quotePolicy, ok := QuotePolicyOf(author, d.QuotePolicy)
+	if !ok {
+		return storage.Entry{}, refuse(ctx, Invalid, "quote_policy", "quote.policy_invalid")
+	}
 	var poll *storage.Poll
 	if d.Poll != nil {
 		var e *Error
@@ -347,12 +363,17 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 		Attachments:    d.Attachments,
 		Language:       d.Language,
 		Poll:           poll,
+		QuotePolicy:    quotePolicy,
 	}
 	if parent != nil {
 		post.InReplyTo = parent.Post.ID
 		post.InReplyToAuthor = parent.Post.AuthorID
 	}
-	if err := s.db.CreatePost(&post, createActivity(post)); err != nil {
+	out := []storage.Activity{createActivity(post)}
+	if quoted != nil {
+		out = append(out, s.quoteOf(&post, *quoted)...) // quotes.go
+	}
+	if err := s.db.CreatePost(&post, out...); err != nil {
 		switch {
 		case errors.Is(err, storage.ErrUploadGone):
 			// Posted already (a second click) or waited too long.
@@ -361,8 +382,14 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 			return storage.Entry{}, &Error{Kind: Forbidden, Message: s.postRefusal(ctx, author, mentioned, parent), Err: err}
 		case parent != nil && errors.Is(err, storage.ErrNotFound):
 			return storage.Entry{}, postsRefuse(ctx, NotFound, "in_reply_to", err, "error.reply_to_gone")
+		case quoted != nil && errors.Is(err, storage.ErrNotFound):
+			return storage.Entry{}, postsRefuse(ctx, NotFound, "quote_of", err, "quote.gone")
 		}
 		return storage.Entry{}, err
+	}
+	if quoted != nil {
+		// As the author sees it, with the quote embedded.
+		return s.db.Post(author.ID, post.ID)
 	}
 	return storage.Entry{Post: post, Author: author}, nil
 }

@@ -72,6 +72,11 @@ type RemotePost struct {
 	// say now (their names, in order): the descriptions change with the
 	// text when they match the stored images one for one.
 	Alts []string
+	// QuoteURI is the post it quotes ("" for none), QuoteAuth the
+	// authorization it shows for that, QuotePolicy who may quote it
+	// ("" when it does not say) (quotes.go).
+	QuoteURI, QuoteAuth string
+	QuotePolicy         storage.QuotePolicy
 }
 
 // RemoteVisibility is the visibility a post's addressing means: public
@@ -212,7 +217,9 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 		ContentUsage:   Clip(rp.ContentUsage, 200),
 		Attachments:    rp.Attachments,
 		Poll:           rp.Poll,
+		QuotePolicy:    rp.QuotePolicy,
 	}
+	s.receivedQuote(&post, author, rp) // quotes.go
 	if post.CreatedAt.IsZero() || post.CreatedAt.After(s.cfg.Now().Add(time.Hour)) {
 		post.CreatedAt = s.cfg.Now()
 	}
@@ -228,6 +235,13 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 	created, err := s.db.PutRemotePostAlts(&post, rp.Alts)
 	if err != nil {
 		return storage.Post{}, interactionRefusal(ctx, err)
+	}
+	if !created && rp.QuoteAuth != "" && post.QuoteState == storage.QuotePending && post.QuoteAuth == "" && s.authFromQuoted(post.QuoteURI, rp.QuoteAuth) {
+		// The authorization came with an Update, once the quoted
+		// author accepted: kept, for the resolver to verify.
+		if post, err = s.db.SetQuoteState(post.ID, storage.QuotePending, rp.QuoteAuth); err != nil {
+			return storage.Post{}, err
+		}
 	}
 	if !created && rp.Poll != nil {
 		if err := s.receivePollCounts(post, rp.Poll); err != nil {

@@ -228,6 +228,9 @@ func deliveryTargets(tx *bolt.Tx, a *Activity) []Inbox {
 			if kind == ActivityUpdate {
 				accounts = pollVoterAccounts(tx, a.PostID, accounts)
 			}
+			// The account concerned beyond the audience (the quoting
+			// author, for the Delete of a quote's authorization).
+			accounts = append(accounts, a.TargetID)
 		case kind == ActivityUpdate:
 			followers = true
 		case kind == ActivityDelete:
@@ -238,7 +241,7 @@ func deliveryTargets(tx *bolt.Tx, a *Activity) []Inbox {
 	case ActivityAnnounce:
 		followers = true
 		authorOf(a.PostID)
-	case ActivityFollow, ActivityAccept, ActivityReject, ActivityBlock, ActivityFlag:
+	case ActivityFollow, ActivityAccept, ActivityReject, ActivityBlock, ActivityFlag, ActivityQuoteRequest:
 		accounts = append(accounts, a.TargetID)
 	case ActivityAdd, ActivityRemove:
 		followers = true

@@ -191,6 +191,14 @@
 //	cert_cache:   name => bytes (the ACME account key and certificates that
 //	              autocert keeps, so the instance stays one file)
 //
+// Quotes (quotes.go):
+//
+//	quotes:       quotedID | quotingID => nil, every post stored here that
+//	              quotes a post stored here, whatever its consent's state;
+//	              written and deleted with either post
+//	quote_auths:  authorization URI => quoting post ID, to find the quote
+//	              an authorization's Delete revokes
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

@@ -105,6 +105,10 @@ var (
 	// direct_posts: userID | postID => nil, the direct posts a local
 	// member wrote or was mentioned in (direct.go).
 	bucketDirectPosts = []byte("direct_posts")
+	// Quotes (quotes.go): quotes: quotedID|quotingID => nil;
+	// quote_auths: authorization URI => quoting post ID.
+	bucketQuotes     = []byte("quotes")
+	bucketQuoteAuths = []byte("quote_auths")
 
 	keySchemaVersion = []byte("schema_version")
 	keySessionKeys   = []byte("session_keys")
@@ -130,6 +134,7 @@ var allBuckets = [][]byte{
 	bucketPollVotes, bucketUserVotes, bucketPollEnds,
 	bucketTwoFactor, bucketCertCache,
 	bucketDirectPosts,
+	bucketPollVotes, bucketUserVotes, bucketPollEnds, bucketQuotes, bucketQuoteAuths,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -41,7 +41,7 @@ var migrations = []migration{
 	{"create the search index", createSearchIndex},
 	{"create the list, filter and followed tag buckets", createBuckets(bucketLists, bucketUserLists,
 		bucketListMembers, bucketFilters, bucketFollowedTags, bucketTagFollowers)},
-	{"create the poll buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds)},
+	{"create the poll and quote buckets", createBuckets(bucketPollVotes, bucketUserVotes, bucketPollEnds, bucketQuotes, bucketQuoteAuths)},
 	{"create the two-factor and certificate cache buckets", createBuckets(bucketTwoFactor, bucketCertCache)},
 	{"index each member's direct conversations", indexDirectPosts},
 	{"mark the text direction of each block of stored posts", markDirections},

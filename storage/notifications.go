@@ -23,6 +23,8 @@ const (
 	// NoteMove: an account the member followed moved, and the follow
 	// moved with it (moves.go); the actor is the account that moved.
 	NoteMove NoteKind = "move"
+	// NoteQuote: someone quoted the member's post (quotes.go).
+	NoteQuote NoteKind = "quote"
 )
 
 // Notification tells a user that someone did something that concerns

@@ -48,13 +48,17 @@ const (
 	// ActivityMove tells followers the account moved to the account
 	// Object names (TargetID; moves.go).
 	ActivityMove = "Move"
+	// QuoteRequest asks a post's author to consent to a quote
+	// (quotes.go).
+	ActivityQuoteRequest = "QuoteRequest"
 )
 
 var activityTypes = map[string]bool{
 	ActivityCreate: true, ActivityUpdate: true, ActivityDelete: true, ActivityLike: true,
 	ActivityAnnounce: true, ActivityFollow: true, ActivityAccept: true, ActivityReject: true,
 	ActivityBlock: true, ActivityUndo: true, ActivityFlag: true, ActivityAdd: true, ActivityRemove: true,
-	ActivityMove: true,
+	ActivityMove:         true,
+	ActivityQuoteRequest: true,
 }
 
 // ValidActivityType tells whether t is a type the outbox keeps.

@@ -101,6 +101,16 @@ type Post struct {
 
 	// Poll is the post's poll, nil for none (polls.go).
 	Poll *Poll `json:"poll,omitempty"`
+
+	// Quotes (quotes.go). QuotePolicy is who may quote this post.
+	// QuoteOf is the post this one quotes (0: none, or not stored
+	// here), QuoteURI its URI, QuoteState where the quoted author's
+	// consent stands, QuoteAuth the URI of their authorization.
+	QuotePolicy QuotePolicy `json:"quote_policy,omitempty"`
+	QuoteOf     ID          `json:"quote_of,omitempty"`
+	QuoteURI    string      `json:"quote_uri,omitempty"`
+	QuoteState  QuoteState  `json:"quote_state,omitempty"`
+	QuoteAuth   string      `json:"quote_auth,omitempty"`
 }
 
 // Attachment is an image of a post: a display variant and a thumbnail,
@@ -309,6 +319,9 @@ func (db *DB) createPost(tx *bolt.Tx, p *Post) error {
 	if err := startPoll(tx, p); err != nil {
 		return err
 	}
+	if err := db.linkQuote(tx, p); err != nil {
+		return err
+	}
 	if err := putPost(tx, p); err != nil {
 		return err
 	}
@@ -494,6 +507,9 @@ func deletePost(tx *bolt.Tx, id ID) error {
 		return err
 	}
 	if err := dropPoll(tx, &p); err != nil {
+		return err
+	}
+	if err := unlinkQuotes(tx, &p); err != nil {
 		return err
 	}
 	if p.RepostOf != 0 {

@@ -29,6 +29,9 @@ type Entry struct {
 	// Voted are the options the viewer chose in the post's poll, nil
 	// when they did not vote (polls.go).
 	Voted []int
+	// Quote is the post this one quotes, when its author consented and
+	// the viewer may see it (quotes.go).
+	Quote *Entry
 }
 
 // Cursor is the ID of the entry's place in a timeline: the repost's ID
@@ -141,6 +144,7 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 	if p.Poll != nil && b.v.id != 0 {
 		e.Voted = pollChoices(b.tx, p.ID, b.v.id)
 	}
+	e.Quote = b.quotedEntry(&p)
 	if b.v.id != 0 && !b.pageMarks {
 		e.Liked = b.pageBucket(bucketUserLikes).Get(pairKey(b.v.id, p.ID)) != nil
 		e.Reposted = b.pageBucket(bucketUserReposts).Get(pairKey(b.v.id, p.ID)) != nil

@@ -115,6 +115,9 @@ type User struct {
 	// actor document for a remote account (moves.go).
 	AlsoKnownAs []string `json:"also_known_as,omitempty"`
 	MovedTo     string   `json:"moved_to,omitempty"`
+	// QuotePolicy is who may quote the member's new posts by default
+	// (quotes.go): "" or QuotePublic, QuoteFollowers, QuoteNobody.
+	QuotePolicy QuotePolicy `json:"quote_policy,omitempty"`
 }
 
 // IsLocal tells whether the account lives on this instance.

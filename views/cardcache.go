@@ -76,7 +76,7 @@ var keyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // rendered before.
 func cachedCard(post Post) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		if len(post.Edits) > 0 || post.Poll != nil {
+		if len(post.Edits) > 0 || post.Poll != nil || post.Quote != nil {
 			// Edit histories are shown on permalink pages only; a poll
 			// is the viewer's own (their vote) and changes by the minute.
 			return PostCard(post, false).Render(ctx, w)
@@ -194,7 +194,9 @@ func cardKey(ctx context.Context, b *bytes.Buffer, p *Post) {
 		k.str(im.Alt)
 		k.bool(im.Animated)
 	}
-	k.bool(p.Poll != nil) // cards with polls are not cached (cachedCard)
+	k.bool(p.Poll != nil)  // cards with polls are not cached (cachedCard)
+	k.bool(p.Quote != nil) // nor cards with quotes
+	k.str(a.QuoteURL)
 	k.bool(p.Remote != nil)
 	if p.Remote != nil {
 		k.str(p.Remote.Host)

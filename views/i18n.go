@@ -175,6 +175,8 @@ func noteVerb(ctx context.Context, n Note) string {
 		return i18n.N(ctx, "note.verb.move", c)
 	case "report", "application":
 		return staffNoteVerb(ctx, n.Kind) // flows_i18n.go
+	case "quote":
+		return i18n.N(ctx, "note.verb.quote", c)
 	}
 	return i18n.N(ctx, "note.verb.other", c)
 }

@@ -134,6 +134,9 @@ type Post struct {
 	Filtered string
 	// Poll is the post's poll, nil for none (models_polls.go).
 	Poll *PollView
+	// Quote is what the post quotes, nil for nothing to show
+	// (models_quotes.go).
+	Quote *QuoteView
 }
 
 // Time is a moment with its machine-readable form. At is the moment and
@@ -184,6 +187,8 @@ type Compose struct {
 	Images ComposeImages
 	// Poll is the poll part of the box (models_polls.go).
 	Poll ComposePoll
+	// Quote is the quote part of the box (models_quotes.go).
+	Quote ComposeQuote
 }
 
 // Counter shows how much of the character limit a draft uses.

@@ -174,6 +174,9 @@ type ProfileForm struct {
 	BioLimit int
 	// Pictures is the avatar and header form beside it.
 	Pictures ProfilePictures
+	// Quotes is the form of who may quote one's posts by default
+	// (models_quotes.go; Quoted unused).
+	Quotes ComposeQuote
 }
 
 // FieldError returns the error of one field, if any.

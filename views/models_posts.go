@@ -36,6 +36,9 @@ type Actions struct {
 	// viewer's profile now.
 	CanPin bool
 	Pinned bool
+	// QuoteURL opens the compose box quoting the post, "" when it cannot
+	// be quoted (quotes.templ).
+	QuoteURL string
 }
 
 // Tab is one of a profile's timelines.

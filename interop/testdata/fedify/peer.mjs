@@ -390,6 +390,32 @@ const control = {
 
   // reply: a public Note answering inReplyTo, cc the actor "to", with a
   // Mention of that actor, sent to that actor's inbox.
+  // A vote in a poll (a Question) of the account "to": a Note named for
+  // the answer chosen, answering the question, to its author alone.
+  "POST /control/vote": async (ctx, body) => {
+    const question = urlField(body, "question");
+    const actor = await lookupActor(ctx, urlField(body, "to"));
+    if (typeof body.name !== "string" || body.name === "") throw new HttpError(400, "name: the answer is required");
+    const key = randomUUID();
+    const id = new URL(`${base}/votes/${key}`);
+    const note = new Note({
+      id,
+      attribution: ctx.getActorUri(NAME),
+      to: actor.id,
+      replyTarget: question,
+      name: body.name,
+    });
+    const create = new Create({
+      id: new URL(`${id.href}/activity`),
+      actor: ctx.getActorUri(NAME),
+      to: actor.id,
+      object: note,
+      published: Temporal.Now.instant(),
+    });
+    await ctx.sendActivity({ identifier: NAME }, actor, create);
+    return json(200, { id: id.href, activity: create.id.href });
+  },
+
   "POST /control/reply": async (ctx, body) => {
     const parent = urlField(body, "inReplyTo");
     const actor = await lookupActor(ctx, urlField(body, "to"));

@@ -1,0 +1,271 @@
+package storage
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Quotes, with the quoted author's consent (as Mastodon's quote posts,
+// after FEP-044f). Each post says who may quote it (QuotePolicy, from its
+// author's default); a quote keeps the post it quotes (QuoteOf, QuoteURI)
+// and where the consent stands (QuoteState): accepted with an
+// authorization (QuoteAuth, a URI the quoted author's server serves),
+// pending while another server is asked, rejected, or revoked when the
+// quoted author detached their post. The quotes index lists, under a
+// quoted post, the posts stored here that quote it.
+
+// QuotePolicy says who may quote a post.
+type QuotePolicy string
+
+// Quote policies.
+const (
+	QuotePublic    QuotePolicy = "public"
+	QuoteFollowers QuotePolicy = "followers"
+	QuoteNobody    QuotePolicy = "nobody"
+)
+
+// Valid tells whether q is a policy ("" is not: callers resolve it).
+func (q QuotePolicy) Valid() bool {
+	return q == QuotePublic || q == QuoteFollowers || q == QuoteNobody
+}
+
+// QuoteState is where the quoted author's consent to a quote stands.
+type QuoteState string
+
+// Quote states.
+const (
+	QuoteAccepted QuoteState = "accepted"
+	QuotePending  QuoteState = "pending"
+	QuoteRejected QuoteState = "rejected"
+	QuoteRevoked  QuoteState = "revoked"
+)
+
+// mayQuote tells whether quoterID may quote post q: a public or unlisted
+// original, no block between them, and the post's policy (one's own post
+// may always be quoted). A remote post that said nothing ("") is its
+// server's to decide: asking is allowed.
+func mayQuote(tx *bolt.Tx, quoterID ID, q *Post) bool {
+	if q.IsRepost() || !q.Visibility.Repostable() {
+		return false
+	}
+	if quoterID == q.AuthorID {
+		return true
+	}
+	if blockedEitherWay(tx, quoterID, q.AuthorID) {
+		return false
+	}
+	switch q.QuotePolicy {
+	case "", QuotePublic:
+		return true
+	case QuoteFollowers:
+		return tx.Bucket(bucketFollows).Get(pairKey(quoterID, q.AuthorID)) != nil
+	}
+	return false
+}
+
+// MayQuote tells whether quoterID may quote post postID (see mayQuote);
+// ErrNotFound when it is gone or hidden from them.
+func (db *DB) MayQuote(quoterID, postID ID) (bool, error) {
+	ok := false
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		q, err := getPost(tx, postID)
+		if err != nil {
+			return err
+		}
+		if !newViewer(tx, quoterID).canSee(tx, &q) {
+			return fmt.Errorf("post %d: %w", postID, ErrNotFound)
+		}
+		ok = mayQuote(tx, quoterID, &q)
+		return nil
+	})
+	return ok, err
+}
+
+// linkQuote checks and indexes the quote of a new post (createPost): a
+// member's quote must be of a post they see (ErrNotFound) and may quote
+// (ErrForbidden); another server's quote is stored as it came, its state
+// decided by its caller. The quoted author hears of an accepted quote.
+func (db *DB) linkQuote(tx *bolt.Tx, p *Post) error {
+	if p.QuoteOf == 0 {
+		return nil
+	}
+	q, err := getPost(tx, p.QuoteOf)
+	if err != nil {
+		return fmt.Errorf("quote: %w", err)
+	}
+	if !isRemote(tx, p.AuthorID) {
+		if !newViewer(tx, p.AuthorID).canSee(tx, &q) {
+			return fmt.Errorf("quote of post %d: %w", q.ID, ErrNotFound)
+		}
+		if !mayQuote(tx, p.AuthorID, &q) {
+			return fmt.Errorf("quote of post %d: %w", q.ID, ErrForbidden)
+		}
+	}
+	if p.QuoteURI == "" {
+		p.QuoteURI = q.URI
+	}
+	if err := tx.Bucket(bucketQuotes).Put(pairKey(q.ID, p.ID), nil); err != nil {
+		return err
+	}
+	if p.QuoteAuth != "" {
+		if err := tx.Bucket(bucketQuoteAuths).Put([]byte(p.QuoteAuth), idKey(p.ID)); err != nil {
+			return err
+		}
+	}
+	if p.QuoteState == QuoteAccepted {
+		return notify(tx, q.AuthorID, NoteQuote, p.AuthorID, p.ID, db.ids.Next(db.now()))
+	}
+	return nil
+}
+
+// unlinkQuotes drops a deleted post's quote links (deletePost): its own
+// quote's, and those of the posts that quote it (which then show nothing
+// of it).
+func unlinkQuotes(tx *bolt.Tx, p *Post) error {
+	if p.QuoteOf != 0 {
+		if err := tx.Bucket(bucketQuotes).Delete(pairKey(p.QuoteOf, p.ID)); err != nil {
+			return err
+		}
+	}
+	if p.QuoteAuth != "" {
+		if err := tx.Bucket(bucketQuoteAuths).Delete([]byte(p.QuoteAuth)); err != nil {
+			return err
+		}
+	}
+	var keys [][]byte
+	forPrefix(tx.Bucket(bucketQuotes), idKey(p.ID), func(k, _ []byte) { keys = append(keys, append([]byte(nil), k...)) })
+	for _, k := range keys {
+		if err := tx.Bucket(bucketQuotes).Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetQuoteState records a change of a quote's consent: accepted (with the
+// authorization's URI), rejected or revoked, with the activities in out,
+// in one transaction. Accepting tells the quoted author, once. It returns
+// the quoting post.
+func (db *DB) SetQuoteState(quotingID ID, state QuoteState, auth string, out ...Activity) (Post, error) {
+	if err := db.stampActivities(out); err != nil {
+		return Post{}, fmt.Errorf("quote state: %w", err)
+	}
+	var stored Post
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		p, err := getPost(tx, quotingID)
+		if err != nil {
+			return err
+		}
+		if p.QuoteOf == 0 && p.QuoteURI == "" {
+			return fmt.Errorf("post %d quotes nothing: %w", quotingID, ErrInvalid)
+		}
+		was := p.QuoteState
+		if auth != "" && auth != p.QuoteAuth {
+			if p.QuoteAuth != "" {
+				if err := tx.Bucket(bucketQuoteAuths).Delete([]byte(p.QuoteAuth)); err != nil {
+					return err
+				}
+			}
+			p.QuoteAuth = auth
+			if err := tx.Bucket(bucketQuoteAuths).Put([]byte(auth), idKey(p.ID)); err != nil {
+				return err
+			}
+		}
+		p.QuoteState = state
+		if err := putPost(tx, &p); err != nil {
+			return err
+		}
+		if state == QuoteAccepted && was != QuoteAccepted && p.QuoteOf != 0 {
+			if q, err := getPost(tx, p.QuoteOf); err == nil {
+				if err := notify(tx, q.AuthorID, NoteQuote, p.AuthorID, p.ID, db.ids.Next(db.now())); err != nil {
+					return err
+				}
+			}
+		}
+		if err := recordOutgoing(tx, out); err != nil {
+			return err
+		}
+		stored = p
+		return nil
+	})
+	if err != nil {
+		return Post{}, fmt.Errorf("quote state: %w", err)
+	}
+	return stored, nil
+}
+
+// QuoteByAuth is the post whose quote an authorization URI stands for.
+func (db *DB) QuoteByAuth(auth string) (Post, error) {
+	var p Post
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketQuoteAuths).Get([]byte(auth))
+		if len(v) != 8 {
+			return fmt.Errorf("quote authorization %q: %w", auth, ErrNotFound)
+		}
+		var err error
+		p, err = getPost(tx, keyID(v, 0))
+		return err
+	})
+	return p, err
+}
+
+// Quotes lists, newest first, the posts that quote post postID with its
+// author's consent and that viewerID may see.
+func (db *DB) Quotes(viewerID, postID ID, page Page) (Timeline, error) {
+	var tl Timeline
+	limit := page.limit()
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := newBuilder(tx, viewerID)
+		c := tx.Bucket(bucketQuotes).Cursor()
+		prefix := idKey(postID)
+		for k := seekBefore(c, prefix, page.Before); k != nil && len(k) == 16 && keyID(k, 0) == postID; k, _ = c.Prev() {
+			p, err := getPost(tx, keyID(k, 8))
+			if err != nil || p.QuoteState != QuoteAccepted {
+				continue
+			}
+			e, ok, err := b.entry(p, true)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if len(tl.Entries) == limit {
+				tl.Next = tl.Entries[len(tl.Entries)-1].Post.ID
+				break
+			}
+			tl.Entries = append(tl.Entries, e)
+		}
+		return nil
+	})
+	return tl, err
+}
+
+// quotedEntry fills in the post an entry quotes, as the builder's viewer
+// may see it: only an accepted quote of a post they may see shows it
+// (one level: a quote inside a quote is not expanded).
+func (b *builder) quotedEntry(p *Post) *Entry {
+	if p.QuoteOf == 0 || p.QuoteState != QuoteAccepted {
+		return nil
+	}
+	q, err := getPost(b.tx, p.QuoteOf)
+	if err != nil || q.IsRepost() || !b.shows(&q, false) {
+		return nil
+	}
+	a, err := b.user(q.AuthorID)
+	if err != nil {
+		return nil
+	}
+	return &Entry{Post: q, Author: *a}
+}
+
+// SetQuotePolicy saves who may quote a member's new posts by default.
+func (db *DB) SetQuotePolicy(userID ID, p QuotePolicy) error {
+	if !p.Valid() {
+		return fmt.Errorf("quote policy %q: %w", p, ErrInvalid)
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		return updateUser(tx, userID, func(u *User) { u.QuotePolicy = p })
+	})
+}
