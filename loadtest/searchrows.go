@@ -17,8 +17,9 @@ import (
 
 // The search rows: a two-word query and a one-word query on a common
 // word, asked by a member (so the consent rule is at work: every fifth
-// seeded account did not agree to be found), as the search page's results
-// fragment under HTMX, the request the search box makes as one types.
+// seeded account did not agree to be found): the search page with its
+// results, asked under HTMX (HX-Request without the results' target
+// answers the whole page, the heavier answer).
 func (s *site) searchScenarios() []scenario {
 	ck := s.cookies[s.home]
 	ask := func(q string) func(int, int, *rand.Rand) req {
