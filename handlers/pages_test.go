@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 
 	"majlis/handlers"
+	"majlis/static"
 )
 
 func TestNotFound(t *testing.T) {
@@ -296,8 +297,8 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Fatalf("got stylesheet %q, want it under /static/", href)
 		}
 		scripts := byTag(page.Doc(), "script")
-		if len(scripts) != 1 {
-			t.Fatalf("got %d scripts, want 1 (htmx)", len(scripts))
+		if len(scripts) != 1+len(static.Scripts()) {
+			t.Fatalf("got %d scripts, want htmx and the %d of static/js", len(scripts), len(static.Scripts()))
 		}
 		for _, tc := range []struct{ href, ctype string }{
 			{href, "text/css"},

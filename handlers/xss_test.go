@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -686,8 +687,12 @@ func checkPageSafe(t testing.TB, what string, resp *response) {
 			switch n.Data {
 			case "script":
 				scripts++
-				if src := attr(n, "src"); !htmxSrc.MatchString(src) || src != static.URL("htmx.min.js") || n.FirstChild != nil {
-					fail("script src=%q with content %v, want only the htmx script", src, n.FirstChild != nil)
+				// htmx, and the feature scripts of static/js (the layout
+				// loads each), never inline.
+				src := attr(n, "src")
+				ours := htmxSrc.MatchString(src) && src == static.URL("htmx.min.js") || slices.Contains(static.Scripts(), src)
+				if !ours || n.FirstChild != nil {
+					fail("script src=%q with content %v, want only htmx and the static/js scripts", src, n.FirstChild != nil)
 				}
 			case "base":
 				fail("<base> element")
@@ -763,8 +768,8 @@ func checkPageSafe(t testing.TB, what string, resp *response) {
 		if scripts != 0 {
 			fail("got %d <script> in a fragment, want none", scripts)
 		}
-	} else if scripts != 1 || htmxConfigs != 1 {
-		fail("got %d <script> and %d htmx-config, want 1 each", scripts, htmxConfigs)
+	} else if scripts != 1+len(static.Scripts()) || htmxConfigs != 1 {
+		fail("got %d <script> and %d htmx-config, want htmx and the static/js scripts, and 1 htmx-config", scripts, htmxConfigs)
 	}
 }
 
@@ -1048,6 +1053,9 @@ func newestPost(t *testing.T, db *storage.DB, username string) storage.Post {
 // catch what they should, so a corpus run that passes means something.
 func TestCheckPageSafeRejects(t *testing.T) {
 	htmx := `<script src="` + static.URL("htmx.min.js") + `" defer></script>`
+	for _, src := range static.Scripts() {
+		htmx += `<script src="` + src + `" defer></script>`
+	}
 	head := `<!DOCTYPE html><html><head><meta name="htmx-config" content='{"allowEval":false,"allowScriptTags":false}'>` + htmx + `</head><body>`
 	page := func(body string) string { return head + body + `</body></html>` }
 	good := page(`<div class="post-body" data-testid="post-body"><p><a href="https://ok.example" rel="nofollow noopener ugc" target="_blank">x</a>` +
