@@ -271,7 +271,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { fed.Run(fedCtx); close(fedDone) }()
 	defer func() { stopFederation(); <-fedDone }()
 	go pruneSessions(ctx, db, logger)
-	go db.RunSearchIndexer(ctx, logger) // keeps search up to date, in batches
+	if os.Getenv("MAJLIS_NO_INDEXER") != "1" { // off only to measure what the indexer costs
+		go db.RunSearchIndexer(ctx, logger) // keeps search up to date, in batches
+	}
 	go pruneMedia(ctx, db, logger)
 	go pruneReports(ctx, db, logger)
 	go soc.RunPolls(ctx, logger) // announces polls that ended

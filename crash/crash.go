@@ -152,6 +152,9 @@ type Report struct {
 	// Signatures: deliveries the fake inbox refused (signature, digest,
 	// date, actor).
 	Signatures []string
+	// Unsearchable: acknowledged posts that search did not find after the
+	// restart (search.go).
+	Unsearchable []string
 }
 
 // Problems lists every failure in the report, one line each; empty means
@@ -173,6 +176,7 @@ func (r Report) Problems() []string {
 	add("undelivered", r.Undelivered)
 	add("redelivered", r.Redelivered)
 	add("signature", r.Signatures)
+	add("unsearchable", r.Unsearchable)
 	if r.Stop != "" {
 		out = append(out, "stop: "+r.Stop)
 	}
@@ -303,6 +307,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 
 		t = time.Now()
 		if err := h.verify(ctx, s, r, res, earlier, &rd, &rep); err != nil {
+			return rep, err
+		}
+		if err := h.verifySearch(ctx, s, r, res, &rep); err != nil { // search.go
 			return rep, err
 		}
 		rd.Verify = time.Since(t)

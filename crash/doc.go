@@ -13,7 +13,11 @@
 //     of posts listed on the profile across every "?before=" page, since the
 //     count and the index are written in the same transaction;
 //   - sessions survive the restart (they live in the file) and logging in
-//     still works.
+//     still works;
+//   - the search index agrees with the posts ("majlis check" verifies it,
+//     the indexer commits with its cursor) and a few acknowledged posts of
+//     each round are found by /search once the restarted server's indexer
+//     has caught up.
 //
 // After the last round the server is stopped with SIGTERM and must exit 0
 // within 15 seconds, and the file is checked once more.

@@ -85,10 +85,11 @@ func (h *Handler) findPosts(r *http.Request, q string, before storage.ID, s *vie
 	if err != nil {
 		return err
 	}
+	hl := search.NewHighlighter(query)
 	for _, e := range res.Entries {
 		s.Hits = append(s.Hits, views.SearchHit{
 			Post:    h.postView(r, e),
-			Excerpt: search.Highlight(storage.SearchText(&e.Post), query, excerptBytes),
+			Excerpt: hl.Excerpt(storage.SearchText(&e.Post), excerptBytes),
 		})
 	}
 	if res.Next != 0 {

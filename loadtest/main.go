@@ -91,7 +91,7 @@ func realMain(ctx context.Context, args []string) int {
 	fs.StringVar(&o.out, "out", "", "also write the tables to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (binary, data, server logs)")
 	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of the server for each scenario into this folder")
-	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed, api-home-timeline, api-create-status, and the federation rows inbox, fanout, which run on a server of their own); the baseline always runs`)
+	fs.StringVar(&o.scenarios, "scenarios", "all", `scenarios of the table: "all", "none" (with -growth, -soak or -crash-rounds), or a comma-separated list of name prefixes (baseline, local-timeline, home-timeline, profile, thread, next-page, tag-page, create-post, toggle-like, mixed, search, api-home-timeline, api-create-status, and the federation rows inbox, fanout, which run on a server of their own); the baseline always runs`)
 	fs.IntVar(&o.rounds, "rounds", 1, "run the scenario table this many times and keep each scenario's best round (most req/s): on a shared machine the least disturbed one")
 	fs.StringVar(&o.bin, "bin", "", "use this majlis binary instead of building one (e.g. to compare two builds)")
 	fs.IntVar(&o.fed.hosts, "fed-hosts", 50, "federation rows: fake remote servers on loopback ports (one inbox actor on each, the fan-out's followers spread over them)")
@@ -389,6 +389,11 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted: %w", err)
 	}
+	var fresh []time.Duration
+	var ferr error
+	if selected(o.scenarios, "search") {
+		fresh, ferr = searchFreshness(ctx, in, 20) // searchrows.go
+	}
 	heap, herr := in.srv.heap(ctx, false)
 	heapGC, _ := in.srv.heap(ctx, true)
 	rss := in.srv.peakRSS()
@@ -406,6 +411,9 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 	out.printf("Server: start-up to first /healthz %s; peak RSS (VmHWM) %s; Go heap in use after the load %s (%s after a forced GC).\n\n",
 		ms(in.srv.startup), mb(rss), mb(heap), mb(heapGC))
 	out.printf("%s\n", notes(rows))
+	if selected(o.scenarios, "search") {
+		out.printf("%s", searchReport(fresh, ferr, filepath.Join(tmp, "data")))
+	}
 	if t := apiTargets(rows); t != "" {
 		out.printf("%s\n", t)
 	}

@@ -198,6 +198,7 @@ func (s *site) scenarios() []scenario {
 		s.likeScenario(),
 		s.mixed("mixed 90% read / 10% write", reads, false, nil),
 	)
+	all = append(all, s.searchScenarios()...) // searchrows.go
 	return append(all, s.apiScenarios()...)
 }
 

@@ -13,25 +13,42 @@ type Segment struct {
 	Mark bool
 }
 
-// Highlight cuts an excerpt of at most about max bytes out of text,
-// around the first word the query matches, and marks each matched word
-// (by its Start/End as Analyze gives them). A word matches when its term
-// is one of the query's words, phrases or tags, or when its stem is one
-// of their stems. Cut ends are marked with "…".
-func Highlight(text string, q Query, max int) []Segment {
-	terms, stems := map[string]bool{}, map[string]bool{}
+// Highlighter marks what a query matches in the texts of its results;
+// it reads the query once for a whole page of them.
+type Highlighter struct {
+	terms, stems map[string]bool
+}
+
+// NewHighlighter reads the words, phrases and tags of q.
+func NewHighlighter(q Query) *Highlighter {
+	h := &Highlighter{terms: map[string]bool{}, stems: map[string]bool{}}
 	for _, list := range [][]string{q.Words, q.Phrases} {
 		for _, w := range list {
 			for _, t := range Analyze(w) {
-				terms[t.Term], stems[t.Stem] = true, true
+				h.terms[t.Term], h.stems[t.Stem] = true, true
 			}
 		}
 	}
 	for _, tag := range q.Tags {
 		for _, t := range Analyze(tag) {
-			terms[t.Term] = true
+			h.terms[t.Term] = true
 		}
 	}
+	return h
+}
+
+// Highlight is NewHighlighter(q).Excerpt(text, max).
+func Highlight(text string, q Query, max int) []Segment {
+	return NewHighlighter(q).Excerpt(text, max)
+}
+
+// Excerpt cuts an excerpt of at most about max bytes out of text, around
+// the first word the query matches, and marks each matched word (by its
+// Start/End as Analyze gives them). A word matches when its term is one
+// of the query's words, phrases or tags, or when its stem is one of
+// their stems. Cut ends are marked with "…".
+func (h *Highlighter) Excerpt(text string, max int) []Segment {
+	terms, stems := h.terms, h.stems
 	toks := Analyze(text)
 	var marks []Token
 	for _, t := range toks {

@@ -327,6 +327,9 @@ func (g *gen) makeUsers() {
 			Role:         role,
 			URI:          g.o.BaseURL + "/users/" + name,
 			CreatedAt:    id.Time(),
+			// Most agreed to be found by search; every fifth did not, so
+			// search is measured with its consent check at work.
+			Indexable: i%5 != 4,
 		}
 	}
 }

@@ -11,19 +11,24 @@ import (
 // postingBlockSize to a block. A block's key is kind | term | 0x00 |
 // firstID (big-endian), so a term's blocks sort in time order and a
 // cursor reaches the block holding any ID with one Seek. Its value is the
-// rest of the IDs as unsigned varints, each the difference from the one
-// before: IDs carry milliseconds in their high bits, so the posts of a
-// common word, close together in time, cost two or three bytes each,
-// and a rare word's block of one post has an empty value.
+// rest of the IDs, each as its step from the one before. An ID is
+// milliseconds in its high bits and a sequence in its low seqBits, and
+// the sequence is almost always 0, so a step is written as one unsigned
+// varint, (milliseconds since the previous ID << 1) | 1 when a sequence
+// follows, then the sequence (a varint) only when it is not 0: posts a few
+// seconds apart cost two bytes, and a rare word's block of one post has
+// an empty value.
 
 // postingBlockSize bounds a block: big enough that a common word's
-// postings cost little more than their deltas, small enough that adding
+// postings cost little more than their steps, small enough that adding
 // one ID rewrites little.
 const postingBlockSize = 128
 
 // errBadBlock is a block that does not decode: a varint cut short or too
 // long, an ID that does not grow, or more IDs than a block holds.
 var errBadBlock = errors.New("search index: malformed posting block")
+
+const seqMask = 1<<seqBits - 1
 
 // encodeBlock returns the value of a block of ascending IDs (ids[0] is in
 // the key and not repeated).
@@ -33,7 +38,15 @@ func encodeBlock(ids []ID) []byte {
 	}
 	out := make([]byte, 0, 3*(len(ids)-1))
 	for i := 1; i < len(ids); i++ {
-		out = binary.AppendUvarint(out, uint64(ids[i]-ids[i-1]))
+		step := uint64(ids[i]>>seqBits-ids[i-1]>>seqBits) << 1
+		seq := uint64(ids[i] & seqMask)
+		if seq != 0 {
+			step |= 1
+		}
+		out = binary.AppendUvarint(out, step)
+		if seq != 0 {
+			out = binary.AppendUvarint(out, seq)
+		}
 	}
 	return out
 }
@@ -49,16 +62,28 @@ func decodeBlock(dst []ID, first ID, v []byte) ([]ID, error) {
 			// that was not written by this code.
 			return dst, errBadBlock
 		}
-		d, k := binary.Uvarint(v)
-		if k <= 0 || d == 0 {
+		step, k := binary.Uvarint(v)
+		if k <= 0 {
 			return dst, errBadBlock
 		}
-		next := prev + ID(d)
+		v = v[k:]
+		var seq uint64
+		if step&1 == 1 {
+			if seq, k = binary.Uvarint(v); k <= 0 || seq == 0 || seq > seqMask {
+				return dst, errBadBlock
+			}
+			v = v[k:]
+		}
+		ms := uint64(prev>>seqBits) + step>>1
+		if ms < uint64(prev>>seqBits) || ms > ^uint64(0)>>seqBits {
+			return dst, errBadBlock // past the largest ID
+		}
+		next := ID(ms<<seqBits | seq)
 		if next <= prev {
-			return dst, errBadBlock // wrapped around
+			return dst, errBadBlock
 		}
 		dst = append(dst, next)
-		prev, v = next, v[k:]
+		prev = next
 	}
 	return dst, nil
 }

@@ -15,10 +15,11 @@ func TestPostingBlockRoundTrip(t *testing.T) {
 		wantLen int // bytes of the value
 	}{
 		{"one ID has an empty value", []ID{base}, 0},
-		{"neighbours cost one byte", []ID{base, base + 1, base + 2}, 2},
-		{"a second apart", []ID{base, base + 1000<<seqBits}, 5},
-		{"the widest step", []ID{1, ID(^uint64(0))}, 10},
-		{"a full block", seqIDs(base, postingBlockSize), postingBlockSize - 1},
+		{"the same millisecond costs two bytes", []ID{base, base + 1, base + 2}, 4},
+		{"a second apart costs two bytes", []ID{base, base + 1000<<seqBits}, 2},
+		{"a day apart costs four bytes", []ID{base, base + 86_400_000<<seqBits}, 4},
+		{"the widest step", []ID{1, ID(^uint64(0))}, 7 + 4},
+		{"a full block a second apart", secondIDs(base, postingBlockSize), 2 * (postingBlockSize - 1)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			v := encodeBlock(tt.ids)
@@ -43,10 +44,13 @@ func TestPostingBlockRejectsBadInput(t *testing.T) {
 		v     []byte
 	}{
 		{"a varint cut short", 1, []byte{0x80}},
-		{"a zero step (a repeated ID)", 1, []byte{0x00}},
+		{"a zero step (a repeated ID)", 1 << seqBits, []byte{0x00}},
+		{"a sequence of 0 written out", 1 << seqBits, []byte{0x03, 0x00}},
+		{"a sequence too large", 1 << seqBits, []byte{0x03, 0xff, 0xff, 0xff, 0x7f}},
+		{"a step back in the same millisecond", 1<<seqBits | 5, []byte{0x01, 0x02}},
 		{"a step past the largest ID", ID(^uint64(0)) - 1, []byte{0x02}},
 		{"an overlong varint", 1, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
-		{"too many IDs", 1, make1s(2 * postingBlockSize)},
+		{"too many IDs", 1, steps(2 * postingBlockSize)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := decodeBlock(nil, tt.first, tt.v); !errors.Is(err, errBadBlock) {
@@ -80,18 +84,18 @@ func FuzzDecodeBlock(f *testing.F) {
 	})
 }
 
-func seqIDs(from ID, n int) []ID {
+func secondIDs(from ID, n int) []ID {
 	out := make([]ID, n)
 	for i := range out {
-		out[i] = from + ID(i)
+		out[i] = from + ID(i*1000)<<seqBits
 	}
 	return out
 }
 
-func make1s(n int) []byte {
+func steps(n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = 1
+		b[i] = 2 // one millisecond later, no sequence
 	}
 	return b
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,6 +49,7 @@ type postingIter struct {
 	prefix []byte
 	block  []ID
 	done   bool
+	key    []byte // the key seekFar seeks, reused
 }
 
 func (it *postingIter) isBlock(k []byte) bool {
@@ -97,7 +99,8 @@ func (it *postingIter) seek(max ID) (ID, bool) {
 
 // seekFar finds the block of max with a Seek from the root.
 func (it *postingIter) seekFar(max ID) (ID, bool) {
-	target := postingKey(it.prefix, max)
+	it.key = binary.BigEndian.AppendUint64(append(it.key[:0], it.prefix...), uint64(max))
+	target := it.key
 	k, v := it.c.Seek(target)
 	if !bytes.Equal(k, target) {
 		if k == nil {
@@ -336,6 +339,17 @@ func newSearcher(tx *bolt.Tx, viewerID ID, q search.Query) (*searcher, bool) {
 		}
 		return append(all, extra...)
 	}
+	// A stem list that is empty adds nothing: with none left beside the
+	// exact terms, there is no stemmed tier to walk.
+	for i, c := range conds {
+		kept := c.stems[:0:0]
+		for _, k := range c.stems {
+			if bytes.Equal(k, c.exact) || hasPostings(postings, k) {
+				kept = append(kept, k)
+			}
+		}
+		conds[i].stems = kept
+	}
 	s.tiers = []idIter{build(false)}
 	for _, c := range conds {
 		if len(c.stems) > 1 || !bytes.Equal(c.stems[0], c.exact) {
@@ -345,6 +359,12 @@ func newSearcher(tx *bolt.Tx, viewerID ID, q search.Query) (*searcher, bool) {
 		}
 	}
 	return s, true
+}
+
+// hasPostings tells whether a term has any posting.
+func hasPostings(b *bolt.Bucket, prefix []byte) bool {
+	k, _ := b.Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
 }
 
 // findAuthor reads from:'s account: "me", a member's name, or

@@ -42,10 +42,21 @@ const (
 // (a long run of letters), and keeps keys small.
 const maxTermBytes = 64
 
-// searchBatch is how many posts one indexer transaction takes: enough to
-// share the cost of a commit, few enough that a member publishing waits
-// for the writer lock only a few milliseconds.
-const searchBatch = 200
+// searchBatch is how many posts one indexer transaction takes when it
+// keeps up: few enough that a member publishing waits for the writer lock
+// only a few milliseconds. Catching up (after an import, a reindex, the
+// first start on a full file) it doubles each round up to
+// maxSearchBatch: a commit rewrites every page of postings it touched,
+// and a bigger batch touches each of them for more posts.
+const (
+	searchBatch    = 200
+	maxSearchBatch = 5000
+)
+
+// searchPause is the least time between two indexer commits while posts
+// keep coming: fewer, fuller commits cost the writers less, and a post
+// is still found within a second or so.
+const searchPause = 500 * time.Millisecond
 
 // SearchText is the text of a post that search reads and highlights: its
 // content warning, its body (the Markdown its author wrote; for a post
@@ -438,7 +449,7 @@ func (db *DB) writeSearchBatch(tx *bolt.Tx, cursor ID, batch []analysed, done *i
 func (db *DB) CatchUpSearch() (int, error) {
 	total := 0
 	for {
-		n, more, err := db.IndexSearch(searchBatch)
+		n, more, err := db.IndexSearch(maxSearchBatch)
 		total += n
 		if err != nil || !more {
 			return total, err
@@ -448,7 +459,8 @@ func (db *DB) CatchUpSearch() (int, error) {
 
 // RunSearchIndexer keeps the search index up to date until ctx is done:
 // it indexes whatever is waiting, then sleeps until a post is written,
-// edited or imported (or a second passes, for what no event announces).
+// edited or imported (or a second passes, for what no event announces),
+// and never commits more often than every searchPause.
 func (db *DB) RunSearchIndexer(ctx context.Context, logger *slog.Logger) {
 	wake := make(chan struct{}, 1)
 	stop := db.Subscribe(func(ev Event) {
@@ -462,16 +474,24 @@ func (db *DB) RunSearchIndexer(ctx context.Context, logger *slog.Logger) {
 	defer stop()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	batch := searchBatch
 	for {
-		_, more, err := db.IndexSearch(searchBatch)
+		_, more, err := db.IndexSearch(batch)
 		if err != nil && ctx.Err() == nil && logger != nil {
 			logger.Error("search index", "err", err)
 		}
+		if ctx.Err() != nil {
+			return
+		}
 		if more && err == nil {
-			if ctx.Err() != nil {
-				return
-			}
+			batch = min(2*batch, maxSearchBatch)
 			continue
+		}
+		batch = searchBatch
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(searchPause):
 		}
 		select {
 		case <-ctx.Done():
