@@ -105,7 +105,15 @@ func (a *API) accountIn(s storage.InstanceSettings, u storage.User, viewer stora
 		acc.HeaderStatic = a.mediaURL(u.Header.Thumb, u.Header.ThumbType)
 	}
 	for _, l := range u.Links {
-		acc.Fields = append(acc.Fields, Field{Name: l.Label, Value: linkField(l.URL)})
+		f := Field{Name: l.Label, Value: linkField(l.URL)}
+		if !l.VerifiedAt.IsZero() {
+			at := apiTime(l.VerifiedAt)
+			f.VerifiedAt = &at
+		}
+		acc.Fields = append(acc.Fields, f)
+	}
+	for _, rf := range u.RemoteFields {
+		acc.Fields = append(acc.Fields, Field{Name: rf.Name, Value: rf.ValueHTML})
 	}
 	if u.Domain == "" {
 		name, value := aiTrainingField(s, u)

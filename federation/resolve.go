@@ -335,6 +335,7 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 		XRobotsTag:   consentValue(o.XRobotsTag),
 		ContentUsage: consentValue(o.ContentUsage),
 		FetchedAt:    r.now().UTC(),
+		RemoteFields: remoteFields(o),
 	}
 	if o.NoIndex != nil && *o.NoIndex && !strings.Contains(u.XRobotsTag, "noindex") {
 		u.XRobotsTag = strings.TrimPrefix(u.XRobotsTag+", noindex", ", ")
