@@ -56,7 +56,7 @@ func TestVerifiedProfileLinks(t *testing.T) {
 	}
 
 	rami := storage.User{Username: "rami", Domain: "remote.example", URI: "https://remote.example/users/rami",
-		Inbox: "https://remote.example/users/rami/inbox",
+		Inbox:        "https://remote.example/users/rami/inbox",
 		RemoteFields: []storage.RemoteField{{Name: "Pronouns", ValueHTML: "he/him"}, {Name: "Site", ValueHTML: `<a href="https://rami.example" rel="nofollow noopener ugc" target="_blank">rami.example</a>`}}}
 	if err := srv.db.PutRemoteUser(&rami); err != nil {
 		t.Fatal(err)
