@@ -366,6 +366,7 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 	} else {
 		u.Avatar, u.Header = storage.ProfileImage{}, storage.ProfileImage{}
 	}
+	r.storeEmoji(ctx, host, o.Tag) // emoji.go: shown in the name and bio
 	if err := r.DB.PutRemoteUser(&u); err != nil {
 		return storage.User{}, err
 	}
@@ -700,6 +701,7 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 			rp.Hashtags = append(rp.Hashtags, t.Name)
 		}
 	}
+	r.storeEmoji(ctx, who.Domain, o.Tag) // emoji.go
 	if _, err := r.DB.PostByURI(o.ID); errors.Is(err, storage.ErrNotFound) {
 		// Pictures only for a new post: an update keeps them.
 		rp.Attachments = r.attachments(ctx, who, o)

@@ -55,6 +55,7 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 		Visibility:   string(me.PostVisibility()),
 		Visibilities: visibilityOptions(r.Context(), storage.Public),
 		Images:       h.emptyImages(r.Context(), "compose"),
+		Emoji:        h.emojiItems(), // emoji.go
 	}
 	if parent == nil {
 		return c

@@ -44,7 +44,8 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		Followers: u.FollowersCount,
 		Joined:    timeOf(u.CreatedAt, h.cfg.Now()),
 		Locked:    u.Locked,
-		BioHTML:   u.BioHTML,
+		BioHTML:   h.emojifyHTML(u.Domain, u.BioHTML), // emoji.go
+		NameHTML:  h.emojifyName(u.Domain, u.Name()),
 		Links:     append(linksView(u.Links), fieldsView(u.RemoteFields)...),
 		Header:    bannerOf(u),
 	}

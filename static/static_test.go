@@ -28,6 +28,7 @@ var expectedAssets = []string{
 	"icons/reply.svg",
 	"icons/user.svg",
 	"js/alt.js",
+	"js/emoji.js",
 	"js/keys.js",
 	"majlis.css",
 }

@@ -80,6 +80,12 @@ var (
 	keySessionKeys   = []byte("session_keys")
 )
 
+// Custom emoji (emoji.go).
+var (
+	bucketEmoji      = []byte("emoji")
+	bucketEmojiFiles = []byte("emoji_files")
+)
+
 // allBuckets lists every top-level bucket; Open creates the missing ones.
 var allBuckets = [][]byte{
 	bucketMeta, bucketUsers, bucketUsernames, bucketPosts, bucketAuthorPosts,
@@ -95,6 +101,7 @@ var allBuckets = [][]byte{
 	bucketHosts, bucketDomainBlocks, bucketUserDomainBlocks,
 	bucketOAuthApps, bucketOAuthClients, bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens,
 	bucketPublicPosts,
+	bucketEmoji, bucketEmojiFiles,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

@@ -38,6 +38,7 @@ var migrations = []migration{
 	{"create the client API buckets", createBuckets(bucketOAuthApps, bucketOAuthClients,
 		bucketOAuthCodes, bucketOAuthTokens, bucketUserTokens)},
 	{"index the federated timeline", indexPublicPosts},
+	{"create the custom emoji buckets", createBuckets(bucketEmoji, bucketEmojiFiles)},
 }
 
 // createBuckets is a migration step that adds buckets.

@@ -168,6 +168,8 @@ type Compose struct {
 	Visibilities []Option
 	// Images is the images part of the box (see models_media.go).
 	Images ComposeImages
+	// Emoji are the instance's custom emoji, for the picker (emoji.templ).
+	Emoji []EmojiItem
 }
 
 // Counter shows how much of the character limit a draft uses.
@@ -222,6 +224,9 @@ type Profile struct {
 	// visitors on a member's profile when the instance federates; nil
 	// otherwise.
 	RemoteFollow *RemoteFollow
+	// NameHTML is Name with its custom emoji as pictures (sanitized), ""
+	// when it has none.
+	NameHTML string
 }
 
 // HidesPosts tells whether a block stands between the viewer and the
