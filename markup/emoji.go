@@ -2,9 +2,9 @@ package markup
 
 import (
 	"bytes"
-	"slices"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"

@@ -22,13 +22,13 @@ import (
 // Emoji is a custom emoji: its shortcode (without colons), the server it
 // belongs to (Domain "" for this instance's own), and its picture.
 type Emoji struct {
-	V           int       `json:"v"`
-	Shortcode   string    `json:"shortcode"`
-	Domain      string    `json:"domain,omitempty"`
-	File        string    `json:"file"` // hash of the stored picture
-	ContentType string    `json:"content_type"`
-	Width       int       `json:"width"`
-	Height      int       `json:"height"`
+	V           int    `json:"v"`
+	Shortcode   string `json:"shortcode"`
+	Domain      string `json:"domain,omitempty"`
+	File        string `json:"file"` // hash of the stored picture
+	ContentType string `json:"content_type"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
 	// URI is a remote emoji's id (or its picture's address when it has
 	// none), by which an update is recognised.
 	URI       string    `json:"uri,omitempty"`
