@@ -80,7 +80,7 @@ func (a *API) accountIn(s storage.InstanceSettings, u storage.User, viewer stora
 	acc := Account{
 		ID: u.ID.String(), Username: u.Username, Acct: acct(u), URL: a.profileURL(u), URI: u.URI,
 		DisplayName: u.DisplayName, Note: u.BioHTML, Locked: u.Locked, Bot: u.Bot,
-		Fields: []Field{}, Emojis: []Emoji{},
+		Fields: []Field{}, Emojis: a.emojisOf(u.Domain, nameAndBioEmoji(u.DisplayName, u.BioHTML)),
 		Discoverable: &discoverable, HideCollections: &hide,
 		Indexable: u.Indexable, Noindex: !u.Indexable || storage.NoIndexSignal(u.XRobotsTag),
 		// Mastodon dates an account to its day.

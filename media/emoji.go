@@ -15,8 +15,8 @@ const (
 )
 
 // Emoji makes a custom emoji (a :shortcode: picture) from a PNG, GIF or
-// WebP: still (an animated GIF gives its first frame), its longest side at
-// most EmojiSide, transparency kept (a PNG then), with the checks and
+// WebP: a still PNG (an animated GIF gives its first frame), its longest
+// side at most EmojiSide, transparency kept, with the checks and
 // budgets of Process. A JPEG is refused (ErrNotImage): emoji are drawn
 // pictures with transparency, and a photo makes a poor one.
 func Emoji(r io.Reader, lim Limits) (Image, error) {
@@ -32,5 +32,6 @@ func Emoji(r io.Reader, lim Limits) (Image, error) {
 	return process(br, lim, shape{
 		display: image.Pt(EmojiSide, EmojiSide),
 		thumb:   image.Pt(EmojiThumbSide, EmojiThumbSide),
+		png:     true,
 	})
 }
