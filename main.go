@@ -215,7 +215,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var fed *federation.Federation
 	soc := social.New(db, social.Config{BaseURL: c.url, Resolve: func(ctx context.Context, handle string) (storage.User, error) {
 		return fed.Resolver.Lookup(ctx, handle)
-	}})
+	}, LinksChanged: func(id storage.ID) { fed.Links.Request(id) }})
 	fed = federation.New(federation.Config{
 		DB: db, Social: soc, BaseURL: c.url, SiteName: c.name,
 		AllowPrivate: c.allowPrivate, Logger: logger,

@@ -80,7 +80,7 @@ func (a *API) accountIn(s storage.InstanceSettings, u storage.User, viewer stora
 	acc := Account{
 		ID: u.ID.String(), Username: u.Username, Acct: acct(u), URL: a.profileURL(u), URI: u.URI,
 		DisplayName: u.DisplayName, Note: u.BioHTML, Locked: u.Locked, Bot: u.Bot,
-		Fields: []Field{}, Emojis: []Emoji{},
+		Fields: []Field{}, Emojis: a.emojisOf(u.Domain, nameAndBioEmoji(u.DisplayName, u.BioHTML)),
 		Discoverable: &discoverable, HideCollections: &hide,
 		Indexable: u.Indexable, Noindex: !u.Indexable || storage.NoIndexSignal(u.XRobotsTag),
 		// Mastodon dates an account to its day.
@@ -105,7 +105,15 @@ func (a *API) accountIn(s storage.InstanceSettings, u storage.User, viewer stora
 		acc.HeaderStatic = a.mediaURL(u.Header.Thumb, u.Header.ThumbType)
 	}
 	for _, l := range u.Links {
-		acc.Fields = append(acc.Fields, Field{Name: l.Label, Value: linkField(l.URL)})
+		f := Field{Name: l.Label, Value: linkField(l.URL)}
+		if !l.VerifiedAt.IsZero() {
+			at := apiTime(l.VerifiedAt)
+			f.VerifiedAt = &at
+		}
+		acc.Fields = append(acc.Fields, f)
+	}
+	for _, rf := range u.RemoteFields {
+		acc.Fields = append(acc.Fields, Field{Name: rf.Name, Value: rf.ValueHTML})
 	}
 	if u.Domain == "" {
 		name, value := aiTrainingField(s, u)

@@ -22,7 +22,7 @@ func (a *API) instanceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/instance/rules", a.route(Public, "", a.instanceRules))
 	mux.HandleFunc("GET /api/v1/instance/peers", a.route(Public, "", emptyList))
 	mux.HandleFunc("GET /api/v1/instance/activity", a.route(Public, "", emptyList))
-	mux.HandleFunc("GET /api/v1/custom_emojis", a.route(Public, "", emptyList))
+	mux.HandleFunc("GET /api/v1/custom_emojis", a.route(Public, "", a.customEmojis)) // emoji.go
 	mux.HandleFunc("GET /api/v1/preferences", a.route(UserToken, "read:accounts", a.preferences))
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"majlis/markup"
 	"majlis/storage"
 )
 
@@ -104,11 +105,11 @@ func (c *statusConv) post(e storage.Entry) Status {
 	s := Status{
 		ID: p.ID.String(), URI: p.URI, CreatedAt: apiTime(p.CreatedAt),
 		Account:     c.account(e.Author),
-		Content:     c.a.absoluteLinks(p.HTML),
+		Content:     c.a.absoluteLinks(markup.Unemojify(p.HTML)),
 		Visibility:  visibilityName(p.Visibility),
 		Sensitive:   p.ContentWarning != "",
 		SpoilerText: p.ContentWarning,
-		Mentions:    []Mention{}, Tags: []Tag{}, Emojis: []Emoji{},
+		Mentions:    []Mention{}, Tags: []Tag{}, Emojis: c.a.emojisOf(e.Author.Domain, markup.EmojiInHTML(p.HTML)),
 		ReblogsCount: p.Reposts, FavouritesCount: p.Likes, RepliesCount: p.Replies,
 		MediaAttachments: make([]MediaAttachment, 0, len(p.Attachments)),
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"majlis/i18n"
+	"majlis/markup"
 	"majlis/storage"
 )
 
@@ -67,6 +68,7 @@ func (c *Converter) ldContext() any {
 		"contentUsage":              "majlis:contentUsage",
 		"alsoKnownAs":               map[string]string{"@id": "as:alsoKnownAs", "@type": "@id"},
 		"movedTo":                   map[string]string{"@id": "as:movedTo", "@type": "@id"},
+		"Emoji":                     "toot:Emoji",
 	}}
 }
 
@@ -160,12 +162,18 @@ type actorJSON struct {
 	ContentUsage              string         `json:"contentUsage,omitempty"`
 	AlsoKnownAs               []string       `json:"alsoKnownAs,omitempty"`
 	MovedTo                   string         `json:"movedTo,omitempty"`
+	// Tag lists the custom emoji the name and summary use (emoji.go).
+	Tag []tagJSON `json:"tag,omitempty"`
 }
 
 type tagJSON struct {
+	ID   string `json:"id,omitempty"` // an Emoji's
 	Type string `json:"type"`
-	Href string `json:"href"`
+	Href string `json:"href,omitempty"`
 	Name string `json:"name"`
+	// Icon is an Emoji's picture; Updated when it last changed.
+	Icon    *imageJSON `json:"icon,omitempty"`
+	Updated string     `json:"updated,omitempty"`
 }
 
 type documentJSON struct {
@@ -304,6 +312,7 @@ func (c *Converter) actor(u storage.User) (*actorJSON, error) {
 	ctx := i18n.WithLang(context.Background(), i18n.Negotiate("", "", s.Language))
 	name, value := consent.AITrainingField(ctx)
 	a.Attachment = append(a.Attachment, propertyJSON{Type: "PropertyValue", Name: name, Value: value})
+	a.Tag = c.emojiTags(markup.EmojiShortcodes(a.Name + " " + a.Summary))
 	return a, nil
 }
 
@@ -411,7 +420,7 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 		URL:          p.URI,
 		Summary:      p.ContentWarning,
 		Sensitive:    p.ContentWarning != "",
-		Content:      c.absoluteLinks(p.HTML),
+		Content:      c.absoluteLinks(markup.Unemojify(p.HTML)),
 		Tag:          []tagJSON{},
 		Attachment:   []documentJSON{},
 	}
@@ -440,6 +449,7 @@ func (c *Converter) note(p storage.Post) (*noteJSON, error) {
 	for _, t := range p.Tags {
 		n.Tag = append(n.Tag, tagJSON{Type: "Hashtag", Href: c.URIs.Base + "/tags/" + t, Name: "#" + t})
 	}
+	n.Tag = append(n.Tag, c.emojiTags(markup.EmojiInHTML(p.HTML))...)
 	n.To, n.CC = audience(p.Visibility, c.URIs.Followers(author.Username), mentioned)
 	for _, at := range p.Attachments {
 		n.Attachment = append(n.Attachment, documentJSON{

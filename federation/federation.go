@@ -40,7 +40,9 @@ type Federation struct {
 	Deliverer *Deliverer
 	Resolver  *Resolver
 	Inbox     *Inbox
-	logger    *slog.Logger
+	// Links checks members' profile links for a link back (links.go).
+	Links  *LinkVerifier
+	logger *slog.Logger
 }
 
 // Version is the program's version as NodeInfo and the User-Agent tell
@@ -90,10 +92,12 @@ func New(cfg Config) *Federation {
 		DB: cfg.DB, Client: client, Guard: f.Guard,
 		Render: f.Conv.Render, Signer: f.Conv.Signer, Now: cfg.Now, Logger: cfg.Logger, UserAgent: ua,
 	}
+	f.Links = NewLinkVerifier(cfg.DB, f.Guard, uris, ua, cfg.Now, cfg.Logger)
 	return f
 }
 
-// Run delivers and takes in activities until ctx ends.
+// Run delivers and takes in activities, and checks profile links, until
+// ctx ends.
 func (f *Federation) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -106,5 +110,6 @@ func (f *Federation) Run(ctx context.Context) {
 			f.logger.Error("inbox stopped", "err", err)
 		}
 	})
+	wg.Go(func() { f.Links.Run(ctx) })
 	wg.Wait()
 }

@@ -337,6 +337,7 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 		FetchedAt:    r.now().UTC(),
 		AlsoKnownAs:  aliasesOf(o), // move.go
 		MovedTo:      httpURL(o.MovedTo),
+		RemoteFields: remoteFields(o),
 	}
 	if o.NoIndex != nil && *o.NoIndex && !strings.Contains(u.XRobotsTag, "noindex") {
 		u.XRobotsTag = strings.TrimPrefix(u.XRobotsTag+", noindex", ", ")
@@ -367,6 +368,7 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 	} else {
 		u.Avatar, u.Header = storage.ProfileImage{}, storage.ProfileImage{}
 	}
+	r.storeEmoji(ctx, host, o.Tag) // emoji.go: shown in the name and bio
 	if err := r.DB.PutRemoteUser(&u); err != nil {
 		return storage.User{}, err
 	}
@@ -708,6 +710,7 @@ func (r *Resolver) StorePost(ctx context.Context, o *Object, depth int) (storage
 			rp.Hashtags = append(rp.Hashtags, t.Name)
 		}
 	}
+	r.storeEmoji(ctx, who.Domain, o.Tag) // emoji.go
 	if _, err := r.DB.PostByURI(o.ID); errors.Is(err, storage.ErrNotFound) {
 		// Pictures only for a new post: an update keeps them.
 		rp.Attachments = r.attachments(ctx, who, o)

@@ -40,6 +40,10 @@ var adminRoutes = []struct {
 	{"GET", "/admin/settings", false},
 	{"POST", "/admin/settings", false},
 	{"GET", "/admin/backup", false},
+	// Custom emoji (emoji.go).
+	{"GET", "/admin/emoji", false},
+	{"POST", "/admin/emoji", false},
+	{"POST", "/admin/emoji/{code}/delete", false},
 	// Other servers (admin_federation.go).
 	{"GET", "/admin/federation", true},
 	{"POST", "/admin/federation/retry", false},

@@ -29,7 +29,7 @@ import (
 // uploadPaths are the web routes that take images in a multipart body
 // (all POST): the compose form, its uploads, the profile pictures. The
 // client API's are apiUploadPaths (apidoor.go).
-var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/settings/images": true}
+var uploadPaths = map[string]bool{"/posts": true, "/media/upload": true, "/settings/images": true, "/admin/emoji": true}
 
 // bodyLimit is the cap on a request's body, the one place that decides
 // it (middleware applies it): MaxBodyBytes, except for a multipart POST

@@ -57,6 +57,7 @@ func (h *Handler) newCompose(r *http.Request, parent *storage.Entry) views.Compo
 		Images:       h.emptyImages(r.Context(), "compose"),
 		Poll:         h.composePoll(r.Context()), // polls.go
 		Quote:        h.composeQuote(r, me),      // quotes.go
+		Emoji:        h.emojiItems(),             // emoji.go
 	}
 	if parent == nil {
 		return c

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"majlis/i18n"
 	"majlis/social"
@@ -43,8 +44,9 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		Followers: u.FollowersCount,
 		Joined:    timeOf(u.CreatedAt, h.cfg.Now()),
 		Locked:    u.Locked,
-		BioHTML:   u.BioHTML,
-		Links:     linksView(u.Links),
+		BioHTML:   h.emojifyHTML(u.Domain, u.BioHTML), // emoji.go
+		NameHTML:  h.emojifyName(u.Domain, u.Name()),
+		Links:     append(linksView(u.Links), fieldsView(u.RemoteFields)...),
 		Header:    bannerOf(u),
 		MovedTo:   h.movedView(u), // moves.go
 	}
@@ -92,7 +94,21 @@ func linksView(links []storage.ProfileLink) []views.ProfileLink {
 		if strings.Count(text, "/") == 1 && strings.HasSuffix(text, "/") {
 			text = strings.TrimSuffix(text, "/")
 		}
-		out = append(out, views.ProfileLink{Label: l.Label, URL: l.URL, Text: text})
+		pl := views.ProfileLink{Label: l.Label, URL: l.URL, Text: text}
+		if !l.VerifiedAt.IsZero() {
+			pl.Verified = views.Time{ISO: l.VerifiedAt.UTC().Format(time.RFC3339), At: l.VerifiedAt}
+		}
+		out = append(out, pl)
+	}
+	return out
+}
+
+// fieldsView shows a remote account's profile fields (their values are
+// sanitized HTML already).
+func fieldsView(fields []storage.RemoteField) []views.ProfileLink {
+	var out []views.ProfileLink
+	for _, f := range fields {
+		out = append(out, views.ProfileLink{Label: f.Name, ValueHTML: f.ValueHTML})
 	}
 	return out
 }

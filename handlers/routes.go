@@ -162,6 +162,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /admin/settings", h.requireAdmin(h.instanceForm))
 	m.HandleFunc("POST /admin/settings", h.requireAdmin(h.saveInstance))
 	m.HandleFunc("GET /admin/backup", h.requireAdmin(h.backup))
+	m.HandleFunc("GET /admin/emoji", h.requireAdmin(h.emojiAdmin))                 // emoji.go
+	m.HandleFunc("POST /admin/emoji", h.requireAdmin(h.addEmoji))                  // emoji.go
+	m.HandleFunc("POST /admin/emoji/{code}/delete", h.requireAdmin(h.deleteEmoji)) // emoji.go
 
 	// Your data: download an archive, import one, delete the account
 	// (export.go, importer.go, delete_account.go). The import's

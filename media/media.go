@@ -153,6 +153,7 @@ type shape struct {
 	display, thumb image.Point // bounding boxes of the two variants
 	aspect         float64     // width/height of a centred crop; 0 keeps the whole picture
 	animate        bool        // keep a GIF animated
+	png            bool        // always PNG (an emoji), never JPEG
 }
 
 // Process makes the display variant (longest side at most DisplaySide) and
@@ -296,7 +297,7 @@ func (l Limits) check(w, h int) error {
 func still(src image.Image, o int, sh shape) (Image, error) {
 	disp := prepare(src, o, sh.aspect, sh.display)
 	thumb := shrink(disp, sh.thumb)
-	alpha := !disp.Opaque()
+	alpha := sh.png || !disp.Opaque()
 	d, err := encodeStill(disp, alpha)
 	if err != nil {
 		return Image{}, err

@@ -141,6 +141,9 @@ func (s *Service) UpdateProfile(ctx context.Context, actor storage.User, c Profi
 		e.Err = err
 		return storage.User{}, e
 	}
+	if err == nil && len(u.Links) > 0 && u.LinksCheckedAt.IsZero() && s.cfg.LinksChanged != nil {
+		s.cfg.LinksChanged(u.ID)
+	}
 	return u, err
 }
 

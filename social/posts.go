@@ -347,6 +347,7 @@ func (s *Service) Publish(ctx context.Context, author storage.User, d Draft) (st
 		// say) would show as an empty post.
 		return storage.Entry{}, refuse(ctx, Invalid, "body", "form.post_empty")
 	}
+	res.HTML = s.emojify("", res.HTML)
 	id := s.db.NewID()
 	post := storage.Post{
 		ID:             id,
@@ -422,6 +423,7 @@ func (s *Service) Edit(ctx context.Context, author storage.User, postID storage.
 	if res.HTML == "" {
 		return e, refuse(ctx, Invalid, "body", "form.post_empty")
 	}
+	res.HTML = s.emojify("", res.HTML)
 	alts, problem := CheckAlts(ctx, e.Post, alts)
 	if problem != nil {
 		return e, problem

@@ -178,6 +178,7 @@ func (s *Service) ReceivePost(ctx context.Context, author storage.User, rp Remot
 			body += b.String() + "</ul>"
 		}
 	}
+	body = s.emojify(author.Domain, body) // the author's server's emoji, fetched with the post
 	if body == "" && len(rp.Attachments) == 0 {
 		return storage.Post{}, refuse(ctx, Invalid, "body", "form.post_empty")
 	}

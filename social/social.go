@@ -23,6 +23,11 @@ type Config struct {
 	// nil when the instance does not federate. A post that mentions
 	// someone elsewhere asks it once before it is rendered.
 	Resolve func(ctx context.Context, handle string) (storage.User, error)
+	// LinksChanged is told, after a profile change saved links to new
+	// addresses, whose links to check for a link back (federation's
+	// LinkVerifier, in the background); nil when nothing checks them now
+	// (the periodic check still will).
+	LinksChanged func(userID storage.ID)
 }
 
 // Service performs member actions on one database.

@@ -46,6 +46,7 @@ var expectedAssets = []string{
 	"icons/users.svg",
 	"js/alt.js",
 	"js/copy.js",
+	"js/emoji.js",
 	"js/keys.js",
 	"js/limit.js",
 	"js/passkeys.js",

@@ -342,6 +342,9 @@ func mediaAccess(tx *bolt.Tx, viewerID ID, hash string) (visible bool, access Me
 	if k, _ := tx.Bucket(bucketMediaProfiles).Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
 		return true, MediaProfile
 	}
+	if isEmojiFile(tx, hash) { // emoji.go: public, like avatars
+		return true, MediaProfile
+	}
 	public := false
 	v := newViewer(tx, viewerID)
 	postsWithFile(tx, hash, v, func(p *Post) bool {

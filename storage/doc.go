@@ -199,6 +199,13 @@
 //	quote_auths:  authorization URI => quoting post ID, to find the quote
 //	              an authorization's Delete revokes
 //
+// Custom emoji (emoji.go):
+//
+//	emoji:        shortcode ["@" domain] => Emoji (JSON: this instance's own, and
+//	              other servers' as their posts and profiles use them)
+//	emoji_files:  sha256 hex => emoji key (the stored files that are emoji
+//	              pictures: public, like avatars)
+//
 // IDs are 64-bit, time-ordered (see ID) and stored big-endian, so a cursor walks
 // a bucket or an index prefix in time order. Every index entry is written in the
 // same transaction as the record it points to. Values returned by bbolt are only

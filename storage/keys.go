@@ -114,6 +114,12 @@ var (
 	keySessionKeys   = []byte("session_keys")
 )
 
+// Custom emoji (emoji.go).
+var (
+	bucketEmoji      = []byte("emoji")
+	bucketEmojiFiles = []byte("emoji_files")
+)
+
 // allBuckets lists every top-level bucket; Open creates the missing ones.
 var allBuckets = [][]byte{
 	bucketMeta, bucketUsers, bucketUsernames, bucketPosts, bucketAuthorPosts,
@@ -135,6 +141,7 @@ var allBuckets = [][]byte{
 	bucketTwoFactor, bucketCertCache,
 	bucketDirectPosts,
 	bucketPollVotes, bucketUserVotes, bucketPollEnds, bucketQuotes, bucketQuoteAuths,
+	bucketEmoji, bucketEmojiFiles,
 }
 
 // tagKey is the key of a post under a hashtag: tag | 0x00 | postID. The

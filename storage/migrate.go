@@ -45,6 +45,7 @@ var migrations = []migration{
 	{"create the two-factor and certificate cache buckets", createBuckets(bucketTwoFactor, bucketCertCache)},
 	{"index each member's direct conversations", indexDirectPosts},
 	{"mark the text direction of each block of stored posts", markDirections},
+	{"create the custom emoji buckets", createBuckets(bucketEmoji, bucketEmojiFiles)},
 }
 
 // createBuckets is a migration step that adds buckets.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -48,7 +49,10 @@ func (db *DB) UpdateProfile(userID ID, up ProfileUpdate, acts ...Activity) (User
 		}
 		wasLocked := u.Locked
 		u.DisplayName, u.Bio, u.BioHTML = up.DisplayName, up.Bio, up.BioHTML
-		u.Links, u.DefaultVisibility, u.Locked = up.Links, up.DefaultVisibility, up.Locked
+		if !sameLinkURLs(u.Links, up.Links) {
+			u.LinksCheckedAt = time.Time{} // check the new addresses soon
+		}
+		u.Links, u.DefaultVisibility, u.Locked = keepVerified(u.Links, up.Links), up.DefaultVisibility, up.Locked
 		u.AITraining, u.Indexable, u.Bot, u.HideBots, u.NoBotContact = up.AITraining, up.Indexable, up.Bot, up.HideBots, up.NoBotContact
 		u.Language = up.Language
 		if err := putUser(tx, &u); err != nil {

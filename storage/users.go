@@ -118,6 +118,12 @@ type User struct {
 	// QuotePolicy is who may quote the member's new posts by default
 	// (quotes.go): "" or QuotePublic, QuoteFollowers, QuoteNobody.
 	QuotePolicy QuotePolicy `json:"quote_policy,omitempty"`
+	// LinksCheckedAt is when a member's links were last checked for a
+	// link back (links.go); the daily check starts with the oldest.
+	LinksCheckedAt time.Time `json:"links_checked_at,omitzero"`
+	// RemoteFields are a remote account's profile fields (ActivityPub
+	// PropertyValue attachments), name and value sanitized.
+	RemoteFields []RemoteField `json:"remote_fields,omitempty"`
 }
 
 // IsLocal tells whether the account lives on this instance.
@@ -143,6 +149,9 @@ func (i ProfileImage) IsZero() bool { return i.Display == "" }
 type ProfileLink struct {
 	Label string `json:"label"`
 	URL   string `json:"url"`
+	// VerifiedAt is when the linked page was first found linking back
+	// to the profile with rel="me"; zero while it does not.
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
 }
 
 // countPost adds delta posts (or reposts) of visibility v to the user's

@@ -189,6 +189,8 @@ type Compose struct {
 	Poll ComposePoll
 	// Quote is the quote part of the box (models_quotes.go).
 	Quote ComposeQuote
+	// Emoji are the instance's custom emoji, for the picker (emoji.templ).
+	Emoji []EmojiItem
 }
 
 // Counter shows how much of the character limit a draft uses.
@@ -249,6 +251,9 @@ type Profile struct {
 	// MovedTo is where the account moved, nil when it did not
 	// (models_accounts.go).
 	MovedTo *MovedTo
+	// NameHTML is Name with its custom emoji as pictures (sanitized), ""
+	// when it has none.
+	NameHTML string
 }
 
 // HidesPosts tells whether a block stands between the viewer and the

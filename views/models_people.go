@@ -8,6 +8,12 @@ type ProfileLink struct {
 	Label string
 	URL   string
 	Text  string
+	// Verified is when the linked page was found linking back to the
+	// profile (rel="me"); zero when it was not.
+	Verified Time
+	// ValueHTML is a remote account's field value, sanitized HTML shown
+	// instead of URL and Text.
+	ValueHTML string
 }
 
 // Badge is the unread-notifications count in the navigation.
