@@ -397,8 +397,15 @@ func TestCharacterCounter(t *testing.T) {
 	long += "!"
 	b.waitUntil("the counter shows 501/500, over the limit", counterIs("501/500", true))
 
+	// Over the limit Publish is disabled; Ctrl+Enter still sends the
+	// draft, and the server says what is wrong.
+	if !eval[bool](b, fmt.Sprintf(`document.querySelector(%s).disabled`, jsString(selPublish))) {
+		t.Error("Publish is enabled with 501 characters, over the limit")
+	}
 	b.setMarker()
-	b.click(selPublish)
+	b.do("press Ctrl+Enter in the compose box",
+		chromedp.Focus(chromedp.CSS(selComposeBody)),
+		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	b.waitUntil("the error shows in the compose box", fmt.Sprintf(`document.querySelector(%s)`, jsString(selComposeError)))
 	if got, want := b.text(selComposeError), "This post is too long: 501 characters, the limit is 500."; got != want {
 		t.Errorf("compose error = %q, want %q", got, want)

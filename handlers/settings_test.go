@@ -35,7 +35,8 @@ func TestSettingsValidation(t *testing.T) {
 		{"display name too long", func(v url.Values) { v.Set("display_name", strings.Repeat("x", 51)) }, "error-display_name"},
 		{"javascript link", func(v url.Values) { v["link_url"][0] = "javascript:alert(1)" }, "error-link-url-0"},
 		{"ftp link", func(v url.Values) { v["link_url"][0] = "ftp://amal.example/" }, "error-link-url-0"},
-		{"link without scheme", func(v url.Values) { v["link_url"][0] = "amal.example" }, "error-link-url-0"},
+		// "amal.example" is saved as https://amal.example (social.WithScheme).
+		{"link that is no address", func(v url.Values) { v["link_url"][0] = "amal" }, "error-link-url-0"},
 		{"link with user", func(v url.Values) { v["link_url"][0] = "https://bank.example@evil.example/" }, "error-link-url-0"},
 		{"link with space", func(v url.Values) { v["link_url"][0] = "https://amal.example/a b" }, "error-link-url-0"},
 		{"link without label", func(v url.Values) { v["link_label"][0] = "" }, "error-link-label-0"},

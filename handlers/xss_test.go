@@ -1092,10 +1092,11 @@ func newestPost(t *testing.T, db *storage.DB, username string) storage.Post {
 // catch what they should, so a corpus run that passes means something.
 func TestCheckPageSafeRejects(t *testing.T) {
 	htmx := `<script src="` + static.URL("htmx.min.js") + `" defer></script>`
+	site := ""
 	for _, src := range static.Scripts() {
-		htmx += `<script src="` + src + `" defer></script>`
+		site += `<script src="` + src + `" defer></script>`
 	}
-	head := `<!DOCTYPE html><html><head><meta name="htmx-config" content='{"allowEval":false,"allowScriptTags":false}'>` + htmx + `</head><body>`
+	head := `<!DOCTYPE html><html><head><meta name="htmx-config" content='{"allowEval":false,"allowScriptTags":false}'>` + htmx + site + `</head><body>`
 	page := func(body string) string { return head + body + `</body></html>` }
 	good := page(`<div class="post-body" data-testid="post-body"><p><a href="https://ok.example" rel="nofollow noopener ugc" target="_blank">x</a>` +
 		`<a href="/@amal" class="mention">@amal</a> <a href="/tags/%D9%85%D8%B1%D8%AD%D8%A8%D8%A7" class="hashtag">#tag</a></p></div>`)
