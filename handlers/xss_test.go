@@ -628,6 +628,9 @@ var pageAttrs = map[string]bool{
 	"srcset": true, "sizes": true,
 	// The text static/js/alt.js writes (views/images.go), and <details>.
 	"data-alt-label": true, "data-alt-placeholder": true, "data-alt-reminder": true, "data-alt-preview": true,
+	// Passkeys (static/js/passkeys.js): hidden until the script shows
+	// them; the words it says on failure, where to go after.
+	"hidden": true, "data-passkey-login": true, "data-passkey-error": true, "data-failed": true, "data-next": true,
 }
 
 // postBodyAttrs is what the markup may produce inside a post body: element

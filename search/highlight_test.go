@@ -29,7 +29,7 @@ func TestHighlight(t *testing.T) {
 	}{
 		{"words", "Hello world, hello", Query{Words: []string{"hello"}}, 0, "[Hello] world, [hello]"},
 		{"phrase words", "a brown fox", Query{Phrases: []string{"brown fox"}}, 0, "a [brown] [fox]"},
-		{"tag", "see #Go here", Query{Tags: []string{"go"}}, 0, "see #[Go] here"},
+		{"tag", "see #Go here", Query{Tags: []string{"go"}}, 0, "see [#Go] here"}, // a tag is marked whole, # and all
 		{"markup stays text", "<b>bold</b> & bold", Query{Words: []string{"bold"}}, 0, "<b>[bold]</b> & [bold]"},
 		{"Arabic", "قرأت الكتاب", Query{Words: []string{"الكتاب"}}, 0, "قرأت [الكتاب]"},
 		{"no match", "nothing here", Query{Words: []string{"zzz"}}, 0, "nothing here"},
