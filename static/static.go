@@ -73,22 +73,38 @@ type asset struct {
 // ("/static/htmx.min.<hash>.js"). Both are read-only after init.
 var byName, byURL = mustLoad(embedded)
 
-// scripts holds the hashed URLs of js/*.js, sorted by file name.
-var scripts = scriptURLs(byName)
+// scripts holds the URL of the site's script: js/*.js joined in name
+// order into one asset, bundle.js, each file in its own function scope so
+// their names cannot meet. One request, cached forever, instead of one per
+// feature.
+var scripts = bundleScripts(byName, byURL)
 
-func scriptURLs(names map[string]*asset) []string {
+// bundleName is the asset name of the joined scripts.
+const bundleName = "bundle.js"
+
+func bundleScripts(names, urls map[string]*asset) []string {
 	var files []string
 	for name := range names {
 		if strings.HasPrefix(name, "js/") && strings.HasSuffix(name, ".js") {
 			files = append(files, name)
 		}
 	}
-	slices.Sort(files)
-	urls := make([]string, len(files))
-	for i, name := range files {
-		urls[i] = names[name].url
+	if len(files) == 0 {
+		return nil
 	}
-	return urls
+	slices.Sort(files)
+	var buf bytes.Buffer
+	for _, name := range files {
+		fmt.Fprintf(&buf, "// %s\n(function () {\n", name)
+		buf.Write(names[name].body)
+		buf.WriteString("\n})();\n")
+	}
+	a, err := newAsset(bundleName, buf.Bytes())
+	if err != nil {
+		panic("static: " + err.Error())
+	}
+	names[bundleName], urls[a.url] = a, a
+	return []string{a.url}
 }
 
 func mustLoad(fsys fs.FS) (map[string]*asset, map[string]*asset) {
@@ -111,28 +127,9 @@ func load(fsys fs.FS) (map[string]*asset, map[string]*asset, error) {
 		if err != nil {
 			return err
 		}
-		ext := path.Ext(name)
-		ct, ok := contentTypes[ext]
-		if !ok {
-			return fmt.Errorf("%s: no content type for extension %q; add it to contentTypes", name, ext)
-		}
-		hash := contentHash(body)
-		a := &asset{
-			name:        name,
-			url:         Prefix + hashedName(name, hash),
-			contentType: ct,
-			body:        body,
-			etag:        `"` + hash + `"`,
-		}
-		if compressible(ct) {
-			gz, err := gzipBytes(body)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			if len(gz) < len(body) {
-				a.gzBody = gz
-				a.gzETag = `"` + hash + `-gz"`
-			}
+		a, err := newAsset(name, body)
+		if err != nil {
+			return err
 		}
 		if _, dup := urls[a.url]; dup {
 			return fmt.Errorf("%s: duplicate URL %s", name, a.url)
@@ -145,6 +142,35 @@ func load(fsys fs.FS) (map[string]*asset, map[string]*asset, error) {
 		return nil, nil, err
 	}
 	return names, urls, nil
+}
+
+// newAsset prepares one file for serving: its hashed URL, its type by
+// extension, and a gzipped copy when that is smaller.
+func newAsset(name string, body []byte) (*asset, error) {
+	ext := path.Ext(name)
+	ct, ok := contentTypes[ext]
+	if !ok {
+		return nil, fmt.Errorf("%s: no content type for extension %q; add it to contentTypes", name, ext)
+	}
+	hash := contentHash(body)
+	a := &asset{
+		name:        name,
+		url:         Prefix + hashedName(name, hash),
+		contentType: ct,
+		body:        body,
+		etag:        `"` + hash + `"`,
+	}
+	if compressible(ct) {
+		gz, err := gzipBytes(body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if len(gz) < len(body) {
+			a.gzBody = gz
+			a.gzETag = `"` + hash + `-gz"`
+		}
+	}
+	return a, nil
 }
 
 // contentHash returns the first 8 bytes of the SHA-256 of b, in hex.
@@ -198,9 +224,9 @@ func URL(name string) string {
 	return a.url
 }
 
-// Scripts lists the URLs of the site's own scripts (js/*.js) in name order.
-// The layout loads each with defer, so a feature adds its behaviour by adding
-// a file, never by editing a shared one.
+// Scripts lists the URLs of the site's own scripts: one, the bundle of
+// js/*.js. The layout loads it with defer; a feature adds its behaviour by
+// adding a file to js/, never by editing a shared one.
 func Scripts() []string { return scripts }
 
 // Handler serves the hashed asset URLs. Mount it on "GET /static/" without

@@ -19,6 +19,7 @@ import (
 // expectedAssets is every file the package must embed.
 var expectedAssets = []string{
 	"avatar.png",
+	"bundle.js",
 	"favicon.svg",
 	"header.png",
 	"htmx.min.js",
@@ -533,20 +534,29 @@ func TestHandlerRange(t *testing.T) {
 	}
 }
 
-func TestScriptsAreTheSiteScriptsInOrder(t *testing.T) {
+func TestScriptsAreOneBundleOfEveryFeatureScript(t *testing.T) {
 	got := Scripts()
-	if len(got) == 0 {
-		t.Fatal("Scripts() is empty; the layout would load none of js/*.js")
+	if len(got) != 1 || got[0] != URL(bundleName) {
+		t.Fatalf("Scripts() = %q, want just the bundle %q", got, URL(bundleName))
 	}
-	if !slices.Contains(got, URL("js/keys.js")) {
-		t.Errorf("Scripts() = %q, want the URL of js/keys.js %q among them", got, URL("js/keys.js"))
-	}
-	if !slices.IsSorted(got) {
-		t.Errorf("Scripts() not in name order: %q", got)
-	}
-	for _, u := range got {
-		if strings.Contains(u, "htmx") {
-			t.Errorf("Scripts() lists %q; htmx is loaded on its own, before them", u)
+	body := string(byName[bundleName].body)
+	last := -1
+	for _, name := range expectedAssets {
+		if !strings.HasPrefix(name, "js/") {
+			continue
 		}
+		at := strings.Index(body, "// "+name+"\n(function () {\n"+string(byName[name].body)+"\n})();\n")
+		if at < 0 {
+			t.Errorf("the bundle lacks %s, whole and in its own scope", name)
+			continue
+		}
+		if at < last {
+			t.Errorf("%s comes before the file named before it", name)
+		}
+		last = at
+	}
+	res := get(t, http.MethodGet, got[0], nil)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") {
+		t.Errorf("GET %s: %d %q, want 200 text/javascript", got[0], res.StatusCode, res.Header.Get("Content-Type"))
 	}
 }
