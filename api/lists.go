@@ -109,35 +109,55 @@ func (a *API) listsRoutes(mux *http.ServeMux) {
 
 // --- lists ---
 
+// A member's lists and filters are read alike: all of them, or the one the
+// path names (404 when it is not the member's).
+
 func (a *API) getLists(w http.ResponseWriter, r *http.Request, au *Auth) {
-	all, err := a.db.Lists(au.User.ID)
+	writeAll(a, w, r, au, a.db.Lists, listEntity)
+}
+
+func (a *API) getList(w http.ResponseWriter, r *http.Request, au *Auth) {
+	writeOne(a, w, r, au, a.db.List, listEntity)
+}
+
+func (a *API) pathList(r *http.Request, au *Auth) (storage.List, error) {
+	return pathOwned(r, au, a.db.List)
+}
+
+// writeAll answers with the entities of everything the member has of a
+// kind, an empty array for none.
+func writeAll[T, E any](a *API, w http.ResponseWriter, r *http.Request, au *Auth, all func(storage.ID) ([]T, error), entity func(T) E) {
+	items, err := all(au.User.ID)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	out := make([]List, 0, len(all))
-	for _, l := range all {
-		out = append(out, listEntity(l))
+	out := make([]E, 0, len(items))
+	for _, it := range items {
+		out = append(out, entity(it))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// pathList is the path's list, one of the member's (404 otherwise).
-func (a *API) pathList(r *http.Request, au *Auth) (storage.List, error) {
-	id, err := storage.ParseID(r.PathValue("id"))
-	if err != nil {
-		return storage.List{}, storage.ErrNotFound
-	}
-	return a.db.List(au.User.ID, id)
-}
-
-func (a *API) getList(w http.ResponseWriter, r *http.Request, au *Auth) {
-	l, err := a.pathList(r, au)
+// writeOne answers with the entity of the member's record the path names.
+func writeOne[T, E any](a *API, w http.ResponseWriter, r *http.Request, au *Auth, get func(owner, id storage.ID) (T, error), entity func(T) E) {
+	it, err := pathOwned(r, au, get)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, listEntity(l))
+	writeJSON(w, http.StatusOK, entity(it))
+}
+
+// pathOwned is the member's record the path's {id} names; ErrNotFound for
+// an id that is not a number or not the member's.
+func pathOwned[T any](r *http.Request, au *Auth, get func(owner, id storage.ID) (T, error)) (T, error) {
+	id, err := storage.ParseID(r.PathValue("id"))
+	if err != nil {
+		var zero T
+		return zero, storage.ErrNotFound
+	}
+	return get(au.User.ID, id)
 }
 
 // listParams reads a list's fields into l; those not sent stay.
@@ -361,33 +381,15 @@ func filterResults(m social.Filtered) []any {
 // --- filters ---
 
 func (a *API) getFilters(w http.ResponseWriter, r *http.Request, au *Auth) {
-	all, err := a.db.Filters(au.User.ID)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	out := make([]Filter, 0, len(all))
-	for _, f := range all {
-		out = append(out, filterEntity(f))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (a *API) pathFilter(r *http.Request, au *Auth) (storage.Filter, error) {
-	id, err := storage.ParseID(r.PathValue("id"))
-	if err != nil {
-		return storage.Filter{}, storage.ErrNotFound
-	}
-	return a.db.Filter(au.User.ID, id)
+	writeAll(a, w, r, au, a.db.Filters, filterEntity)
 }
 
 func (a *API) getFilter(w http.ResponseWriter, r *http.Request, au *Auth) {
-	f, err := a.pathFilter(r, au)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, filterEntity(f))
+	writeOne(a, w, r, au, a.db.Filter, filterEntity)
+}
+
+func (a *API) pathFilter(r *http.Request, au *Auth) (storage.Filter, error) {
+	return pathOwned(r, au, a.db.Filter)
 }
 
 // saveFilter creates a filter (POST) or changes one (PUT): title,
