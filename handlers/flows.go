@@ -96,6 +96,24 @@ func byViewer(e storage.Entry, viewerID storage.ID) bool {
 // since (at most views.LiveMax+1, from the first page of the timeline as
 // fetch reads it, so the same visibility rules apply), or with show=1,
 // the bar reset and the new posts to put under it. Without htmx it sends
+// readTimeline reads the timeline page a request asks for, or answers the
+// "new posts" bar's question itself (live). done says the answer is
+// written already: the bar's, or an error page.
+func (h *Handler) readTimeline(w http.ResponseWriter, r *http.Request, base string, fetch func(storage.Page) (storage.Timeline, error)) (t storage.Timeline, page storage.Page, done bool) {
+	if h.live(w, r, base, fetch) {
+		return t, page, true
+	}
+	page, err := h.timelinePage(r)
+	if err == nil {
+		t, err = fetch(page)
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return t, page, true
+	}
+	return t, page, false
+}
+
 // the browser to the timeline. It reports whether it answered.
 func (h *Handler) live(w http.ResponseWriter, r *http.Request, base string, fetch func(storage.Page) (storage.Timeline, error)) bool {
 	q := r.URL.Query()
@@ -152,17 +170,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request, base string, fetc
 func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 	me := viewer(r).user
 	fetch := func(p storage.Page) (storage.Timeline, error) { return h.db.DirectTimeline(me.ID, p) }
-	if h.live(w, r, "/direct", fetch) {
-		return
-	}
-	page, err := h.timelinePage(r)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	t, err := fetch(page)
-	if err != nil {
-		h.error(w, r, err)
+	t, page, done := h.readTimeline(w, r, "/direct", fetch)
+	if done {
 		return
 	}
 	tv := h.timelineView(r, t, "/direct", i18n.T(r.Context(), "flows.direct.empty"))

@@ -25,17 +25,8 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 	}
 	base := "/tags/" + url.PathEscape(tag)
 	fetch := func(p storage.Page) (storage.Timeline, error) { return h.db.TagTimeline(viewerID(r), tag, p) }
-	if h.live(w, r, base, fetch) { // the "new posts" bar (flows.go)
-		return
-	}
-	page, err := h.timelinePage(r)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	t, err := fetch(page)
-	if err != nil {
-		h.error(w, r, err)
+	t, page, done := h.readTimeline(w, r, base, fetch)
+	if done {
 		return
 	}
 	tv := h.timelineView(r, t, base, i18n.T(r.Context(), "empty.tag", "tag", tag))

@@ -16,17 +16,8 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fetch := func(p storage.Page) (storage.Timeline, error) { return h.db.HomeTimeline(v.user.ID, p) }
-	if h.live(w, r, "/", fetch) { // the "new posts" bar (flows.go)
-		return
-	}
-	page, err := h.timelinePage(r)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	t, err := fetch(page)
-	if err != nil {
-		h.error(w, r, err)
+	t, page, done := h.readTimeline(w, r, "/", fetch)
+	if done {
 		return
 	}
 	tv := h.timelineView(r, t, "/", i18n.T(r.Context(), "empty.home"))
@@ -45,17 +36,8 @@ func (h *Handler) local(w http.ResponseWriter, r *http.Request) {
 	if base != "/" {
 		base = "/local"
 	}
-	if h.live(w, r, base, fetch) { // the "new posts" bar (flows.go)
-		return
-	}
-	page, err := h.timelinePage(r)
-	if err != nil {
-		h.error(w, r, err)
-		return
-	}
-	t, err := fetch(page)
-	if err != nil {
-		h.error(w, r, err)
+	t, page, done := h.readTimeline(w, r, base, fetch)
+	if done {
 		return
 	}
 	tv := h.timelineView(r, t, "/local", i18n.T(r.Context(), "empty.local"))
