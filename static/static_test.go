@@ -38,6 +38,7 @@ var expectedAssets = []string{
 	"icons/mail.svg",
 	"icons/menu.svg",
 	"icons/pin.svg",
+	"icons/quote.svg",
 	"icons/reply.svg",
 	"icons/repost.svg",
 	"icons/settings.svg",
