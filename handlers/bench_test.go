@@ -57,6 +57,13 @@ func (bi *benchInstance) signIn(b *testing.B, name string) []*http.Cookie {
 // posts.
 func (bi *benchInstance) benchPage(b *testing.B, path string, cookies []*http.Cookie, want int) {
 	b.Helper()
+	bi.benchItems(b, path, cookies, `data-testid="post"`, want)
+}
+
+// benchItems serves path repeatedly and checks the first answer has want
+// items, each marked by marker.
+func (bi *benchInstance) benchItems(b *testing.B, path string, cookies []*http.Cookie, marker string, want int) {
+	b.Helper()
 	serve := func() *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
 		for _, c := range cookies {
@@ -70,7 +77,7 @@ func (bi *benchInstance) benchPage(b *testing.B, path string, cookies []*http.Co
 	if rec.Code != http.StatusOK {
 		b.Fatalf("%s: got status %d, want 200", path, rec.Code)
 	}
-	if got := strings.Count(rec.Body.String(), `data-testid="post"`); got != want {
+	if got := strings.Count(rec.Body.String(), marker); got != want {
 		b.Fatalf("%s: got %d posts, want %d", path, got, want)
 	}
 	b.SetBytes(int64(rec.Body.Len()))
@@ -123,6 +130,35 @@ func BenchmarkHomeTimelineDeepPage(b *testing.B) {
 		cursor = t.Entries[len(t.Entries)-1].Post.ID
 	}
 	bi.benchPage(b, "/?before="+cursor.String(), bi.signIn(b, "viewer"), 20)
+}
+
+// BenchmarkSearchPage is a member's search for two words that every one of
+// 1,000 posts by 50 authors holds: the first page of hits, each checked
+// for the viewer's right to see it and its author's consent, then
+// highlighted.
+func BenchmarkSearchPage(b *testing.B) {
+	db := newTestDB(b, storage.Options{NoSync: true})
+	h, err := handlers.New(db, testConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	bi := &benchInstance{db: db, h: h}
+	authors := make([]storage.User, 50)
+	for i := range authors {
+		name := fmt.Sprintf("author%03d", i)
+		authors[i] = storage.User{Username: name, URI: testBaseURL + "/users/" + name, Indexable: true}
+		if err := db.CreateUser(&authors[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 1000 {
+		newPost(b, db, authors[i%len(authors)], fmt.Sprintf("Post number %d with **some** Markdown, a link https://example.org/%d and a few more words to make it look real.", i, i))
+	}
+	newUser(b, db, "viewer")
+	if _, err := bi.db.CatchUpSearch(); err != nil {
+		b.Fatal(err)
+	}
+	bi.benchItems(b, "/search?q=some+words", bi.signIn(b, "viewer"), `data-testid="search-hit"`, 20)
 }
 
 // BenchmarkPasswordHash is the cost of one sign-up (and one password

@@ -86,6 +86,7 @@ func (h *Handler) findPosts(r *http.Request, q string, before storage.ID, s *vie
 		return err
 	}
 	hl := search.NewHighlighter(query)
+	s.Hits = make([]views.SearchHit, 0, len(res.Entries))
 	for _, e := range res.Entries {
 		s.Hits = append(s.Hits, views.SearchHit{
 			Post:    h.postView(r, e),

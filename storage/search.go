@@ -473,23 +473,27 @@ func hasPhrase(toks []search.Token, terms []string) bool {
 // reposted or bookmarked it; by anyone else only when its author agreed
 // to be found (Indexable, and no "noindex" from another server) and it
 // is not unlisted (unlisted posts stay out of listings, as on tag pages).
+//
+// The author's consent is asked first: it is one cached record per author,
+// and it settles most candidates, so the viewer's own likes, reposts and
+// bookmarks are looked up only for the posts of those who did not agree.
 func (s *searcher) findable(p *Post) bool {
-	v := s.b.v.id
-	if v != 0 {
-		if p.AuthorID == v || p.Mentioned(v) {
-			return true
-		}
-		for _, b := range [][]byte{bucketUserLikes, bucketUserReposts, bucketBookmarks} {
-			if s.b.pageBucket(b).Get(pairKey(v, p.ID)) != nil {
-				return true
-			}
-		}
+	if a, err := s.b.user(p.AuthorID); err == nil && a.Indexable && !NoIndexSignal(a.XRobotsTag) && !NoIndexSignal(p.XRobotsTag) && p.Visibility != Unlisted {
+		return true
 	}
-	a, err := s.b.user(p.AuthorID)
-	if err != nil || !a.Indexable || NoIndexSignal(a.XRobotsTag) || NoIndexSignal(p.XRobotsTag) {
+	v := s.b.v.id
+	if v == 0 {
 		return false
 	}
-	return p.Visibility != Unlisted
+	if p.AuthorID == v || p.Mentioned(v) {
+		return true
+	}
+	for _, b := range [][]byte{bucketUserLikes, bucketUserReposts, bucketBookmarks} {
+		if s.b.pageBucket(b).Get(pairKey(v, p.ID)) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // TagCount is a hashtag and how many public posts carry it (counted up to
