@@ -1,12 +1,11 @@
 // What the masto scripts share: the server's address, the line protocol
-// with the Go test (masto_test.go) and a web app's log-in. flow.mjs
-// predates this file and keeps its own copy.
+// with the Go test (masto_test.go) and a web app's log-in.
 
 import { createHash, randomBytes } from "node:crypto";
 import readline from "node:readline";
 import { createOAuthAPIClient, createRestAPIClient } from "masto";
 
-const url = process.env.MAJLIS_URL;
+export const url = process.env.MAJLIS_URL;
 const redirectUri = process.env.MAJLIS_REDIRECT;
 const scope = "read write follow";
 

@@ -14,74 +14,10 @@
 // Environment: MAJLIS_URL (the server), MAJLIS_REDIRECT (the app's
 // redirect URI), MAJLIS_PNG (a picture to attach).
 
-import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import readline from "node:readline";
-import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } from "masto";
+import { createStreamingAPIClient } from "masto";
+import { check, login, nonce, say, step, url } from "./client.mjs";
 
-const url = process.env.MAJLIS_URL;
-const redirectUri = process.env.MAJLIS_REDIRECT;
-const scope = "read write follow";
-
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-const say = (msg) => process.stdout.write(JSON.stringify(msg) + "\n");
-const ask = async (msg) => {
-  say(msg);
-  const { value, done } = await lines.next();
-  if (done) throw new Error("the test hung up");
-  return JSON.parse(value);
-};
-const step = (s) => say({ step: s });
-const check = (cond, what, got) => {
-  if (!cond) throw new Error(`${what}: got ${JSON.stringify(got)}`);
-};
-const nonce = (w) => `${w}-${Date.now().toString(16)}${randomBytes(2).toString("hex")}`;
-
-// login is a web app's log-in: register, send the member to the
-// authorization page with a PKCE challenge, trade the code and the
-// verifier for a token.
-async function login(member) {
-  const anon = createRestAPIClient({ url });
-  const app = await anon.v1.apps.create({
-    clientName: `masto test (${member})`,
-    redirectUris: redirectUri,
-    scopes: scope,
-    website: "https://example.org/masto",
-  });
-  check(app.clientId && app.clientSecret, "registered app", app);
-  const verifier = randomBytes(32).toString("base64url");
-  const challenge = createHash("sha256").update(verifier).digest("base64url");
-  const state = randomBytes(8).toString("hex");
-  const authorize = new URL("/oauth/authorize", url);
-  authorize.search = new URLSearchParams({
-    client_id: app.clientId,
-    redirect_uri: redirectUri,
-    response_type: "code",
-    scope,
-    state,
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-  }).toString();
-  const { code } = await ask({ authorize: authorize.href, member });
-  const oauth = createOAuthAPIClient({ url });
-  const token = await oauth.token.create({
-    grantType: "authorization_code",
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    redirectUri,
-    code,
-    codeVerifier: verifier,
-    scope,
-  });
-  check(token.accessToken, "token", token);
-  const rest = createRestAPIClient({ url, accessToken: token.accessToken });
-  const me = await rest.v1.accounts.verifyCredentials();
-  check(me.username === member, "verify_credentials", me);
-  return { rest, token: token.accessToken, me };
-}
-
-// firstMatch reads a stream's events until one passes test, or gives up
-// after ms.
 async function firstMatch(subscription, test, ms) {
   const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no matching event in ${ms} ms`)), ms));
   const read = (async () => {
