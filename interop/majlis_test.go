@@ -285,7 +285,10 @@ func (u *member) lookup(ctx context.Context, q string) string {
 func (u *member) submit(ctx context.Context, path string, v url.Values) {
 	u.m.t.Helper()
 	if code, _, body := u.form(ctx, path, v, false); code != http.StatusSeeOther {
-		u.m.t.Fatalf("%s posts %s: got %d, want 303: %.400s", u.name, path, code, body)
+		if i := strings.Index(body, "<main"); i > 0 {
+			body = body[i:] // past the head, to the error the page shows
+		}
+		u.m.t.Fatalf("%s posts %s: got %d, want 303: %.600s", u.name, path, code, body)
 	}
 }
 

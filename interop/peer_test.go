@@ -257,6 +257,8 @@ type described struct {
 	Inbox             *string  `json:"inbox"`
 	SharedInbox       *string  `json:"sharedInbox"`
 	Followers         *string  `json:"followers"`
+	AlsoKnownAs       []string `json:"alsoKnownAs"`
+	MovedTo           *string  `json:"movedTo"`
 	PublicKey         *struct {
 		ID      string `json:"id"`
 		Owner   string `json:"owner"`
