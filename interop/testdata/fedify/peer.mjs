@@ -1,7 +1,8 @@
 // An ActivityPub peer built on Fedify, software majlis did not write, for
-// the interop tests: one actor, "peer", on plain HTTP on loopback. It keeps
-// everything in memory, answers Follow with Accept, and offers a small JSON
-// control API under /control/ so a test can make it act and see what it got.
+// the interop tests: an actor, "peer" (and more a test makes, to move to),
+// on plain HTTP on loopback. It keeps everything in memory, answers Follow
+// with Accept, and offers a small JSON control API under /control/ so a
+// test can make it act and see what it got.
 //
 //   node peer.mjs --port 8081        (or PEER_PORT=8081)
 //
