@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"maps"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ const (
 // its peers read beyond ActivityStreams (toot:, schema:, ostatus:), and
 // majlis's consent terms under the instance's own namespace (BaseURL/ns#).
 func (c *Converter) ldContext() any {
-	return []any{asContext, securityContext, map[string]any{
+	terms := map[string]any{
 		"toot":                      "http://joinmastodon.org/ns#",
 		"schema":                    "http://schema.org#",
 		"ostatus":                   "http://ostatus.org#",
@@ -69,7 +70,9 @@ func (c *Converter) ldContext() any {
 		"alsoKnownAs":               map[string]string{"@id": "as:alsoKnownAs", "@type": "@id"},
 		"movedTo":                   map[string]string{"@id": "as:movedTo", "@type": "@id"},
 		"Emoji":                     "toot:Emoji",
-	}}
+	}
+	maps.Copy(terms, quoteTerms) // quotes.go
+	return []any{asContext, securityContext, terms}
 }
 
 // settings are the instance's settings now (defaults if unreadable: the

@@ -22,6 +22,30 @@ import (
 // result is the authorization, or a Reject; it is withdrawn with a Delete
 // of the authorization.
 
+// fep044f is the namespace of FEP-044f's quote terms.
+const fep044f = "https://w3id.org/fep/044f#"
+
+// quoteTerms are the JSON-LD terms of quotes (ldContext adds them), as
+// Mastodon defines them. Servers that read documents as JSON-LD (Fedify
+// expands every one) drop any key their context leaves undefined, so
+// without these a quote reached them as a plain post. quoteUri and
+// _misskey_quote stay plain strings, not @id: Fedify 1.5.9 reads them as
+// values, and an @id there makes it refuse the whole Note.
+var quoteTerms = map[string]any{
+	"quote":              map[string]string{"@id": fep044f + "quote", "@type": "@id"},
+	"quoteUri":           "http://fedibird.com/ns#quoteUri",
+	"_misskey_quote":     "https://misskey-hub.net/ns#_misskey_quote",
+	"quoteAuthorization": map[string]string{"@id": fep044f + "quoteAuthorization", "@type": "@id"},
+	"QuoteRequest":       fep044f + "QuoteRequest",
+	"QuoteAuthorization": fep044f + "QuoteAuthorization",
+	"gts":                "https://gotosocial.org/ns#",
+	"interactionPolicy":  map[string]string{"@id": "gts:interactionPolicy", "@type": "@id"},
+	"canQuote":           map[string]string{"@id": "gts:canQuote", "@type": "@id"},
+	"automaticApproval":  map[string]string{"@id": "gts:automaticApproval", "@type": "@id"},
+	"interactingObject":  map[string]string{"@id": "gts:interactingObject", "@type": "@id"},
+	"interactionTarget":  map[string]string{"@id": "gts:interactionTarget", "@type": "@id"},
+}
+
 // quoteFields are what a quote adds to a Note (noteJSON embeds them).
 type quoteFields struct {
 	Quote              string             `json:"quote,omitempty"`

@@ -16,8 +16,16 @@
 //     -url http://127.0.0.1:PORT -allow-private-addresses, registers members
 //     through the web forms, and has the peer look a member up, follow,
 //     receive signed posts, reply, like and boost, while the pages show it.
+//   - TestFedifyPeerPolls: a member's poll reaches the peer as a Question,
+//     and the peer's vote is counted.
+//   - TestFedifyPeerQuotes: quotes both ways with the quote policy and the
+//     QuoteRequest flow (Fedify 1.5.9 says a quote with quoteUrl only and
+//     has no QuoteRequest class: the peer writes its QuoteRequest as
+//     JSON-LD, and cannot parse majlis's, nor the Accept of its own).
+//   - TestFedifyPeerMoves: the peer's account moves and majlis moves the
+//     follow; a member moves to a peer account and Fedify reads the Move.
 //
-// Both skip when node or the peer's node_modules is missing, unless
+// They skip when node or the peer's node_modules is missing, unless
 // MAJLIS_E2E=1 (CI), which turns that into a failure. By hand:
 //
 //	(cd interop/testdata/fedify && npm ci)
@@ -34,6 +42,10 @@
 // Fedify answered), GET /control/state, POST /control/lookup {"url",
 // "signed"}, /control/follow {"actor"}, /control/unfollow {"actor"},
 // /control/reply {"inReplyTo", "to", "content"}, /control/like {"object"},
-// /control/announce {"object"}, /control/reset. PEER_LOG=debug shows
-// Fedify's log.
+// /control/announce {"object"}, /control/vote {"question", "to", "name"},
+// /control/publish {"content"}, /control/quote {"object", "content",
+// "create"}, /control/quote-request {"note"}, /control/fetch {"url"} (raw
+// JSON, signed), /control/account {"identifier", "aliases"} (another
+// account of the peer's), /control/move {"from", "target"},
+// /control/reset. PEER_LOG=debug shows Fedify's log.
 package interop

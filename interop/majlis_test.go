@@ -270,6 +270,28 @@ func (u *member) publish(ctx context.Context, body, visibility string) string {
 	return m[1]
 }
 
+// lookup finds an account or a post by handle or URL through the people
+// lookup form, as a member types it, and returns its page here.
+func (u *member) lookup(ctx context.Context, q string) string {
+	u.m.t.Helper()
+	code, loc, body := u.form(ctx, "/people/lookup", url.Values{"q": {q}}, false)
+	if code != http.StatusSeeOther {
+		u.m.t.Fatalf("%s looks up %s: got %d, want 303: %.400s", u.name, q, code, body)
+	}
+	return loc
+}
+
+// submit posts a form that must answer with a redirect.
+func (u *member) submit(ctx context.Context, path string, v url.Values) {
+	u.m.t.Helper()
+	if code, _, body := u.form(ctx, path, v, false); code != http.StatusSeeOther {
+		if i := strings.Index(body, "<main"); i > 0 {
+			body = body[i:] // past the head, to the error the page shows
+		}
+		u.m.t.Fatalf("%s posts %s: got %d, want 303: %.600s", u.name, path, code, body)
+	}
+}
+
 // count reads a number shown in the element with data-testid.
 func count(page, testid string) (int, bool) {
 	re := regexp.MustCompile(`data-testid="` + regexp.QuoteMeta(testid) + `"[^>]*>\s*([0-9]+)\s*<`)

@@ -257,6 +257,8 @@ type described struct {
 	Inbox             *string  `json:"inbox"`
 	SharedInbox       *string  `json:"sharedInbox"`
 	Followers         *string  `json:"followers"`
+	AlsoKnownAs       []string `json:"alsoKnownAs"`
+	MovedTo           *string  `json:"movedTo"`
 	PublicKey         *struct {
 		ID      string `json:"id"`
 		Owner   string `json:"owner"`
@@ -286,6 +288,9 @@ type received struct {
 	ObjectTo      []string `json:"objectTo"`
 	ObjectCc      []string `json:"objectCc"`
 	InnerObject   string   `json:"innerObject"`
+	Target        string   `json:"target"`   // a Move's new account
+	Result        string   `json:"result"`   // an Accept's result
+	QuoteURL      string   `json:"quoteUrl"` // what a Note quotes, as Fedify read it
 	Verified      bool     `json:"verified"`
 	HTTPSignature *struct {
 		KeyID string `json:"keyId"`
@@ -312,6 +317,14 @@ type inboxEntry struct {
 	ID     string `json:"id"`
 	Type   string `json:"type"`
 	Actor  string `json:"actor"`
+	// Object, ObjectType and Result are read from the JSON as sent.
+	Object     string `json:"object"`
+	ObjectType string `json:"objectType"`
+	Result     string `json:"result"`
+	// HTTPSignature is who signed it, by Fedify's verifyRequest.
+	HTTPSignature *struct {
+		Owner string `json:"owner"`
+	} `json:"httpSignature"`
 }
 
 func (p *peer) received(ctx context.Context) []received {
@@ -378,4 +391,28 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() (bool, 
 		}
 		time.Sleep(pollInterval)
 	}
+}
+
+// waitInbox polls the peer's inbox log until a POST matches, whatever
+// Fedify answered it, and returns it: for activities Fedify may refuse to
+// parse.
+func (p *peer) waitInbox(ctx context.Context, what string, match func(inboxEntry) bool) inboxEntry {
+	p.t.Helper()
+	var found inboxEntry
+	waitFor(ctx, p.t, "the peer's inbox to get "+what, func() (bool, string) {
+		for _, e := range p.inboxLog(ctx) {
+			if match(e) {
+				found = e
+				return true, ""
+			}
+		}
+		return false, "not delivered"
+	})
+	return found
+}
+
+// signedBy tells whether Fedify's verifyRequest found the POST signed
+// with a key of actor.
+func (e inboxEntry) signedBy(actor string) bool {
+	return e.HTTPSignature != nil && e.HTTPSignature.Owner == actor
 }

@@ -15,11 +15,14 @@ import (
 // suspensions), applied where entries are built (builder.shows).
 
 // RemoteUser returns the remote account known here as name@domain, in any
-// case; ErrNotFound when none is stored (nothing is fetched).
+// case; ErrNotFound when none is stored (nothing is fetched). A domain
+// with a port is another server than the one without: accounts are kept
+// under their host as their addresses name it, so the port stays
+// (NormalizeDomain, which drops it for domain decisions, only checks).
 func (db *DB) RemoteUser(name, domain string) (User, error) {
 	var u User
-	domain = NormalizeDomain(domain)
-	if name == "" || domain == "" || strings.Contains(name, "@") {
+	domain = strings.TrimSpace(domain)
+	if name == "" || NormalizeDomain(domain) == "" || strings.Contains(name, "@") {
 		return u, fmt.Errorf("remote user %q@%q: %w", name, domain, ErrNotFound)
 	}
 	err := db.bolt.View(func(tx *bolt.Tx) error {

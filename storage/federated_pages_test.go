@@ -97,6 +97,30 @@ func TestRemoteUserAndKnownDomains(t *testing.T) {
 	}
 }
 
+// TestRemoteUserWithPort: an account of a server on a port is found by
+// its host with that port (its profile page, its follow form), not by
+// the bare host name.
+func TestRemoteUserWithPort(t *testing.T) {
+	db := openTestDB(t)
+	peer := remoteUser(t, db, "peer", "127.0.0.1:8081")
+	for _, c := range []struct {
+		domain string
+		found  bool
+	}{
+		{"127.0.0.1:8081", true},
+		{"127.0.0.1", false},
+		{"127.0.0.1:8082", false},
+	} {
+		got, err := db.RemoteUser("peer", c.domain)
+		if c.found && (err != nil || got.ID != peer.ID) {
+			t.Errorf("RemoteUser(peer, %q) = %d, %v; want %d", c.domain, got.ID, err, peer.ID)
+		}
+		if !c.found && !errors.Is(err, ErrNotFound) {
+			t.Errorf("RemoteUser(peer, %q): got %v, want ErrNotFound", c.domain, err)
+		}
+	}
+}
+
 // TestMemberDomainBlock: a member who blocks a domain no longer sees its
 // accounts' posts in timelines, thread replies or notifications, as with
 // a mute; the profile they visit still shows; unblocking brings it back;

@@ -1,7 +1,8 @@
 // An ActivityPub peer built on Fedify, software majlis did not write, for
-// the interop tests: one actor, "peer", on plain HTTP on loopback. It keeps
-// everything in memory, answers Follow with Accept, and offers a small JSON
-// control API under /control/ so a test can make it act and see what it got.
+// the interop tests: an actor, "peer" (and more a test makes, to move to),
+// on plain HTTP on loopback. It keeps everything in memory, answers Follow
+// with Accept, and offers a small JSON control API under /control/ so a
+// test can make it act and see what it got.
 //
 //   node peer.mjs --port 8081        (or PEER_PORT=8081)
 //
@@ -24,11 +25,13 @@ import {
   Like,
   MemoryKvStore,
   Mention,
+  Move,
   Note,
   Person,
   PUBLIC_COLLECTION,
   Reject,
   Undo,
+  signRequest,
   Update,
   verifyRequest,
 } from "@fedify/fedify";
@@ -60,19 +63,36 @@ await configure({
   ],
 });
 
-// The actor's keys, made once per run: RSA signs HTTP requests (and
+// An account's keys, made when it is: RSA signs HTTP requests (and
 // Linked Data Signatures), Ed25519 signs Object Integrity Proofs, as
 // Fedify does for any server that has both.
-const keyPairs = [
+const newKeyPairs = async () => [
   await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
   await generateCryptoKeyPair("Ed25519"),
 ];
+
+// The peer's accounts: "peer" from the start, more made by
+// /control/account (a move needs a second one). Those share peer's key
+// material, which saves the seconds a 4096-bit RSA key takes to make:
+// each still publishes it under its own key id, owned by itself, so
+// every signature names the account that sent it.
+const accounts = new Map(); // identifier -> account
+async function newAccount(identifier) {
+  const a = {
+    keyPairs: accounts.get(NAME)?.keyPairs ?? (await newKeyPairs()),
+    aliases: [], // alsoKnownAs: URLs of the account's other accounts
+    successor: null, // movedTo, once it moved
+    followers: new Map(), // actor id -> { id, inbox, sharedInbox }
+  };
+  accounts.set(identifier, a);
+  return a;
+}
+await newAccount(NAME);
 
 // What the peer knows, all in memory.
 const state = {
   received: [], // activities the inbox listeners accepted
   inboxLog: [], // every POST to an inbox, with Fedify's answer
-  followers: new Map(), // actor id -> { id, inbox, sharedInbox }
   following: new Map(), // actor id -> { followId, state: "pending" | "accepted" | "rejected" }
   notes: new Map(), // local note id (the path segment) -> Note
   seq: 0,
@@ -94,12 +114,13 @@ const federation = createFederation({
 
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
-    if (identifier !== NAME) return null;
+    const account = accounts.get(identifier);
+    if (account == null) return null;
     const keys = await ctx.getActorKeyPairs(identifier);
     return new Person({
       id: ctx.getActorUri(identifier),
       preferredUsername: identifier,
-      name: "Fedify Peer",
+      name: identifier === NAME ? "Fedify Peer" : `Fedify Peer ${identifier}`,
       summary: "An independent ActivityPub implementation for majlis's tests.",
       url: ctx.getActorUri(identifier),
       inbox: ctx.getInboxUri(identifier),
@@ -109,16 +130,19 @@ federation
       discoverable: true,
       publicKey: keys[0].cryptographicKey,
       assertionMethods: keys.map((k) => k.multikey),
+      aliases: account.aliases.map((u) => new URL(u)),
+      successor: account.successor == null ? null : new URL(account.successor),
     });
   })
-  .mapHandle((_ctx, username) => (username === NAME ? NAME : null))
-  .setKeyPairsDispatcher((_ctx, identifier) => (identifier === NAME ? keyPairs : []));
+  .mapHandle((_ctx, username) => (accounts.has(username) ? username : null))
+  .setKeyPairsDispatcher((_ctx, identifier) => accounts.get(identifier)?.keyPairs ?? []);
 
 federation.setFollowersDispatcher(
   "/users/{identifier}/followers",
   (_ctx, identifier) => {
-    if (identifier !== NAME) return null;
-    const items = [...state.followers.values()].map((f) => ({
+    const account = accounts.get(identifier);
+    if (account == null) return null;
+    const items = [...account.followers.values()].map((f) => ({
       id: new URL(f.id),
       inboxId: new URL(f.inbox),
       endpoints: f.sharedInbox ? { sharedInbox: new URL(f.sharedInbox) } : null,
@@ -157,9 +181,17 @@ async function record(ctx, activity, extra = {}) {
     type: activity.constructor.name,
     actor: activity.actorId?.href ?? null,
     object: activity.objectId?.href ?? null,
+    // A Move's new account; an Accept's result (a quote's
+    // authorization, say).
+    target: activity.targetId?.href ?? null,
+    result: activity.resultId?.href ?? null,
     objectType: null,
     content: null,
     inReplyTo: null,
+    // What the Note quotes, as Fedify 1.5.9 reads it (quoteUrl, from
+    // as:quoteUrl, _misskey_quote or quoteUri; it knows no FEP-044f
+    // quote).
+    quoteUrl: null,
     to: activity.toIds.map((u) => u.href),
     cc: activity.ccIds.map((u) => u.href),
     objectTo: [],
@@ -183,6 +215,7 @@ async function record(ctx, activity, extra = {}) {
       if (obj instanceof Note || "content" in obj) {
         entry.content = text(obj.content);
         entry.inReplyTo = obj.replyTargetId?.href ?? null;
+        entry.quoteUrl = obj.quoteUrl?.href ?? null;
         entry.objectTo = obj.toIds?.map((u) => u.href) ?? [];
         entry.objectCc = obj.ccIds?.map((u) => u.href) ?? [];
       }
@@ -197,24 +230,31 @@ async function record(ctx, activity, extra = {}) {
   return entry;
 }
 
+// accountOf is the identifier of the peer's account at url, or null.
+function accountOf(ctx, url) {
+  const parsed = url == null ? null : ctx.parseUri(url);
+  return parsed?.type === "actor" && accounts.has(parsed.identifier) ? parsed.identifier : null;
+}
+
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Follow, async (ctx, follow) => {
     await record(ctx, follow);
-    if (follow.objectId?.href !== ctx.getActorUri(NAME).href) return;
+    const identifier = accountOf(ctx, follow.objectId);
+    if (identifier == null) return;
     const follower = await follow.getActor({ documentLoader: ctx.documentLoader });
     if (follower == null || follower.id == null || follower.inboxId == null) return;
-    state.followers.set(follower.id.href, {
+    accounts.get(identifier).followers.set(follower.id.href, {
       id: follower.id.href,
       inbox: follower.inboxId.href,
       sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
     });
     await ctx.sendActivity(
-      { identifier: NAME },
+      { identifier },
       follower,
       new Accept({
         id: new URL(`${base}/activities/${randomUUID()}`),
-        actor: ctx.getActorUri(NAME),
+        actor: ctx.getActorUri(identifier),
         object: follow,
       }),
     );
@@ -231,10 +271,12 @@ federation
   })
   .on(Undo, async (ctx, undo) => {
     const entry = await record(ctx, undo);
-    if (entry.objectType === "Follow" && entry.innerActor === entry.actor) {
-      state.followers.delete(entry.actor);
+    const identifier = entry.objectType === "Follow" ? accountOf(ctx, entry.innerObject && new URL(entry.innerObject)) : null;
+    if (identifier != null && entry.innerActor === entry.actor) {
+      accounts.get(identifier).followers.delete(entry.actor);
     }
   })
+  .on(Move, (ctx, a) => record(ctx, a).then(() => {}))
   .on(Create, (ctx, a) => record(ctx, a).then(() => {}))
   .on(Update, (ctx, a) => record(ctx, a).then(() => {}))
   .on(Delete, (ctx, a) => record(ctx, a).then(() => {}))
@@ -319,6 +361,8 @@ async function describe(ctx, obj) {
       manuallyApprovesFollowers: obj.manuallyApprovesFollowers ?? null,
       discoverable: obj.discoverable ?? null,
       indexable: obj.indexable ?? null,
+      alsoKnownAs: obj.aliasIds?.map((u) => u.href) ?? [],
+      movedTo: obj.successorId?.href ?? null,
       publicKey: null,
     });
     const key = await obj.getPublicKey({ documentLoader: ctx.documentLoader }).catch(() => null);
@@ -349,7 +393,13 @@ const control = {
     json(200, {
       base,
       actor: `${base}/users/${NAME}`,
-      followers: [...state.followers.keys()],
+      followers: [...accounts.get(NAME).followers.keys()],
+      accounts: Object.fromEntries(
+        [...accounts].map(([id, a]) => [
+          id,
+          { aliases: a.aliases, movedTo: a.successor, followers: [...a.followers.keys()] },
+        ]),
+      ),
       following: Object.fromEntries(state.following),
       notes: [...state.notes.keys()].map((k) => `${base}/notes/${k}`),
     }),
@@ -467,7 +517,153 @@ const control = {
     await ctx.sendActivity({ identifier: NAME }, author, announce);
     return json(200, { id: announce.id.href, to: author.id.href });
   },
+
+  // fetch reads url as JSON with a request signed by "peer", without
+  // parsing it into Fedify's classes: for documents of types Fedify
+  // 1.5.9 does not know (a QuoteAuthorization).
+  "POST /control/fetch": async (ctx, body) => {
+    const url = urlField(body, "url");
+    const loader = await ctx.getDocumentLoader({ identifier: NAME });
+    const { document } = await loader(url.href);
+    return json(200, document);
+  },
+
+  // publish: a public Note of "peer" to its followers.
+  "POST /control/publish": async (ctx, body) => {
+    if (typeof body.content !== "string" || body.content === "") throw new HttpError(400, "content: HTML is required");
+    const key = randomUUID();
+    const id = new URL(`${base}/notes/${key}`);
+    const note = new Note({
+      id,
+      url: id,
+      attribution: ctx.getActorUri(NAME),
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(NAME),
+      content: body.content,
+      published: Temporal.Now.instant(),
+    });
+    state.notes.set(key, note);
+    const create = new Create({
+      id: new URL(`${id.href}/activity`),
+      actor: ctx.getActorUri(NAME),
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(NAME),
+      object: note,
+      published: note.published,
+    });
+    await ctx.sendActivity({ identifier: NAME }, "followers", create);
+    return json(200, { id: id.href, activity: create.id.href });
+  },
+
+  // quote: a public Note of "peer" quoting the post "object" the way
+  // Fedify 1.5.9 can say it (quoteUrl, which it writes as quoteUrl,
+  // _misskey_quote and quoteUri), mentioning the post's author; its
+  // Create goes to that author unless create is false.
+  "POST /control/quote": async (ctx, body) => {
+    const { object, author } = await targetOf(ctx, body);
+    if (typeof body.content !== "string" || body.content === "") throw new HttpError(400, "content: HTML is required");
+    const key = randomUUID();
+    const id = new URL(`${base}/notes/${key}`);
+    const note = new Note({
+      id,
+      url: id,
+      attribution: ctx.getActorUri(NAME),
+      to: PUBLIC_COLLECTION,
+      ccs: [author.id, ctx.getFollowersUri(NAME)],
+      content: body.content,
+      quoteUrl: object.id,
+      tags: [new Mention({ href: author.id, name: `@${text(author.preferredUsername)}@${author.id.host}` })],
+      published: Temporal.Now.instant(),
+    });
+    state.notes.set(key, note);
+    const create = new Create({
+      id: new URL(`${id.href}/activity`),
+      actor: ctx.getActorUri(NAME),
+      to: PUBLIC_COLLECTION,
+      ccs: [author.id, ctx.getFollowersUri(NAME)],
+      object: note,
+      published: note.published,
+    });
+    if (body.create !== false) await ctx.sendActivity({ identifier: NAME }, author, create);
+    return json(200, { id: id.href, activity: create.id.href });
+  },
+
+  // quote-request asks the author of the post a quote (a note made by
+  // /control/quote) quotes for consent, as Mastodon does after FEP-044f:
+  // a QuoteRequest whose instrument is the quote. Fedify 1.5.9 has no
+  // QuoteRequest class, so this one is JSON-LD written here, signed with
+  // Fedify's signRequest.
+  "POST /control/quote-request": async (ctx, body) => {
+    const noteURL = urlField(body, "note");
+    const note = state.notes.get(noteURL.pathname.split("/").pop());
+    if (note == null || note.quoteUrl == null) throw new HttpError(404, `no quote of the peer's at ${noteURL.href}`);
+    const { author } = await targetOf(ctx, { object: note.quoteUrl.href });
+    const id = newId("quote-requests");
+    const doc = {
+      "@context": ["https://www.w3.org/ns/activitystreams", { QuoteRequest: "https://w3id.org/fep/044f#QuoteRequest" }],
+      id: id.href,
+      type: "QuoteRequest",
+      actor: ctx.getActorUri(NAME).href,
+      object: note.quoteUrl.href,
+      instrument: await note.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader }),
+    };
+    const status = await postSigned(ctx, NAME, author.inboxId, doc);
+    return json(200, { id: id.href, to: author.id.href, status });
+  },
+
+  // account makes (or changes) an account of the peer's besides "peer":
+  // identifier, and aliases (alsoKnownAs), URLs of its other accounts.
+  "POST /control/account": async (ctx, body) => {
+    const identifier = body.identifier;
+    if (typeof identifier !== "string" || !/^[a-z0-9_]{1,30}$/.test(identifier)) {
+      throw new HttpError(400, "identifier: lowercase letters, digits and _ are required");
+    }
+    const account = accounts.get(identifier) ?? (await newAccount(identifier));
+    if (body.aliases != null) {
+      if (!Array.isArray(body.aliases)) throw new HttpError(400, "aliases: a list of URLs is required");
+      account.aliases = body.aliases.map((a) => urlField({ a }, "a").href);
+    }
+    return json(200, { actor: ctx.getActorUri(identifier).href, aliases: account.aliases });
+  },
+
+  // move moves the account "from" ("peer" unless given) to the actor
+  // "target" (which must list it in alsoKnownAs for anyone to follow the
+  // move): movedTo is set and a Move goes to the followers.
+  "POST /control/move": async (ctx, body) => {
+    const from = body.from ?? NAME;
+    const account = accounts.get(from);
+    if (account == null) throw new HttpError(404, `no account ${from}`);
+    const target = urlField(body, "target");
+    account.successor = target.href;
+    const move = new Move({
+      id: newId("moves"),
+      actor: ctx.getActorUri(from),
+      object: ctx.getActorUri(from),
+      target,
+      to: ctx.getFollowersUri(from),
+    });
+    await ctx.sendActivity({ identifier: from }, "followers", move);
+    return json(200, { id: move.id.href, followers: [...account.followers.keys()] });
+  },
 };
+
+// postSigned delivers a JSON-LD document Fedify has no class for to an
+// inbox, signed (draft-cavage HTTP signature with a Digest) with the
+// RSA key of the account identifier. It returns the inbox's status, and
+// fails on anything but 2xx.
+async function postSigned(ctx, identifier, inbox, doc) {
+  const [rsa] = await ctx.getActorKeyPairs(identifier);
+  const request = new Request(inbox, {
+    method: "POST",
+    headers: { "Content-Type": "application/activity+json", Accept: "application/activity+json" },
+    body: JSON.stringify(doc),
+  });
+  const signed = await signRequest(request, rsa.privateKey, rsa.keyId);
+  const response = await fetch(signed);
+  const answer = await response.text();
+  if (!response.ok) throw new HttpError(502, `${inbox.href} answered ${response.status}: ${short(answer, 300)}`);
+  return response.status;
+}
 
 // targetOf reads the object a Like or Announce is about, and its author,
 // whose inbox gets the activity.
@@ -552,6 +748,11 @@ async function handleInbox(request, url) {
     id: typeof activity?.id === "string" ? activity.id : null,
     type: typeof activity?.type === "string" ? activity.type : null,
     actor: typeof activity?.actor === "string" ? activity.actor : activity?.actor?.id ?? null,
+    // Read from the JSON as it came, for activities Fedify may refuse
+    // to parse (the Accept of a QuoteRequest, say).
+    object: typeof activity?.object === "string" ? activity.object : activity?.object?.id ?? null,
+    objectType: typeof activity?.object?.type === "string" ? activity.object.type : null,
+    result: typeof activity?.result === "string" ? activity.result : activity?.result?.id ?? null,
     signatureHeader: request.headers.get("signature"),
     httpSignature,
   });
