@@ -358,16 +358,24 @@ func (a *API) writeFilteredTimeline(w http.ResponseWriter, r *http.Request, view
 			continue
 		}
 		s := c.status(e)
-		if len(m.Matches) > 0 {
-			results := filterResults(m)
-			s.Filtered = results
-			if s.Reblog != nil {
-				s.Reblog.Filtered = results
-			}
-		}
+		markFiltered(&s, m)
 		out = append(out, s)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// markFiltered gives a status (and its reblog) the "filtered" of what the
+// member's filters said of it, for the app to fold; nothing when none
+// matched.
+func markFiltered(s *Status, m social.Filtered) {
+	if len(m.Matches) == 0 {
+		return
+	}
+	results := filterResults(m)
+	s.Filtered = results
+	if s.Reblog != nil {
+		s.Reblog.Filtered = results
+	}
 }
 
 func filterResults(m social.Filtered) []any {

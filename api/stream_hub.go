@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"majlis/markup"
+	"majlis/social"
 	"majlis/storage"
 )
 
@@ -178,9 +179,20 @@ type message struct {
 func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []message {
 	var out []message
 	// One conversion serves every channel of the connection that shows
-	// the post: it is the same post, as the same viewer sees it.
+	// the post in the same filter context: it is the same post, as the
+	// same viewer sees it. The member's keyword filters apply as on the
+	// timeline each channel follows (feedContext).
 	conv := a.conv(viewer)
-	payload := ""
+	filters := map[string]*social.Filterer{}
+	filtersFor := func(context string) *social.Filterer {
+		f, ok := filters[context]
+		if !ok {
+			f = a.soc.FiltersFor(viewer.ID, context)
+			filters[context] = f
+		}
+		return f
+	}
+	payloads := map[string]string{}
 	for _, c := range chans {
 		switch ev.Kind {
 		case storage.PostCreated, storage.PostEdited:
@@ -191,12 +203,21 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 			if err != nil || !ok || (c.media && len(e.Post.Attachments) == 0) {
 				continue
 			}
+			context := feedContext(c.feed)
+			m := filtersFor(context).Match(&e.Post)
+			if m.Hide {
+				continue
+			}
 			name := "update"
 			if ev.Kind == storage.PostEdited {
 				name = "status.update"
 			}
-			if payload == "" {
-				payload = payloadJSON(conv.status(e))
+			payload, ok := payloads[context]
+			if !ok {
+				s := conv.status(e)
+				markFiltered(&s, m) // lists.go
+				payload = payloadJSON(s)
+				payloads[context] = payload
 			}
 			out = append(out, message{c.names(), name, payload})
 		case storage.PostDeleted:
@@ -210,12 +231,26 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 			if !c.notes || viewer.ID == 0 || ev.UserID != viewer.ID {
 				continue
 			}
-			if n, err := a.db.Notification(viewer.ID, ev.NoteID); err == nil {
-				out = append(out, message{c.names(), "notification", payloadJSON(conv.notification(n))})
+			n, err := a.db.Notification(viewer.ID, ev.NoteID)
+			if err != nil {
+				continue
+			}
+			if note, ok := conv.shownNote(n, filtersFor(storage.FilterNotifications)); ok { // staff_notes.go
+				out = append(out, message{c.names(), "notification", payloadJSON(note)})
 			}
 		}
 	}
 	return out
+}
+
+// feedContext is the keyword-filter context of the timeline a feed
+// follows, as Mastodon's: home for the home feed, public for the public
+// and hashtag timelines.
+func feedContext(f storage.Feed) string {
+	if f.Kind == storage.FeedHome {
+		return storage.FilterHome
+	}
+	return storage.FilterPublic
 }
 
 // payloadJSON is v's JSON as the other endpoints write it (HTML not
