@@ -135,3 +135,36 @@ func TestFilterContextsAPI(t *testing.T) {
 		}
 	}
 }
+
+// The streams apply the filters of the timeline they follow: the user
+// stream home's, the public ones public's.
+func TestFilterContextsStream(t *testing.T) {
+	e := newStreamEnv(t)
+	ann, bob := e.user("ann"), e.user("bob")
+	e.follow(ann, bob)
+	for _, f := range []storage.Filter{
+		{UserID: ann.ID, Title: "Hidden", Contexts: []string{storage.FilterHome}, Action: storage.FilterHide,
+			Keywords: []storage.FilterKeyword{{Keyword: "secret", WholeWord: true}}},
+		{UserID: ann.ID, Title: "Folded", Contexts: []string{storage.FilterPublic}, Action: storage.FilterWarn,
+			Keywords: []storage.FilterKeyword{{Keyword: "secret", WholeWord: true}}},
+	} {
+		if err := e.soc.SaveFilter(context.Background(), &f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := e.token(ann)
+	home := e.sse("/api/v1/streaming/user", tok)
+	public := e.sse("/api/v1/streaming/public", tok)
+	e.post(bob, "a secret", "public")
+	shown := e.post(bob, "nothing to hide", "public")
+	if ev := next(t, home); ev.name != "update" || statusOf(t, ev.data).ID != shown.ID.String() {
+		t.Errorf("home heard %q %s, want only the post no filter hides", ev.name, ev.data)
+	}
+	ev := next(t, public)
+	if s := statusOf(t, ev.data); ev.name != "update" || len(s.Filtered) != 1 {
+		t.Errorf("public heard %q %s, want the post marked filtered", ev.name, ev.data)
+	}
+	if ev := next(t, public); statusOf(t, ev.data).ID != shown.ID.String() || len(statusOf(t, ev.data).Filtered) != 0 {
+		t.Errorf("public heard %s after", ev.data)
+	}
+}
