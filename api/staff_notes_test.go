@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 
@@ -179,5 +180,57 @@ func TestStaffNotificationsStream(t *testing.T) {
 		t.Errorf("plain heard %q %s", ev.name, ev.data)
 	} else if err := json.Unmarshal([]byte(ev.data), &n); err != nil || n.Type != "mention" {
 		t.Errorf("plain heard %s", ev.data)
+	}
+}
+
+func TestReportsAPI(t *testing.T) {
+	g := newListsRig(t)
+	mux := http.NewServeMux()
+	g.api.accountsRoutes(mux)
+	g.api.statusesRoutes(mux)
+	g.api.reportRoutes(mux)
+	g.srv.Close()
+	g.srv = httptest.NewServer(mux)
+	t.Cleanup(g.srv.Close)
+
+	admin, plain, target := g.member("admin"), g.member("plain"), g.member("target")
+	post := g.post(target, "buy now", storage.Public)
+	other := g.post(admin, "not target's", storage.Public)
+	hidden := g.post(target, "for followers", storage.FollowersOnly)
+	tok := g.token(plain)
+	acct := "account_id=" + target.ID.String()
+	for _, c := range []struct {
+		name, tok, form string
+		code            int
+	}{
+		{"read-only token", g.token(plain, "read"), acct, http.StatusForbidden},
+		{"no account", tok, "comment=x", http.StatusUnprocessableEntity},
+		{"unknown account", tok, "account_id=12345", http.StatusNotFound},
+		{"oneself", tok, "account_id=" + plain.ID.String(), http.StatusUnprocessableEntity},
+		{"two statuses", tok, acct + "&status_ids[]=" + post.ID.String() + "&status_ids[]=" + hidden.ID.String(), http.StatusUnprocessableEntity},
+		{"another's status", tok, acct + "&status_ids[]=" + other.ID.String(), http.StatusNotFound},
+		{"a status the reporter may not see", tok, acct + "&status_ids[]=" + hidden.ID.String(), http.StatusNotFound},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g.form("POST", "/api/v1/reports", c.tok, c.form).wantCode(t, c.code)
+		})
+	}
+	if n, err := g.db.CountOpenReports(10); err != nil || n != 0 {
+		t.Fatalf("refused reports left %d open (%v)", n, err)
+	}
+
+	var rep Report
+	g.json("POST", "/api/v1/reports", tok, `{"account_id":"`+target.ID.String()+`","status_ids":["`+post.ID.String()+`"],
+		"comment":"a scam","category":"legal","forward":false}`).wantCode(t, http.StatusOK).decode(t, &rep)
+	if rep.ID == "" || rep.Category != "legal" || rep.Comment != "a scam" || rep.ActionTaken || rep.Forwarded ||
+		rep.TargetAccount.ID != target.ID.String() || !slices.Equal(rep.StatusIDs, []string{post.ID.String()}) {
+		t.Errorf("the report: %+v", rep)
+	}
+	// The same again is refused; the admin was told once.
+	g.form("POST", "/api/v1/reports", tok, acct+"&status_ids[]="+post.ID.String()).wantCode(t, http.StatusUnprocessableEntity)
+	var ns []Notification
+	g.get("/api/v1/notifications?types[]=admin.report", g.token(admin)).wantCode(t, http.StatusOK).decode(t, &ns)
+	if len(ns) != 1 || ns[0].Report == nil || ns[0].Report.ID != rep.ID || ns[0].Report.Category != "legal" {
+		t.Errorf("the admin's notifications: %+v", ns)
 	}
 }
