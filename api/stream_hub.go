@@ -115,6 +115,8 @@ func (a *API) StreamCount() int {
 type channel struct {
 	name string
 	tag  string
+	// list is the member's list a "list" channel follows.
+	list storage.ID
 	// feed is the timeline whose posts the channel carries; zero Kind
 	// for a channel of notifications only.
 	feed storage.Feed
@@ -133,15 +135,27 @@ func (c channel) names() []string {
 	if c.tag != "" {
 		return []string{c.name, c.tag}
 	}
+	if c.list != 0 {
+		return []string{c.name, c.list.String()}
+	}
 	return []string{c.name}
 }
 
 var errUnknownStream = errors.New("Unknown stream type")
 
-// parseChannel reads a stream name (and a hashtag's tag).
-func parseChannel(name, tag string) (channel, error) {
+// parseChannel reads a stream name and its argument: a hashtag's tag, a
+// list's ID (streamArg).
+func parseChannel(name, arg string) (channel, error) {
+	tag := arg
 	c := channel{name: name, scope: "read:statuses"}
 	switch name {
+	case "list":
+		id, err := storage.ParseID(arg)
+		if err != nil || id == 0 {
+			return c, errors.New("No list for stream provided")
+		}
+		c.list, c.member, c.scope = id, true, "read:lists"
+		c.feed = storage.Feed{Kind: storage.FeedList, List: id}
 	case "user":
 		c.feed, c.notes, c.member = storage.Feed{Kind: storage.FeedHome}, true, true
 	case "user:notification":
@@ -244,10 +258,10 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 }
 
 // feedContext is the keyword-filter context of the timeline a feed
-// follows, as Mastodon's: home for the home feed, public for the public
-// and hashtag timelines.
+// follows, as Mastodon's: home for the home feed and lists, public for
+// the public and hashtag timelines.
 func feedContext(f storage.Feed) string {
-	if f.Kind == storage.FeedHome {
+	if f.Kind == storage.FeedHome || f.Kind == storage.FeedList {
 		return storage.FilterHome
 	}
 	return storage.FilterPublic
@@ -263,4 +277,13 @@ func payloadJSON(v any) string {
 		return "{}"
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// streamArg is the argument a stream's name takes, read with get from
+// the request (or a WebSocket message): a list's "list", else "tag".
+func streamArg(name string, get func(string) string) string {
+	if name == "list" {
+		return get("list")
+	}
+	return get("tag")
 }
