@@ -300,7 +300,8 @@ func (a *API) writeUserList(w http.ResponseWriter, r *http.Request, au *Auth, of
 // as its web profile reads them (storage.AuthorTimeline: across a block,
 // nothing), narrowed by Mastodon's filters: pinned (the pinned posts,
 // on the first page only), exclude_replies, exclude_reblogs, only_media,
-// tagged.
+// tagged. The member's keyword filters of the "account" context apply, as
+// on Mastodon: a status one hides is left out, one that warns is marked.
 func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) {
 	u, err := a.accountByID(r, au)
 	if err != nil {
@@ -312,6 +313,16 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 	p := parsePaging(r, 0)
 	out := []Status{}
 	c := a.conv(viewer)
+	filters := a.soc.FiltersFor(viewer.ID, storage.FilterAccount)
+	shown := func(e storage.Entry) bool {
+		m := filters.Match(&e.Post)
+		if !m.Hide {
+			s := c.status(e)
+			markFiltered(&s, m) // lists.go
+			out = append(out, s)
+		}
+		return !m.Hide
+	}
 	if pinned, _ := q.flag("pinned"); pinned {
 		if p.MaxID == 0 && p.SinceID == 0 && p.MinID == 0 {
 			entries, err := a.db.PinnedPosts(viewer.ID, u.ID)
@@ -320,8 +331,9 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 				return
 			}
 			for _, e := range entries {
-				out = append(out, c.status(e))
-				a.carries(w, e.Author)
+				if shown(e) {
+					a.carries(w, e.Author)
+				}
 			}
 		}
 		writeJSON(w, http.StatusOK, out)
@@ -354,8 +366,9 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 			tag != "" && !slices.Contains(e.Post.Tags, tag):
 			continue
 		}
-		out = append(out, c.status(e))
-		authors = append(authors, e.Author)
+		if shown(e) {
+			authors = append(authors, e.Author)
+		}
 	}
 	a.setLink(w, r, newest, oldest, t.Next != 0 && !t.NextHidden && above == 0)
 	a.carries(w, authors...)

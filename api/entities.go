@@ -168,6 +168,8 @@ type Notification struct {
 	GroupKey  string  `json:"group_key,omitempty"`
 	Account   Account `json:"account"`
 	Status    *Status `json:"status,omitempty"`
+	// Report is the report of an admin.report notification (staff_notes.go).
+	Report *Report `json:"report,omitempty"`
 }
 
 // Relationship is how the member stands with another account.

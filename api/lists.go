@@ -4,13 +4,14 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"majlis/social"
 	"majlis/storage"
 )
 
-// Lists, keyword filters (v2, and v1 to read) and followed hashtags, in
+// Lists, keyword filters (v2, and v1: filters_v1.go) and followed hashtags, in
 // Mastodon's shapes and scopes.
 
 // List is a member's list.
@@ -100,6 +101,7 @@ func (a *API) listsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v2/filters/keywords/{id}", a.route(UserToken, "write:filters", a.changeFilterKeyword(true)))
 	mux.HandleFunc("GET /api/v1/filters", a.route(UserToken, "read:filters", a.getFiltersV1))
 	mux.HandleFunc("GET /api/v1/filters/{id}", a.route(UserToken, "read:filters", a.getFilterV1))
+	a.filtersV1Routes(mux) // filters_v1.go
 
 	mux.HandleFunc("GET /api/v1/followed_tags", a.route(UserToken, "read:follows", a.followedTags))
 	mux.HandleFunc("GET /api/v1/tags/{name}", a.route(Public, "read:statuses", a.getTag))
@@ -358,16 +360,24 @@ func (a *API) writeFilteredTimeline(w http.ResponseWriter, r *http.Request, view
 			continue
 		}
 		s := c.status(e)
-		if len(m.Matches) > 0 {
-			results := filterResults(m)
-			s.Filtered = results
-			if s.Reblog != nil {
-				s.Reblog.Filtered = results
-			}
-		}
+		markFiltered(&s, m)
 		out = append(out, s)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// markFiltered gives a status (and its reblog) the "filtered" of what the
+// member's filters said of it, for the app to fold; nothing when none
+// matched.
+func markFiltered(s *Status, m social.Filtered) {
+	if len(m.Matches) == 0 {
+		return
+	}
+	results := filterResults(m)
+	s.Filtered = results
+	if s.Reblog != nil {
+		s.Reblog.Filtered = results
+	}
 }
 
 func filterResults(m social.Filtered) []any {
@@ -422,15 +432,12 @@ func (a *API) saveFilter(create bool) Endpoint {
 			f.Action = ps.Get("filter_action")
 		}
 		if ps.has("expires_in") {
-			f.ExpiresAt = time.Time{}
-			if s := ps.Get("expires_in"); s != "" {
-				n, err := strconv.Atoi(s)
-				if err != nil || n <= 0 {
-					writeError(w, http.StatusUnprocessableEntity, "Validation failed: Expires in is not a number of seconds")
-					return
-				}
-				f.ExpiresAt = a.cfg.Now().Add(time.Duration(n) * time.Second).UTC()
+			at, ok := a.expiresIn(ps)
+			if !ok {
+				writeError(w, http.StatusUnprocessableEntity, errExpiresIn)
+				return
 			}
+			f.ExpiresAt = at
 		}
 		for _, row := range ps.rows("keywords_attributes", "id", "keyword", "whole_word", "_destroy") {
 			whole := row["whole_word"] == "" || flagValue(row["whole_word"])
@@ -463,6 +470,23 @@ func (a *API) saveFilter(create bool) Endpoint {
 	}
 }
 
+const errExpiresIn = "Validation failed: Expires in is not a number of seconds"
+
+// expiresIn is when a filter sent with expires_in (seconds from now)
+// expires: zero for "" (never); false for what is not a number of
+// seconds.
+func (a *API) expiresIn(ps *params) (time.Time, bool) {
+	s := strings.TrimSpace(ps.Get("expires_in"))
+	if s == "" {
+		return time.Time{}, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return time.Time{}, false
+	}
+	return a.cfg.Now().Add(time.Duration(n) * time.Second).UTC(), true
+}
+
 func flagValue(s string) bool {
 	switch s {
 	case "1", "t", "true", "on", "yes", "True", "TRUE":
@@ -491,6 +515,15 @@ func (a *API) filterKeywordsOrKeyword(w http.ResponseWriter, r *http.Request, au
 	case second == "keywords":
 		r.SetPathValue("id", first)
 		a.filterKeywords(w, r, au)
+	case second == "statuses":
+		// A filter of single statuses: majlis filters match keywords
+		// only, so a filter has none of those (filters_v1.go).
+		r.SetPathValue("id", first)
+		if _, err := a.pathFilter(r, au); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, []any{})
 	default:
 		notFound(w)
 	}

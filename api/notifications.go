@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"majlis/bounded"
+	"majlis/social"
 	"majlis/storage"
 )
 
@@ -27,6 +28,8 @@ func noteType(k storage.NoteKind) string {
 		return "follow_request"
 	case storage.NoteApplication:
 		return "admin.sign_up"
+	case storage.NoteReport:
+		return "admin.report"
 	}
 	return string(k)
 }
@@ -62,37 +65,39 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 	me := au.User
 	keep := noteFilter(r)
 	filters := a.soc.FiltersFor(me.ID, storage.FilterNotifications)
-	read := func(before storage.ID, limit int) ([]storage.NoteEntry, storage.ID, error) {
+	c := a.conv(me)
+	type shown struct {
+		storage.NoteEntry
+		m social.Filtered
+	}
+	read := func(before storage.ID, limit int) ([]shown, storage.ID, error) {
 		// Asking for limit entries and dropping the types left out may
 		// leave a page short; window reads on from Next.
 		np, err := a.db.Notifications(me.ID, storage.Page{Before: before, Limit: min(limit, storagePageMax)})
 		if err != nil {
 			return nil, 0, err
 		}
-		// A report notification would need Mastodon's admin report
-		// entity, which the API does not have: moderators read reports
-		// on the web. Keyword filters that hide a post hide its
-		// notification too.
-		notes := slices.DeleteFunc(np.Notes, func(n storage.NoteEntry) bool {
-			return n.Kind == storage.NoteReport || !keep(noteType(n.Kind)) || n.Post != nil && filters.Match(&n.Post.Post).Hide
-		})
-		return notes, np.Next, nil
+		var out []shown
+		for _, n := range np.Notes {
+			if !keep(noteType(n.Kind)) {
+				continue
+			}
+			if m, ok := c.shows(n, filters); ok { // staff_notes.go
+				out = append(out, shown{n, m})
+			}
+		}
+		return out, np.Next, nil
 	}
-	notes, more, err := window(parsePaging(r, 80), read, func(n storage.NoteEntry) storage.ID { return n.ID })
+	notes, more, err := window(parsePaging(r, 80), read, func(n shown) storage.ID { return n.ID })
 	if err != nil {
 		a.serverError(w, r, err)
 		return
 	}
-	c := a.conv(me)
 	out := make([]Notification, 0, len(notes))
 	for _, n := range notes {
-		note := c.notification(n)
-		if n.Post != nil && note.Status != nil {
-			if m := filters.Match(&n.Post.Post); len(m.Matches) > 0 {
-				note.Status.Filtered = filterResults(m) // lists.go
-			}
+		if note, ok := c.note(n.NoteEntry, n.m); ok {
+			out = append(out, note)
 		}
-		out = append(out, note)
 	}
 	if len(notes) > 0 {
 		a.setLink(w, r, notes[0].ID, notes[len(notes)-1].ID, more)
@@ -108,14 +113,16 @@ func (a *API) notification(w http.ResponseWriter, r *http.Request, au *Auth) {
 		return
 	}
 	n, err := a.db.Notification(au.User.ID, id)
-	if err == nil && n.Kind == storage.NoteReport {
-		err = storage.ErrNotFound // as the list leaves it out
-	}
 	if err != nil {
 		a.actionError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a.conv(au.User).notification(n))
+	note, ok := a.conv(au.User).shownNote(n, a.soc.FiltersFor(au.User.ID, storage.FilterNotifications))
+	if !ok {
+		notFound(w) // as the list leaves it out
+		return
+	}
+	writeJSON(w, http.StatusOK, note)
 }
 
 // dismissNotification deletes one notification.

@@ -26,6 +26,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	quoteRoutes(a, mux)
 	a.streamingRoutes(mux)
 	a.listsRoutes(mux) // lists, filters, followed tags (lists.go)
+	a.reportRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Record not found")
 	})

@@ -201,14 +201,19 @@ func (a *API) publish(r *http.Request, me storage.User) (storage.Entry, error) {
 	return a.soc.Publish(ctx, me, d)
 }
 
-// getStatus is one status, 404 when the viewer may not see it.
+// getStatus is one status, 404 when the viewer may not see it. It is
+// what an app opens a thread with, so the member's filters of the
+// "thread" context mark it; even one that hides only marks it here: the
+// app asked for this status, and folds it.
 func (a *API) getStatus(w http.ResponseWriter, r *http.Request, au *Auth) {
 	viewer := viewerOf(au)
 	e, ok := a.visibleStatus(w, r, viewer)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, a.status(e, viewer))
+	s := a.status(e, viewer)
+	markFiltered(&s, a.soc.FiltersFor(viewer.ID, storage.FilterThread).Match(&e.Post)) // lists.go
+	writeJSON(w, http.StatusOK, s)
 }
 
 // deleteStatus deletes one of the member's posts and answers it with its
@@ -295,15 +300,29 @@ func (a *API) statusContext(w http.ResponseWriter, r *http.Request, au *Auth) {
 		return
 	}
 	c := a.conv(viewer)
+	// The member's keyword filters of the "thread" context apply, as on
+	// Mastodon: a status one hides is left out, one that warns is marked.
+	filters := a.soc.FiltersFor(viewer.ID, storage.FilterThread)
+	add := func(to *[]Status, e storage.Entry) {
+		m := filters.Match(&e.Post)
+		if m.Hide {
+			return
+		}
+		s := c.status(e)
+		markFiltered(&s, m) // lists.go
+		*to = append(*to, s)
+	}
 	out := Context{Ancestors: []Status{}, Descendants: []Status{}}
 	for _, it := range t.Ancestors {
 		if !it.Missing {
-			out.Ancestors = append(out.Ancestors, c.status(it.Entry))
+			add(&out.Ancestors, it.Entry)
 		}
 	}
 	for _, b := range t.Replies {
-		out.Descendants = append(out.Descendants, c.status(b.Entry))
-		out.Descendants = append(out.Descendants, c.statuses(b.Children)...)
+		add(&out.Descendants, b.Entry)
+		for _, e := range b.Children {
+			add(&out.Descendants, e)
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"majlis/markup"
+	"majlis/social"
 	"majlis/storage"
 )
 
@@ -114,6 +115,8 @@ func (a *API) StreamCount() int {
 type channel struct {
 	name string
 	tag  string
+	// list is the member's list a "list" channel follows.
+	list storage.ID
 	// feed is the timeline whose posts the channel carries; zero Kind
 	// for a channel of notifications only.
 	feed storage.Feed
@@ -132,15 +135,27 @@ func (c channel) names() []string {
 	if c.tag != "" {
 		return []string{c.name, c.tag}
 	}
+	if c.list != 0 {
+		return []string{c.name, c.list.String()}
+	}
 	return []string{c.name}
 }
 
 var errUnknownStream = errors.New("Unknown stream type")
 
-// parseChannel reads a stream name (and a hashtag's tag).
-func parseChannel(name, tag string) (channel, error) {
+// parseChannel reads a stream name and its argument: a hashtag's tag, a
+// list's ID (streamArg).
+func parseChannel(name, arg string) (channel, error) {
+	tag := arg
 	c := channel{name: name, scope: "read:statuses"}
 	switch name {
+	case "list":
+		id, err := storage.ParseID(arg)
+		if err != nil || id == 0 {
+			return c, errors.New("No list for stream provided")
+		}
+		c.list, c.member, c.scope = id, true, "read:lists"
+		c.feed = storage.Feed{Kind: storage.FeedList, List: id}
 	case "user":
 		c.feed, c.notes, c.member = storage.Feed{Kind: storage.FeedHome}, true, true
 	case "user:notification":
@@ -178,9 +193,20 @@ type message struct {
 func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []message {
 	var out []message
 	// One conversion serves every channel of the connection that shows
-	// the post: it is the same post, as the same viewer sees it.
+	// the post in the same filter context: it is the same post, as the
+	// same viewer sees it. The member's keyword filters apply as on the
+	// timeline each channel follows (feedContext).
 	conv := a.conv(viewer)
-	payload := ""
+	filters := map[string]*social.Filterer{}
+	filtersFor := func(context string) *social.Filterer {
+		f, ok := filters[context]
+		if !ok {
+			f = a.soc.FiltersFor(viewer.ID, context)
+			filters[context] = f
+		}
+		return f
+	}
+	payloads := map[string]string{}
 	for _, c := range chans {
 		switch ev.Kind {
 		case storage.PostCreated, storage.PostEdited:
@@ -191,12 +217,21 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 			if err != nil || !ok || (c.media && len(e.Post.Attachments) == 0) {
 				continue
 			}
+			context := feedContext(c.feed)
+			m := filtersFor(context).Match(&e.Post)
+			if m.Hide {
+				continue
+			}
 			name := "update"
 			if ev.Kind == storage.PostEdited {
 				name = "status.update"
 			}
-			if payload == "" {
-				payload = payloadJSON(conv.status(e))
+			payload, ok := payloads[context]
+			if !ok {
+				s := conv.status(e)
+				markFiltered(&s, m) // lists.go
+				payload = payloadJSON(s)
+				payloads[context] = payload
 			}
 			out = append(out, message{c.names(), name, payload})
 		case storage.PostDeleted:
@@ -210,12 +245,26 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 			if !c.notes || viewer.ID == 0 || ev.UserID != viewer.ID {
 				continue
 			}
-			if n, err := a.db.Notification(viewer.ID, ev.NoteID); err == nil {
-				out = append(out, message{c.names(), "notification", payloadJSON(conv.notification(n))})
+			n, err := a.db.Notification(viewer.ID, ev.NoteID)
+			if err != nil {
+				continue
+			}
+			if note, ok := conv.shownNote(n, filtersFor(storage.FilterNotifications)); ok { // staff_notes.go
+				out = append(out, message{c.names(), "notification", payloadJSON(note)})
 			}
 		}
 	}
 	return out
+}
+
+// feedContext is the keyword-filter context of the timeline a feed
+// follows, as Mastodon's: home for the home feed and lists, public for
+// the public and hashtag timelines.
+func feedContext(f storage.Feed) string {
+	if f.Kind == storage.FeedHome || f.Kind == storage.FeedList {
+		return storage.FilterHome
+	}
+	return storage.FilterPublic
 }
 
 // payloadJSON is v's JSON as the other endpoints write it (HTML not
@@ -228,4 +277,13 @@ func payloadJSON(v any) string {
 		return "{}"
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// streamArg is the argument a stream's name takes, read with get from
+// the request (or a WebSocket message): a list's "list", else "tag".
+func streamArg(name string, get func(string) string) string {
+	if name == "list" {
+		return get("list")
+	}
+	return get("tag")
 }

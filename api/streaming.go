@@ -46,6 +46,7 @@ func (a *API) streamingRoutes(mux *http.ServeMux) {
 		"user": "user", "user/notification": "user:notification",
 		"public": "public", "public/local": "public:local", "public/remote": "public:remote",
 		"hashtag": "hashtag", "hashtag/local": "hashtag:local",
+		"list": "list",
 	} {
 		mux.HandleFunc("GET /api/v1/streaming/"+path, a.route(Public, "", a.serveEvents(name)))
 	}
@@ -55,10 +56,10 @@ func (a *API) streamingRoutes(mux *http.ServeMux) {
 }
 
 // authorizeChannel checks that the token may follow c: a member's token
-// for the member's own streams, and the channel's scope. Public streams
-// are open without a token. It returns 0 when allowed, else the status
-// and error to answer.
-func authorizeChannel(au *Auth, c channel) (int, string) {
+// for the member's own streams (a list only its owner's), and the
+// channel's scope. Public streams are open without a token. It returns 0
+// when allowed, else the status and error to answer.
+func (a *API) authorizeChannel(au *Auth, c channel) (int, string) {
 	switch {
 	case c.member && au == nil:
 		return http.StatusUnauthorized, "Missing access token"
@@ -66,6 +67,13 @@ func authorizeChannel(au *Auth, c channel) (int, string) {
 		return http.StatusUnprocessableEntity, "This method requires an authenticated user"
 	case au != nil && !au.HasScope(c.scope):
 		return http.StatusForbidden, "This action is outside the authorized scopes"
+	}
+	if c.list != 0 {
+		if _, err := a.db.List(au.User.ID, c.list); err != nil {
+			// As Mastodon's: someone else's list is not found, and says so
+			// as an authentication error.
+			return http.StatusUnauthorized, "List not found"
+		}
 	}
 	return 0, ""
 }
@@ -96,12 +104,12 @@ func (a *API) serveEvents(name string) Endpoint {
 		if strings.HasPrefix(n, "public") && truthy(q.Get("only_media")) {
 			n += ":media"
 		}
-		c, err := parseChannel(n, q.Get("tag"))
+		c, err := parseChannel(n, streamArg(n, q.Get))
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		if status, msg := authorizeChannel(au, c); status != 0 {
+		if status, msg := a.authorizeChannel(au, c); status != 0 {
 			writeError(w, status, msg)
 			return
 		}
@@ -190,6 +198,7 @@ type wsRequest struct {
 	Type   string `json:"type"` // subscribe, unsubscribe
 	Stream string `json:"stream"`
 	Tag    string `json:"tag"`
+	List   string `json:"list"`
 }
 
 // wsError is Mastodon's answer to a request it refuses.
@@ -210,12 +219,12 @@ func (a *API) serveWebSocket(w http.ResponseWriter, r *http.Request, au *Auth) {
 	q := r.URL.Query()
 	var chans []channel
 	if name := q.Get("stream"); name != "" {
-		c, err := parseChannel(name, q.Get("tag"))
+		c, err := parseChannel(name, streamArg(name, q.Get))
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		if status, msg := authorizeChannel(au, c); status != 0 {
+		if status, msg := a.authorizeChannel(au, c); status != 0 {
 			writeError(w, status, msg)
 			return
 		}
@@ -267,12 +276,17 @@ func (a *API) serveWebSocket(w http.ResponseWriter, r *http.Request, au *Auth) {
 			if req.Type != "subscribe" && req.Type != "unsubscribe" {
 				continue
 			}
-			c, err := parseChannel(req.Stream, req.Tag)
+			c, err := parseChannel(req.Stream, streamArg(req.Stream, func(k string) string {
+				if k == "list" {
+					return req.List
+				}
+				return req.Tag
+			}))
 			status, msg := http.StatusBadRequest, ""
 			if err != nil {
 				msg = err.Error()
 			} else {
-				status, msg = authorizeChannel(au, c)
+				status, msg = a.authorizeChannel(au, c)
 			}
 			if msg != "" {
 				select {

@@ -67,6 +67,10 @@ func TestMasto(t *testing.T) { runMasto(t, "flow.mjs", "amal", "bilal") }
 // through masto (testdata/masto/lists.mjs).
 func TestMastoLists(t *testing.T) { runMasto(t, "lists.mjs", "amal", "bilal", "chadi") }
 
+// TestMastoStaff runs the moderators' notifications, a v1 filter on a
+// profile and a list's stream through masto (testdata/masto/staff.mjs).
+func TestMastoStaff(t *testing.T) { runMasto(t, "staff.mjs", "amal", "bilal", "chadi") }
+
 // runMasto runs one masto script against a fresh server, as the members
 // named, answering its requests to approve an app.
 func runMasto(t *testing.T, name string, names ...string) {

@@ -102,14 +102,16 @@ func emitDeleted(tx *bolt.Tx, p *Post) {
 	emit(tx, Event{Kind: PostDeleted, PostID: p.ID, UserID: p.AuthorID, Deleted: &gone})
 }
 
-// Feed is a live timeline a stream follows: a member's home, the local or
-// the whole public timeline, or a hashtag's.
+// Feed is a live timeline a stream follows: a member's home or one of
+// their lists, the local or the whole public timeline, or a hashtag's.
 type Feed struct {
 	Kind FeedKind
 	// Tag is the normalised hashtag of a FeedTag.
 	Tag string
 	// Local keeps a FeedTag to posts written here.
 	Local bool
+	// List is the viewer's list a FeedList follows.
+	List ID
 }
 
 // FeedKind is which timeline a Feed follows.
@@ -129,6 +131,8 @@ const (
 	FeedRemote
 	// FeedTag is what TagTimeline shows for Tag.
 	FeedTag
+	// FeedList is what ListTimeline shows of the viewer's list List.
+	FeedList
 )
 
 // FeedEntry tells whether post id belongs in feed f as viewer sees it now,
@@ -198,6 +202,8 @@ func (b *builder) inFeed(f Feed, p *Post) bool {
 		return top && !p.Local
 	case FeedTag:
 		return p.Visibility == Public && !p.IsRepost() && (p.Local || !f.Local) && f.Tag != "" && hasTag(p, f.Tag)
+	case FeedList:
+		return b.inList(f.List, p) // lists.go
 	}
 	return false
 }

@@ -362,6 +362,37 @@ func (db *DB) ListTimeline(ownerID, listID ID, page Page) (Timeline, error) {
 	return t, err
 }
 
+// inList is ListTimeline's rule for one post, for a stream of the list
+// (events.go): the viewer's list, a post or repost by a member they
+// follow and do not hide, a reply only as the list's replies policy
+// lets it show.
+func (b *builder) inList(listID ID, p *Post) bool {
+	if b.v.id == 0 {
+		return false
+	}
+	l, err := getList(b.tx, b.v.id, listID)
+	if err != nil {
+		return false
+	}
+	follows, members := b.tx.Bucket(bucketFollows), b.tx.Bucket(bucketListMembers)
+	inList := func(id ID) bool {
+		return !b.v.hides(id) && follows.Get(pairKey(b.v.id, id)) != nil && members.Get(pairKey(listID, id)) != nil
+	}
+	if !inList(p.AuthorID) {
+		return false
+	}
+	if p.IsRepost() || p.InReplyTo == 0 {
+		return true
+	}
+	switch l.Replies {
+	case RepliesNone:
+		return false
+	case RepliesFollowed:
+		return p.InReplyToAuthor == b.v.id || follows.Get(pairKey(b.v.id, p.InReplyToAuthor)) != nil
+	}
+	return inList(p.InReplyToAuthor)
+}
+
 // SetAccountLists makes accountID a member of exactly those of ownerID's
 // lists named in listIDs (the "Add to list" form of a profile), in one
 // transaction. A list that is not ownerID's is ErrNotFound; an account

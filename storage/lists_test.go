@@ -236,3 +236,59 @@ func TestDeleteUserDropsListsFiltersTags(t *testing.T) {
 		t.Errorf("amal's list: %v", err)
 	}
 }
+
+// A list's stream (FeedEntry with FeedList) lets through exactly what the
+// list's timeline shows, under every replies policy, and nothing to
+// anyone but the list's owner.
+func TestListFeedMatchesTimeline(t *testing.T) {
+	db := openTestDB(t)
+	amal, bilal, chadi, dina := createUser(t, db, "amal"), createUser(t, db, "bilal"), createUser(t, db, "chadi"), createUser(t, db, "dina")
+	follow(t, db, amal, bilal)
+	follow(t, db, amal, chadi)
+	follow(t, db, amal, dina)
+	l := List{OwnerID: amal.ID, Title: "friends", Replies: RepliesList}
+	must(t, db.CreateList(&l), "CreateList")
+	must(t, db.AddListMembers(amal.ID, l.ID, []ID{bilal.ID, dina.ID}), "AddListMembers")
+
+	fromBilal := write(t, db, bilal, saying("bilal"))
+	fromChadi := write(t, db, chadi, saying("chadi"))
+	posts := []Post{
+		fromBilal, fromChadi,
+		write(t, db, dina, saying("dina")),
+		write(t, db, dina, saying("to bilal"), replyingTo(fromBilal)),
+		write(t, db, bilal, saying("to chadi"), replyingTo(fromChadi)),
+		write(t, db, bilal, saying("followers only"), withVis(FollowersOnly)),
+		write(t, db, chadi, saying("to bilal, not on the list"), replyingTo(fromBilal)),
+	}
+	// A member's repost of an outsider's post shows; a muted member's
+	// posts do not.
+	posts = append(posts, Post{ID: repost(t, db, bilal, fromChadi.ID), Source: "bilal's repost"})
+	mute(t, db, amal, dina)
+	feed := Feed{Kind: FeedList, List: l.ID}
+	for _, policy := range []RepliesPolicy{RepliesList, RepliesNone, RepliesFollowed} {
+		t.Run(string(policy), func(t *testing.T) {
+			l.Replies = policy
+			_, err := db.UpdateList(amal.ID, l)
+			must(t, err, "UpdateList")
+			tl, err := db.ListTimeline(amal.ID, l.ID, Page{})
+			must(t, err, "ListTimeline")
+			var shown []ID // a repost is on the timeline as itself
+			for _, e := range tl.Entries {
+				shown = append(shown, e.Cursor())
+			}
+			if len(shown) < 2 {
+				t.Fatalf("the timeline shows %v: too little to compare", shown)
+			}
+			for _, p := range posts {
+				_, inFeed, err := db.FeedEntry(amal.ID, feed, p.ID)
+				must(t, err, "FeedEntry")
+				if want := slices.Contains(shown, p.ID); inFeed != want {
+					t.Errorf("%q: in the stream %v, on the timeline %v", p.Source, inFeed, want)
+				}
+				if _, theirs, _ := db.FeedEntry(bilal.ID, feed, p.ID); theirs {
+					t.Errorf("%q reaches bilal's stream of amal's list", p.Source)
+				}
+			}
+		})
+	}
+}
