@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -242,5 +243,64 @@ func TestEmojiInNamesOnCards(t *testing.T) {
 	admin.postForm("/admin/emoji/blob_wave/delete", nil, nil)
 	if n := pictures(member.get("/@bilal").Doc(), local); n != 0 {
 		t.Errorf("%d pictures of a deleted emoji", n)
+	}
+}
+
+// TestEmojiObject: the id of our emoji's tags dereferences, as other
+// servers expect: GET /emoji/{code} is the Emoji object with its
+// picture for ActivityStreams clients, the picture for a browser, and
+// not found for a shortcode we do not have (or another server's).
+func TestEmojiObject(t *testing.T) {
+	s := newFedServer(t)
+	e, err := s.db.PutEmoji("wave", storage.File{Data: emojiPNG(t, 20, 20), ContentType: "image/png", Width: 20, Height: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.PutRemoteEmoji(storage.Emoji{Shortcode: "party", Domain: "far.example", URI: "https://far.example/emoji/party"},
+		storage.File{Data: emojiPNG(t, 21, 21), ContentType: "image/png", Width: 21, Height: 21}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, accept string
+		status             int
+	}{
+		{"activity+json", "/emoji/wave", acceptAS, http.StatusOK},
+		{"ld+json", "/emoji/wave", acceptLD, http.StatusOK},
+		{"a browser", "/emoji/wave", browser, http.StatusSeeOther},
+		{"unknown", "/emoji/nope", acceptAS, http.StatusNotFound},
+		{"another server's", "/emoji/party", acceptAS, http.StatusNotFound},
+		{"not a shortcode", "/emoji/a-b", acceptAS, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := s.get(t, tt.path, tt.accept, "")
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if !strings.Contains(resp.Header.Get("Vary"), "Accept") {
+				t.Errorf("Vary %q, want Accept", resp.Header.Get("Vary"))
+			}
+			switch tt.status {
+			case http.StatusSeeOther:
+				if loc := resp.Header.Get("Location"); loc != e.Path() {
+					t.Errorf("a browser is sent to %q, want the picture %q", loc, e.Path())
+				}
+			case http.StatusOK:
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/activity+json") {
+					t.Errorf("Content-Type %q", ct)
+				}
+				var o struct {
+					ID, Type, Name string
+					Icon           struct{ Type, MediaType, URL string }
+				}
+				if err := json.Unmarshal([]byte(body), &o); err != nil {
+					t.Fatal(err)
+				}
+				if o.ID != testBaseURL+"/emoji/wave" || o.Type != "Emoji" || o.Name != ":wave:" ||
+					o.Icon.Type != "Image" || o.Icon.MediaType != "image/png" || o.Icon.URL != testBaseURL+e.Path() {
+					t.Errorf("the Emoji object: %+v", o)
+				}
+			}
+		})
 	}
 }
