@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"majlis/media"
@@ -34,15 +35,62 @@ func (c *Converter) emojiTags(codes []string) []tagJSON {
 		if !ok {
 			continue
 		}
-		out = append(out, tagJSON{
-			ID:      c.URIs.Base + "/emoji/" + e.Shortcode,
-			Type:    "Emoji",
-			Name:    ":" + e.Shortcode + ":",
-			Icon:    &imageJSON{Type: "Image", MediaType: e.ContentType, URL: c.URIs.Base + e.Path()},
-			Updated: stamp(e.CreatedAt),
-		})
+		out = append(out, c.emojiTag(e))
 	}
 	return out
+}
+
+// emojiTag is one of our emoji as ActivityStreams: its id (EmojiPath)
+// is what Emoji serves.
+func (c *Converter) emojiTag(e storage.Emoji) tagJSON {
+	return tagJSON{
+		ID:      c.URIs.Base + EmojiPath(e.Shortcode),
+		Type:    "Emoji",
+		Name:    ":" + e.Shortcode + ":",
+		Icon:    &imageJSON{Type: "Image", MediaType: e.ContentType, URL: c.URIs.Base + e.Path()},
+		Updated: stamp(e.CreatedAt),
+	}
+}
+
+// EmojiPath is the address of one of our emoji as an object of its own
+// (the id of its tags).
+func EmojiPath(shortcode string) string { return "/emoji/" + shortcode }
+
+// emojiJSON is an Emoji served on its own.
+type emojiJSON struct {
+	Context any `json:"@context"`
+	tagJSON
+}
+
+// Emoji serves GET /emoji/{code}: one of our emoji as an Emoji object,
+// so the id of the tags that list it dereferences, as other servers
+// expect of Mastodon's. A browser (not asking for ActivityStreams) is
+// sent to the picture. An unknown shortcode, or another server's emoji,
+// is not found.
+func (s *Server) Emoji(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	var e storage.Emoji
+	var err error
+	if !storage.ValidShortcode(code) {
+		err = storage.ErrNotFound
+	} else {
+		e, err = s.DB.EmojiByCode(code, "")
+	}
+	if err != nil {
+		s.Error(w, err)
+		return
+	}
+	w.Header().Add("Vary", "Accept")
+	if !WantsActivityJSON(r) {
+		http.Redirect(w, r, e.Path(), http.StatusSeeOther)
+		return
+	}
+	body, err := marshal(emojiJSON{Context: s.Conv.ldContext(), tagJSON: s.Conv.emojiTag(e)})
+	if err != nil {
+		s.Error(w, err)
+		return
+	}
+	writeActivity(w, body, s.Conv.ConsentFor(), false)
 }
 
 // storeEmoji fetches and stores the emoji an object of host lists in its

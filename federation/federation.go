@@ -93,6 +93,7 @@ func New(cfg Config) *Federation {
 		Render: f.Conv.Render, Signer: f.Conv.Signer, Now: cfg.Now, Logger: cfg.Logger, UserAgent: ua,
 	}
 	f.Links = NewLinkVerifier(cfg.DB, f.Guard, uris, ua, cfg.Now, cfg.Logger)
+	f.Resolver.LinksChanged = f.Links.Request // remote accounts' links, checked here (links.go)
 	return f
 }
 

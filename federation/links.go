@@ -140,7 +140,7 @@ func (v *LinkVerifier) VerifyUser(ctx context.Context, id storage.ID) error {
 		return err
 	}
 	if !u.IsLocal() {
-		return nil
+		return v.verifyRemote(ctx, u)
 	}
 	profiles := []string{v.URIs.Profile(u.Username), v.URIs.Actor(u.Username)}
 	verified := map[string]bool{}
@@ -153,6 +153,79 @@ func (v *LinkVerifier) VerifyUser(ctx context.Context, id storage.ID) error {
 	}
 	_, err = v.DB.SetLinksVerified(id, verified, v.now())
 	return err
+}
+
+// verifyRemote checks the links of a remote account's fields by this
+// instance's own rule, as Mastodon does: the page a field's value links to
+// must link back with rel="me" to the account's profile page or its actor.
+// Its server's word is not taken (an ActivityPub field carries no
+// verification, and a server could claim anything). Fields are checked
+// when they change (Resolver.LinksChanged), not periodically.
+func (v *LinkVerifier) verifyRemote(ctx context.Context, u storage.User) error {
+	var profiles []string
+	for _, p := range []string{u.ProfileURL, u.URI} {
+		if p != "" {
+			profiles = append(profiles, p)
+		}
+	}
+	verified := map[string]bool{}
+	for _, f := range u.RemoteFields {
+		link := fieldLink(f.ValueHTML)
+		if link == "" || len(profiles) == 0 {
+			continue
+		}
+		ok, err := v.Check(ctx, link, profiles)
+		if err != nil {
+			v.logger().Info("links: page not read", "user", u.URI, "link", link, "err", err)
+		}
+		verified[f.ValueHTML] = ok
+	}
+	if len(verified) == 0 {
+		return nil
+	}
+	_, err := v.DB.SetRemoteFieldsVerified(u.ID, verified, v.now())
+	return err
+}
+
+// fieldLink is the address of the first link in a field's value (sanitized
+// HTML), "" when it has none.
+func fieldLink(valueHTML string) string {
+	z := html.NewTokenizer(strings.NewReader(valueHTML))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "a" || !hasAttr {
+				continue
+			}
+			for {
+				k, val, more := z.TagAttr()
+				if string(k) == "href" {
+					if u, err := url.Parse(string(val)); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+						return u.String()
+					}
+				}
+				if !more {
+					break
+				}
+			}
+		}
+	}
+}
+
+// keepFieldChecks carries the verification of a remote account's fields
+// over to u as fetched again, and tells whether their values changed (or
+// the account is new), for the links to be checked.
+func (r *Resolver) keepFieldChecks(u *storage.User) bool {
+	old, err := r.DB.RemoteUserByURI(u.URI)
+	if err != nil {
+		return len(u.RemoteFields) > 0
+	}
+	var changed bool
+	u.RemoteFields, changed = storage.KeepFieldChecks(old.RemoteFields, u.RemoteFields)
+	return changed && len(u.RemoteFields) > 0
 }
 
 // Check fetches the page at link and tells whether it links back to one

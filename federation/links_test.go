@@ -174,3 +174,62 @@ func TestRemoteFieldsImported(t *testing.T) {
 		t.Errorf("field 2 = %+v", f)
 	}
 }
+
+// TestVerifyRemoteFields: a remote account's links are checked here, by
+// this instance's rule (the page links back to the account with
+// rel="me"), when its fields first arrive or change; a refetch with the
+// same fields keeps their marks and asks for no new check.
+func TestVerifyRemoteFields(t *testing.T) {
+	rg := newRig(t)
+	key, _ := testKeys(t)
+	id := rg.remote.url("/users/rami")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/yes":
+			w.Write([]byte(`<a rel="me" href="` + id + `">me</a>`))
+		default:
+			w.Write([]byte(`<a href="` + id + `">not rel=me</a>`))
+		}
+	}))
+	defer srv.Close()
+	field := func(name, href string) map[string]any {
+		return map[string]any{"type": "PropertyValue", "name": name, "value": `<a href="` + href + `" rel="me nofollow">` + href + `</a>`}
+	}
+	var asked []storage.ID
+	rg.res.LinksChanged = func(id storage.ID) { asked = append(asked, id) }
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	v := NewLinkVerifier(rg.db, Guard{AllowPrivate: true, AllowHTTP: true}, rg.uris, "test", func() time.Time { return now }, nil)
+	ctx := context.Background()
+
+	rg.remote.actor(t, "rami", key, map[string]any{"attachment": []any{
+		field("Site", srv.URL+"/yes"), field("Other", srv.URL+"/no"),
+		map[string]any{"type": "PropertyValue", "name": "Pronouns", "value": "he/him"},
+	}})
+	u, err := rg.res.Actor(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || asked[0] != u.ID {
+		t.Fatalf("checks asked for %v, want rami's", asked)
+	}
+	if err := v.VerifyUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	u, _ = rg.db.UserByID(u.ID)
+	want := map[string]bool{"Site": true}
+	for _, f := range u.RemoteFields {
+		if got := !f.VerifiedAt.IsZero(); got != want[f.Name] {
+			t.Errorf("field %q verified %v, want %v", f.Name, got, want[f.Name])
+		}
+	}
+
+	// Fetched again unchanged: the mark stays, no new check.
+	if _, err := rg.res.RefreshActor(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	u, _ = rg.db.UserByID(u.ID)
+	if len(asked) != 1 || u.RemoteFields[0].VerifiedAt.IsZero() {
+		t.Errorf("after an unchanged refetch: asked %d checks, Site verified at %v", len(asked), u.RemoteFields[0].VerifiedAt)
+	}
+}

@@ -88,6 +88,9 @@ type Resolver struct {
 	MaxImageBytes int64
 	// Logger receives what was skipped and why; slog.Default() when nil.
 	Logger *slog.Logger
+	// LinksChanged is told of a remote account whose profile fields
+	// changed, for their links to be checked (LinkVerifier.Request).
+	LinksChanged func(storage.ID)
 
 	mu sync.Mutex
 	// keyActors maps the key ids that are not "actor#fragment" (as
@@ -368,9 +371,13 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 	} else {
 		u.Avatar, u.Header = storage.ProfileImage{}, storage.ProfileImage{}
 	}
-	r.storeEmoji(ctx, host, o.Tag) // emoji.go: shown in the name and bio
+	r.storeEmoji(ctx, host, o.Tag)         // emoji.go: shown in the name and bio
+	fieldsChanged := r.keepFieldChecks(&u) // links.go
 	if err := r.DB.PutRemoteUser(&u); err != nil {
 		return storage.User{}, err
+	}
+	if fieldsChanged && r.LinksChanged != nil {
+		r.LinksChanged(u.ID)
 	}
 	return u, nil
 }

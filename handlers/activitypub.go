@@ -30,6 +30,7 @@ func (h *Handler) federationRoutes() {
 	m.HandleFunc("GET /users/{username}/outbox", f.ForMember(f.Outbox))
 	m.HandleFunc("GET /users/{username}/featured", f.ForMember(f.Featured))
 	m.HandleFunc("GET /quote_authorizations/{id}", f.QuoteAuthorization)
+	m.HandleFunc("GET /emoji/{code}", f.Emoji) // federation/emoji.go
 }
 
 // wantsActivity tells whether the instance federates and the request asks

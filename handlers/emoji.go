@@ -129,6 +129,9 @@ func (h *Handler) emojifyHTML(domain, s string) string {
 // emojifyName is a display name as HTML with its emoji pictures, "" when
 // it has none (the name is then shown as text).
 func (h *Handler) emojifyName(domain, name string) string {
+	if !strings.Contains(name, ":") {
+		return "" // most names: no lookup at all
+	}
 	codes := markup.EmojiShortcodes(name)
 	if len(codes) == 0 {
 		return ""
@@ -146,3 +149,10 @@ func (h *Handler) emojifyName(domain, name string) string {
 	}
 	return out
 }
+
+// nameHTML is an account's display name with its emoji as pictures (its
+// server's emoji: ours for a member, those stored for a remote account's
+// domain), "" when it has none. Every card, notification line and list
+// row asks; storage remembers the lookups, so a page of them reads the
+// file once at most.
+func (h *Handler) nameHTML(u storage.User) string { return h.emojifyName(u.Domain, u.Name()) }

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -146,5 +147,160 @@ func TestEmojiRendering(t *testing.T) {
 	doc = admin.get("/@bilal").Doc()
 	if n := len(img(doc)); n < 2 {
 		t.Errorf("%d emoji pictures on the profile, want the name's and the bio's", n)
+	}
+}
+
+// TestEmojiInNamesOnCards: a name's custom emoji show wherever the name
+// does, not only on the profile: a post card's author, the reposted-by
+// line, a notification's line and post, a followers list. A remote
+// account's name takes its own server's emoji, never ours of the same
+// shortcode.
+func TestEmojiInNamesOnCards(t *testing.T) {
+	srv, admin, member := emojiServer(t, 0)
+	admin.postMultipart("/admin/emoji", []formField{{"shortcode", "blob_wave"}}, []formFile{{"image", "blob.png", emojiPNG(t, 30, 30)}}, nil)
+	local, err := srv.db.EmojiByCode("blob_wave", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who  *client
+		name string
+	}{{admin, "Amal :blob_wave:"}, {member, "Bilal :blob_wave:"}} {
+		if resp := c.who.postForm("/settings", url.Values{"display_name": {c.name}, "visibility": {"public"}}, nil); resp.StatusCode >= 400 {
+			t.Fatalf("profile: %d", resp.StatusCode)
+		}
+	}
+	link := member.post("a post by a name with an emoji")
+	admin.postForm("/@bilal/follow", nil, nil)
+	admin.postForm(link+"/like", nil, nil)
+	admin.postForm(link+"/repost", nil, nil)
+
+	// A remote account: its server's :party: is stored for its domain;
+	// its :blob_wave: is not ours.
+	far := remoteAccount(t, srv.db, "rana", "far.example", "Rana :party: :blob_wave:")
+	remote, err := srv.db.PutRemoteEmoji(storage.Emoji{Shortcode: "party", Domain: "far.example", URI: "https://far.example/emoji/party"},
+		storage.File{Data: emojiPNG(t, 20, 20), ContentType: "image/png", Width: 20, Height: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	farPost := remoteNote(t, srv.db, far, "<p>from far away</p>", "")
+
+	pictures := func(n *htmlNode, e storage.Emoji) int {
+		return len(findAll(n, func(n *htmlNode) bool {
+			return n.Data == "img" && hasClass(n, "emoji") && attr(n, "src") == e.Path() &&
+				attr(n, "alt") == ":"+e.Shortcode+":" && attr(n, "width") == "20"
+		}))
+	}
+	names := func(n *htmlNode) []*htmlNode {
+		return findAll(n, func(n *htmlNode) bool { return n.Data == "bdi" })
+	}
+	tests := []struct {
+		name  string
+		who   *client
+		path  string
+		find  string // the test id of the element to look in
+		emoji storage.Emoji
+		want  int
+	}{
+		{"the author on the home timeline", admin, "/", "post", local, 2}, // the card and its repost
+		{"the author on the profile's cards", member, "/@bilal", "post", local, 1},
+		{"the reposted-by line", member, "/@amal", "reposted-by", local, 1},
+		{"the notification's actor", member, "/notifications", "note", local, 3}, // the follow, the like, the repost
+		{"the followers list", member, "/@bilal/followers", "user-list", local, 1},
+		{"a remote author's own emoji", admin, "/@rana@far.example/" + farPost.ID.String(), "post", remote, 1},
+		{"not our emoji for a remote name", admin, "/@rana@far.example/" + farPost.ID.String(), "post", local, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := tt.who.get(tt.path)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %d", tt.path, resp.StatusCode)
+			}
+			scope := []*htmlNode{resp.Doc()}
+			if tt.find != "" {
+				scope = byTestID(resp.Doc(), tt.find)
+			}
+			got := 0
+			for _, s := range scope {
+				for _, b := range names(s) {
+					got += pictures(b, tt.emoji)
+					if attr(b, "dir") != "auto" {
+						t.Errorf("a name's <bdi> without dir=auto")
+					}
+				}
+			}
+			if got != tt.want {
+				t.Errorf("%d pictures of :%s: in names, want %d:\n%.2000s", got, tt.emoji.Shortcode, tt.want, resp.body)
+			}
+		})
+	}
+	// The remote name keeps the shortcode that is not its server's as text.
+	if body := admin.get("/@rana@far.example/" + farPost.ID.String()).body; !strings.Contains(body, ":blob_wave:") {
+		t.Error("a remote name's unknown shortcode is not kept as text")
+	}
+	// Deleting an emoji takes its picture out of the names at once (the
+	// cache of lookups is cleared).
+	admin.postForm("/admin/emoji/blob_wave/delete", nil, nil)
+	if n := pictures(member.get("/@bilal").Doc(), local); n != 0 {
+		t.Errorf("%d pictures of a deleted emoji", n)
+	}
+}
+
+// TestEmojiObject: the id of our emoji's tags dereferences, as other
+// servers expect: GET /emoji/{code} is the Emoji object with its
+// picture for ActivityStreams clients, the picture for a browser, and
+// not found for a shortcode we do not have (or another server's).
+func TestEmojiObject(t *testing.T) {
+	s := newFedServer(t)
+	e, err := s.db.PutEmoji("wave", storage.File{Data: emojiPNG(t, 20, 20), ContentType: "image/png", Width: 20, Height: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.PutRemoteEmoji(storage.Emoji{Shortcode: "party", Domain: "far.example", URI: "https://far.example/emoji/party"},
+		storage.File{Data: emojiPNG(t, 21, 21), ContentType: "image/png", Width: 21, Height: 21}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, accept string
+		status             int
+	}{
+		{"activity+json", "/emoji/wave", acceptAS, http.StatusOK},
+		{"ld+json", "/emoji/wave", acceptLD, http.StatusOK},
+		{"a browser", "/emoji/wave", browser, http.StatusSeeOther},
+		{"unknown", "/emoji/nope", acceptAS, http.StatusNotFound},
+		{"another server's", "/emoji/party", acceptAS, http.StatusNotFound},
+		{"not a shortcode", "/emoji/a-b", acceptAS, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := s.get(t, tt.path, tt.accept, "")
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if !strings.Contains(resp.Header.Get("Vary"), "Accept") {
+				t.Errorf("Vary %q, want Accept", resp.Header.Get("Vary"))
+			}
+			switch tt.status {
+			case http.StatusSeeOther:
+				if loc := resp.Header.Get("Location"); loc != e.Path() {
+					t.Errorf("a browser is sent to %q, want the picture %q", loc, e.Path())
+				}
+			case http.StatusOK:
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/activity+json") {
+					t.Errorf("Content-Type %q", ct)
+				}
+				var o struct {
+					ID, Type, Name string
+					Icon           struct{ Type, MediaType, URL string }
+				}
+				if err := json.Unmarshal([]byte(body), &o); err != nil {
+					t.Fatal(err)
+				}
+				if o.ID != testBaseURL+"/emoji/wave" || o.Type != "Emoji" || o.Name != ":wave:" ||
+					o.Icon.Type != "Image" || o.Icon.MediaType != "image/png" || o.Icon.URL != testBaseURL+e.Path() {
+					t.Errorf("the Emoji object: %+v", o)
+				}
+			}
+		})
 	}
 }

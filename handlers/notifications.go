@@ -175,6 +175,7 @@ func (h *Handler) notificationsView(r *http.Request, np storage.NotePage, readTo
 		if ne.Post != nil {
 			h.carries(r, ne.Post.Author)
 			n.Post = notePost(*ne.Post, now)
+			n.Post.AuthorNameHTML = h.nameHTML(ne.Post.Author) // emoji.go
 			switch ne.Kind {
 			case storage.NoteMention, storage.NoteReply:
 				// Answer or like it from here (flows.templ).

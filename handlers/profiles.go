@@ -108,7 +108,11 @@ func linksView(links []storage.ProfileLink) []views.ProfileLink {
 func fieldsView(fields []storage.RemoteField) []views.ProfileLink {
 	var out []views.ProfileLink
 	for _, f := range fields {
-		out = append(out, views.ProfileLink{Label: f.Name, ValueHTML: f.ValueHTML})
+		pl := views.ProfileLink{Label: f.Name, ValueHTML: f.ValueHTML}
+		if !f.VerifiedAt.IsZero() { // checked by this instance (federation/links.go)
+			pl.Verified = views.Time{ISO: f.VerifiedAt.UTC().Format(time.RFC3339), At: f.VerifiedAt}
+		}
+		out = append(out, pl)
 	}
 	return out
 }

@@ -134,6 +134,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 		ContentWarning: e.Post.ContentWarning,
 		Pinned:         e.Pinned,
 		Images:         imagesOf(e.Post.Attachments),
+		AuthorNameHTML: h.nameHTML(e.Author), // emoji.go
 	}
 	if e.Pinned {
 		p.DOMID = "pinned-post-" + p.ID
@@ -141,6 +142,7 @@ func (h *Handler) postView(r *http.Request, e storage.Entry) views.Post {
 	if e.RepostedBy != nil {
 		h.carries(r, *e.RepostedBy)
 		p.RepostedBy = userRef(*e.RepostedBy)
+		p.RepostedBy.NameHTML = h.nameHTML(*e.RepostedBy) // emoji.go
 	}
 	if e.ReplyTo != nil {
 		h.carries(r, *e.ReplyTo)
@@ -229,7 +231,7 @@ func withBefore(base string, id storage.ID) string {
 // them, the response carries their profile (consent.go).
 func (h *Handler) userItem(r *http.Request, u storage.User) views.UserItem {
 	h.carries(r, u)
-	return views.UserItem{Name: u.Name(), Handle: handleOf(u), URL: userPath(u), Avatar: avatarOf(u)}
+	return views.UserItem{Name: u.Name(), Handle: handleOf(u), URL: userPath(u), Avatar: avatarOf(u), NameHTML: h.nameHTML(u)}
 }
 
 // pageParam reads the ?before= cursor.

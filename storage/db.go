@@ -19,6 +19,8 @@ type DB struct {
 	ids  IDGenerator
 	now  func() time.Time
 	log  *slog.Logger
+	// emoji remembers emoji lookups (emoji.go): names on every card ask.
+	emoji emojiCache
 }
 
 // Options tune Open. The zero value is ready to use.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -141,6 +142,7 @@ func (db *DB) PutEmoji(shortcode string, f File) (Emoji, error) {
 		}
 		return putEmoji(tx, e, nil)
 	})
+	db.emoji.changed()
 	if err != nil {
 		return Emoji{}, fmt.Errorf("put emoji: %w", err)
 	}
@@ -169,6 +171,7 @@ func (db *DB) PutRemoteEmoji(e Emoji, f File) (Emoji, error) {
 		}
 		return err
 	})
+	db.emoji.changed()
 	if err != nil {
 		return Emoji{}, fmt.Errorf("put remote emoji: %w", err)
 	}
@@ -188,6 +191,7 @@ func (db *DB) DeleteEmoji(shortcode, domain string) error {
 		}
 		return tx.Bucket(bucketEmoji).Delete(emojiKey(shortcode, domain))
 	})
+	db.emoji.changed()
 	if err != nil {
 		return fmt.Errorf("delete emoji: %w", err)
 	}
@@ -206,24 +210,102 @@ func (db *DB) EmojiByCode(shortcode, domain string) (Emoji, error) {
 }
 
 // EmojiMap is the emoji of domain among shortcodes, by shortcode; those
-// that do not exist are left out.
+// that do not exist are left out. Lookups are remembered (emojiCache), so
+// the names on a page of cards cost map lookups, not transactions.
 func (db *DB) EmojiMap(domain string, shortcodes []string) (map[string]Emoji, error) {
 	out := map[string]Emoji{}
 	if len(shortcodes) == 0 {
 		return out, nil
 	}
+	var missing []string
+	gen := db.emoji.lookup(domain, shortcodes, func(code string, e Emoji, ok bool) {
+		if ok {
+			out[code] = e
+		}
+	}, &missing)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	found := map[string]Emoji{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		for _, s := range shortcodes {
-			if _, seen := out[s]; seen || !ValidShortcode(s) {
-				continue
-			}
+		for _, s := range missing {
 			if e, err := getEmoji(tx, s, domain); err == nil {
-				out[s] = e
+				found[s] = e
 			}
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	for s, e := range found {
+		out[s] = e
+	}
+	db.emoji.store(gen, domain, missing, found)
+	return out, nil
+}
+
+// emojiCache remembers which emoji exist (and which do not), by
+// shortcode@domain. Emoji change rarely (an admin's upload, a remote
+// emoji fetched), and every change clears it: changed runs after each
+// write's commit and moves the generation on, and a reader stores what it
+// read only if no change came since it began, so it never keeps a
+// picture older than the file's.
+type emojiCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]emojiCached
+}
+
+type emojiCached struct {
+	e  Emoji
+	ok bool // false: no such emoji
+}
+
+// maxCachedEmoji bounds the lookups remembered; past it they start over.
+const maxCachedEmoji = 4096
+
+// lookup calls fn with each valid shortcode it knows and adds the others
+// to missing; it returns the generation to store what is read under.
+func (c *emojiCache) lookup(domain string, codes []string, fn func(string, Emoji, bool), missing *[]string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range codes {
+		if !ValidShortcode(s) || slices.Contains(*missing, s) {
+			continue
+		}
+		if v, ok := c.m[string(emojiKey(s, domain))]; ok {
+			fn(s, v.e, v.ok)
+			continue
+		}
+		*missing = append(*missing, s)
+	}
+	return c.gen
+}
+
+// store remembers what a reader that began at generation gen found
+// among codes.
+func (c *emojiCache) store(gen uint64, domain string, codes []string, found map[string]Emoji) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m)+len(codes) > maxCachedEmoji {
+		c.m = make(map[string]emojiCached, len(codes))
+	}
+	for _, s := range codes {
+		e, ok := found[s]
+		c.m[string(emojiKey(s, domain))] = emojiCached{e, ok}
+	}
+}
+
+// changed forgets every lookup, after a write of the emoji bucket.
+func (c *emojiCache) changed() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
 }
 
 // LocalEmoji lists this instance's emoji in shortcode order.

@@ -18,6 +18,11 @@ import (
 type RemoteField struct {
 	Name      string `json:"name"`
 	ValueHTML string `json:"value_html"`
+	// VerifiedAt is when this instance found the page the value links to
+	// linking back to the account (rel="me"): each server checks remote
+	// links itself rather than trust another's word, as Mastodon does.
+	// Zero when it does not link back or was not checked yet.
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
 }
 
 // keepVerified is links as saved by a profile change: each keeps the
@@ -126,6 +131,63 @@ func (db *DB) LinksToCheck(olderThan time.Time, limit int) ([]ID, error) {
 			break
 		}
 		out = append(out, d.id)
+	}
+	return out, nil
+}
+
+// KeepFieldChecks is a remote account's fields as fetched again: each
+// keeps the verification of the field with the same value it replaces.
+// It tells whether any value is new, so that only then the links are
+// checked again.
+func KeepFieldChecks(old, fields []RemoteField) ([]RemoteField, bool) {
+	out := slices.Clone(fields)
+	changed := len(old) != len(fields)
+	for i := range out {
+		out[i].VerifiedAt = time.Time{}
+		j := slices.IndexFunc(old, func(o RemoteField) bool { return o.ValueHTML == out[i].ValueHTML })
+		if j < 0 {
+			changed = true
+			continue
+		}
+		out[i].VerifiedAt = old[j].VerifiedAt
+	}
+	return out, changed
+}
+
+// SetRemoteFieldsVerified records a check of a remote account's fields:
+// verified says, for each value checked (ValueHTML), whether the page it
+// links to links back. A field verified before keeps its first date; one
+// that no longer links back loses it; a value not in verified (changed
+// since the check began, or with no link) is left as it is.
+func (db *DB) SetRemoteFieldsVerified(userID ID, verified map[string]bool, checkedAt time.Time) (User, error) {
+	var out User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		if u.IsLocal() {
+			return fmt.Errorf("user %d is local: %w", userID, ErrInvalid)
+		}
+		u.RemoteFields = slices.Clone(u.RemoteFields)
+		for i, f := range u.RemoteFields {
+			ok, checked := verified[f.ValueHTML]
+			switch {
+			case !checked:
+			case ok && f.VerifiedAt.IsZero():
+				u.RemoteFields[i].VerifiedAt = checkedAt.UTC()
+			case !ok:
+				u.RemoteFields[i].VerifiedAt = time.Time{}
+			}
+		}
+		if err := putUser(tx, &u); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("set remote fields verified: %w", err)
 	}
 	return out, nil
 }

@@ -132,6 +132,7 @@ func (k keyWriter) ref(r *UserRef) {
 		k.str(r.Name)
 		k.str(r.Handle)
 		k.str(r.URL)
+		k.str(r.NameHTML)
 	}
 }
 
@@ -204,4 +205,5 @@ func cardKey(ctx context.Context, b *bytes.Buffer, p *Post) {
 		k.str(p.Remote.Kind)
 	}
 	k.str(p.Filtered) // shown around the card (timelineCard), not in it
+	k.str(p.AuthorNameHTML)
 }

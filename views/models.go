@@ -137,6 +137,9 @@ type Post struct {
 	// Quote is what the post quotes, nil for nothing to show
 	// (models_quotes.go).
 	Quote *QuoteView
+	// AuthorNameHTML is AuthorName with its custom emoji as pictures
+	// (sanitized), "" when it has none (emoji.templ's displayName).
+	AuthorNameHTML string
 }
 
 // Time is a moment with its machine-readable form. At is the moment and
@@ -269,6 +272,9 @@ type UserItem struct {
 	// Follow is the follow button of a followers or following list, for
 	// a signed-in viewer; nil elsewhere and for the viewer themself.
 	Follow *ListFollow
+	// NameHTML is Name with its custom emoji as pictures (sanitized), ""
+	// when it has none (emoji.templ's displayName).
+	NameHTML string
 }
 
 // UserList is a page of accounts with the link to the next one.

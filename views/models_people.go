@@ -143,6 +143,9 @@ type NotePost struct {
 	// Actions are the post's actions (reply, like ...) on a mention or a
 	// reply; nil on the others.
 	Actions *Actions
+	// AuthorNameHTML is AuthorName with its custom emoji as pictures
+	// (sanitized), "" when it has none (emoji.templ's displayName).
+	AuthorNameHTML string
 }
 
 // RequestActions are the buttons of a pending follow request.

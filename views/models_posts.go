@@ -9,6 +9,9 @@ type UserRef struct {
 	Name   string
 	Handle string
 	URL    string
+	// NameHTML is Name with its custom emoji as pictures (sanitized), ""
+	// when it has none (emoji.templ's displayName).
+	NameHTML string
 }
 
 // Actions is the action bar under a post: reply, like, repost, bookmark,
