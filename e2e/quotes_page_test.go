@@ -31,8 +31,8 @@ func TestQuotesPageWithoutJS(t *testing.T) {
 		b.viewport(phoneWidth, phoneHeight)
 		b.open(fmt.Sprintf("/@amal/%s", orig.ID))
 		row := fmt.Sprintf(`#post-%s [data-testid="actions"]`, orig.ID)
-		if got, want := b.text(row+` [data-testid="quotes-link"]`), map[string]string{"en": "1 quote", "ar": "اقتباس واحد"}[lang]; got != want {
-			t.Errorf("%s: the quotes link says %q, want %q", lang, got, want)
+		if got, want := b.text(row+` [data-testid="quote-count"]`), map[string]string{"en": "1", "ar": "١"}[lang]; got != want {
+			t.Errorf("%s: the quotes count says %q, want %q", lang, got, want)
 		}
 		if !eval[bool](b, oneRow(row+` > *`)) {
 			t.Errorf("%s: the permalink's action row takes more than one line", lang)

@@ -226,7 +226,7 @@ func TestQuotesPage(t *testing.T) {
 				}
 			}
 			link := oneByTestID(t, quoteCardOf(c.get(path).Doc(), orig.ID), "quotes-link")
-			if got, want := text(link), strconv.Itoa(len(tc.see))+" quotes"; got != want || attr(link, "href") != path+"/quotes" {
+			if got, want := attr(link, "title"), strconv.Itoa(len(tc.see))+" quotes"; got != want || attr(link, "href") != path+"/quotes" {
 				t.Errorf("permalink: quotes link %q to %q, want %q to %q", got, attr(link, "href"), want, path+"/quotes")
 			}
 		})
@@ -259,8 +259,8 @@ func TestQuotesPage(t *testing.T) {
 	// In Arabic.
 	ar := http.Header{"Accept-Language": {"ar"}}
 	link := oneByTestID(t, quoteCardOf(c.do(http.MethodGet, path, nil, ar).Doc(), orig.ID), "quotes-link")
-	if !strings.Contains(text(link), "اقتباس") {
-		t.Errorf("the quotes link in Arabic: %q", text(link))
+	if !strings.Contains(attr(link, "title"), "اقتباس") {
+		t.Errorf("the quotes link in Arabic: %q", attr(link, "title"))
 	}
 	if page := c.do(http.MethodGet, path+"/quotes", nil, ar); !strings.Contains(text(oneByTag(t, page.Doc(), "h1")), "الاقتباسات") {
 		t.Errorf("the quotes page in Arabic: %q", text(oneByTag(t, page.Doc(), "h1")))
