@@ -128,6 +128,18 @@ func quotesLink(v *views.Post, t storage.Thread) {
 	}
 }
 
+// permalinkQuotes keeps the quotes count in an action bar redrawn under
+// htmx (a like, a repost...) on the post's own permalink, where the bar
+// had it: without it the row would lose a slot and shift.
+func (h *Handler) permalinkQuotes(r *http.Request, e storage.Entry, a *views.Actions) {
+	if !e.Post.Visibility.Repostable() || !onPage(r.Header.Get("HX-Current-URL"), postPath(e.Author, e.Post.ID)) {
+		return
+	}
+	if n, err := h.db.QuoteCount(viewerID(r), e.Post.ID); err == nil {
+		a.Quotes, a.QuotesURL = n, quotesPath(e)
+	}
+}
+
 // quotes lists the posts that quote the post of the address, as the
 // viewer may see them (storage.Quotes): a page with a link back to the
 // post, and under htmx the cards alone with the link to the next page.

@@ -266,6 +266,21 @@ func TestQuotesPage(t *testing.T) {
 		t.Errorf("the quotes page in Arabic: %q", text(oneByTag(t, page.Doc(), "h1")))
 	}
 
+	// Liked under htmx on its permalink, the action bar keeps its count;
+	// elsewhere (a timeline) it has none.
+	for _, tc := range []struct {
+		from string
+		want int
+	}{{path, 1}, {"/@amal", 0}} {
+		hdr := htmxHeader()
+		hdr.Set("HX-Current-URL", w.srv.URL+tc.from)
+		resp := w.as["fadi"].postForm(path+"/like", url.Values{"card": {"post-" + orig.ID.String()}}, hdr)
+		if got := len(byTestID(resp.Doc(), "quotes-link")); resp.StatusCode != http.StatusOK || got != tc.want {
+			t.Errorf("like from %s under htmx: status %d, %d quotes links, want %d", tc.from, resp.StatusCode, got, tc.want)
+		}
+		w.as["fadi"].postForm(path+"/unlike", nil, nil)
+	}
+
 	// A followers-only post has no quotes link; a missing post's quotes
 	// are 404.
 	private := w.post(t, "amal", storage.FollowersOnly, storage.QuotePublic, "for followers")

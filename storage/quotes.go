@@ -278,6 +278,21 @@ func (db *DB) Quotes(viewerID, postID ID, page Page) (Timeline, error) {
 // maxQuoteCount bounds the quotes a permalink counts.
 const maxQuoteCount = 1000
 
+// QuoteCount counts the quotes of post postID that viewerID would find
+// on its quotes page (see countQuotes).
+func (db *DB) QuoteCount(viewerID, postID ID) (int, error) {
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		q, err := getPost(tx, postID)
+		if err != nil {
+			return err
+		}
+		n = newBuilder(tx, viewerID).countQuotes(&q)
+		return nil
+	})
+	return n, err
+}
+
 // countQuotes counts, up to maxQuoteCount, the quotes of post q that the
 // builder's viewer would find on its quotes page (see Quotes).
 func (b *builder) countQuotes(q *Post) int {
