@@ -72,19 +72,19 @@ func (c *statusConv) quoteApproval(e storage.Entry) *QuoteApproval {
 	return out
 }
 
-// statusQuotes lists the statuses that quote one, with consent.
+// statusQuotes lists the statuses that quote one, with consent, newest
+// first and paged like the timelines (max_id, since_id, min_id, limit,
+// Link header): to the quoted author all of them they may see, to others
+// those they may see but the accounts they muted (storage.Quotes).
 func (a *API) statusQuotes(w http.ResponseWriter, r *http.Request, au *Auth) {
 	viewer := viewerOf(au)
 	e, ok := a.visibleStatus(w, r, viewer)
 	if !ok {
 		return
 	}
-	tl, err := a.db.Quotes(viewer.ID, e.Post.ID, storage.Page{Limit: 40})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, a.conv(viewer).statuses(tl.Entries))
+	a.writeTimeline(w, r, viewer, parsePaging(r, 0), func(p storage.Page) (storage.Timeline, error) {
+		return a.db.Quotes(viewer.ID, e.Post.ID, p)
+	})
 }
 
 // revokeQuote detaches the member's status from a quote of it.

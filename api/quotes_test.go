@@ -2,6 +2,9 @@ package api
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"majlis/social"
@@ -36,5 +39,50 @@ func TestQuotesAPI(t *testing.T) {
 	r := g.form("POST", "/api/v1/statuses/"+orig.ID.String()+"/quotes/"+q.ID+"/revoke", ta, "").want(t, http.StatusOK).status(t)
 	if r.Quote == nil || r.Quote.State != "revoked" || r.Quote.QuotedStatus != nil {
 		t.Errorf("after revoking: %+v", r.Quote)
+	}
+}
+
+// TestQuotesAPIPaging walks the quotes of a status page by page through
+// the Link header, as clients do, and checks that a private quote stays
+// with who may see it.
+func TestQuotesAPIPaging(t *testing.T) {
+	g := newStRig(t)
+	alice, bob, carl := g.member("alice"), g.member("bob"), g.member("carl")
+	ta, tb, tc := g.token(alice), g.token(bob), g.token(carl)
+	orig := g.post(alice, social.Draft{Body: "quote me", Visibility: "public"})
+	var want []string // newest first
+	for i := 0; i < 3; i++ {
+		q := g.json("POST", "/api/v1/statuses", tb, `{"status":"quote `+strconv.Itoa(i)+`","quoted_status_id":"`+orig.ID.String()+`"}`).want(t, http.StatusOK).status(t)
+		want = append([]string{q.ID}, want...)
+	}
+	// A followers-only quote by carl, whom nobody follows: his alone.
+	private := g.json("POST", "/api/v1/statuses", tc, `{"status":"just mine","visibility":"private","quoted_status_id":"`+orig.ID.String()+`"}`).want(t, http.StatusOK).status(t)
+	var got []string
+	path := "/api/v1/statuses/" + orig.ID.String() + "/quotes?limit=2"
+	for pages := 0; path != "" && pages < 5; pages++ {
+		r := g.get(path, ta).want(t, http.StatusOK)
+		for _, s := range r.statuses(t) {
+			got = append(got, s.ID)
+		}
+		path = ""
+		for _, l := range strings.Split(r.header.Get("Link"), ",") {
+			if strings.Contains(l, `rel="next"`) {
+				u, err := url.Parse(strings.Trim(strings.SplitN(strings.TrimSpace(l), ">", 2)[0], "<"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				path = u.RequestURI()
+			}
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("quotes through the Link header: got %v, want %v", got, want)
+	}
+	// A visitor's view: the same, no token needed.
+	if list := g.get("/api/v1/statuses/"+orig.ID.String()+"/quotes", "").want(t, http.StatusOK).statuses(t); len(list) != 3 {
+		t.Errorf("quotes for a visitor: %d, want 3", len(list))
+	}
+	if list := g.get("/api/v1/statuses/"+orig.ID.String()+"/quotes", tc).want(t, http.StatusOK).statuses(t); len(list) != 4 || list[0].ID != private.ID {
+		t.Errorf("quotes for carl: %d, want 4 with his own first", len(list))
 	}
 }

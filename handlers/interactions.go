@@ -74,6 +74,7 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, do action, flash s
 			return
 		}
 		a := h.actionsView(r, e, card)
+		h.permalinkQuotes(r, e, &a) // quotes.go
 		if pins {
 			a.Pinned = e.Pinned
 		}

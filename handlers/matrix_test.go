@@ -104,6 +104,18 @@ var matrixRoutes = []matrixRoute{
 	{name: "likes htmx", path: mxPostAt("/likes"), htmx: true, expect: mxUsers},
 	{name: "reposts", path: mxPostAt("/reposts"), expect: mxUsers},
 	{name: "reposts htmx", path: mxPostAt("/reposts"), htmx: true, expect: mxUsers},
+	// The quotes of the post (quotes.go): the author quoted each public
+	// and unlisted top-level post (unlisted quotes, so they stay off the
+	// public listings), and a quote's card embeds the post. 404 for who
+	// may not see the post.
+	{name: "quotes", path: mxPostAt("/quotes"), expect: mxQuotes},
+	{name: "quotes htmx", path: mxPostAt("/quotes"), htmx: true, expect: mxQuotes},
+	{name: "quotes htmx before", path: mxQuotesBefore, htmx: true, expect: mxQuotes},
+	{name: "quotes, reply", reply: true, path: mxPostAt("/quotes"), expect: mxUsers},
+	// A post's poll is shown with its card, to who may see the post.
+	{name: "permalink, poll", poll: true, path: mxPostAt(""), expect: mxPage},
+	{name: "permalink htmx, poll", poll: true, path: mxPostAt(""), htmx: true, expect: mxPage},
+	{name: "profile, poll", poll: true, path: mxAt("/@author"), expect: mxListed},
 	// Its image, the display version and the thumbnail (media.go): the
 	// file (whose bytes hold the post's word) to whoever may see the post,
 	// else 404 as for no file at all.
@@ -144,6 +156,40 @@ var matrixRoutes = []matrixRoute{
 	// the viewer may see (404 as for a missing post, the compose box
 	// without it); a refusal shows the post only to who may see it.
 	{name: "quote", method: http.MethodPost, path: mxAt("/posts"), form: mxQuoteOf, expect: mxSignedIn(mxStatus(403), mxQuote)},
+	// Voting (polls.go), on the posts with a poll, whose first answer
+	// holds the post's word. Who may not see the post gets 404 as for a
+	// missing one. Under htmx the answer is the poll itself, with its
+	// results (403 for the author's own); then, without htmx, the second
+	// vote (or the author's) is refused with a flash, back to the page.
+	{name: "vote htmx, poll", poll: true, method: http.MethodPost, path: mxPostAt("/vote"), form: mxChoice, htmx: true, expect: mxSignedIn(mxStatus(403), mxVote)},
+	{name: "vote, poll", poll: true, method: http.MethodPost, path: mxPostAt("/vote"), form: mxChoice, expect: mxSignedIn(mxStatus(403), mxAction(http.StatusSeeOther))},
+}
+
+func mxChoice(*matrixFixture, matrixPost) url.Values { return url.Values{"choice": {"0"}} }
+
+// mxVote is the poll a vote answers with under htmx.
+func mxVote(vis storage.Visibility, v matrixViewer) mxOutcome {
+	switch {
+	case !mxMayView(vis, v):
+		return mxStatus(http.StatusNotFound)
+	case v == mxAuthor:
+		return mxOutcome{status: http.StatusForbidden, shows: true}
+	}
+	return mxShow(true)
+}
+
+// mxQuotes is the page of a post's quotes: only public and unlisted
+// posts have any (each quote shows the post); 404 for who may not see
+// the post.
+func mxQuotes(vis storage.Visibility, v matrixViewer) mxOutcome {
+	if !mxMayView(vis, v) {
+		return mxStatus(http.StatusNotFound)
+	}
+	return mxShow(mxRepostable(vis))
+}
+
+func mxQuotesBefore(fx *matrixFixture, p matrixPost) string {
+	return p.link + "/quotes?before=" + fx.cursor
 }
 
 func mxQuoteOf(_ *matrixFixture, p matrixPost) url.Values {
@@ -168,8 +214,9 @@ func mxQuote(vis storage.Visibility, v matrixViewer) mxOutcome {
 type matrixRoute struct {
 	name string
 	// reply makes the row about the author's reply to the stranger's
-	// public post, instead of the author's top-level post.
-	reply bool
+	// public post, instead of the author's top-level post; poll about
+	// the author's post with a poll.
+	reply, poll bool
 	// path is the address to ask, for the post of the cell.
 	path func(fx *matrixFixture, p matrixPost) string
 	// form is the body of a POST; nil sends none.
@@ -468,6 +515,9 @@ type matrixFixture struct {
 	// as holds a client per viewer, signed in as them (but the visitor).
 	as         map[matrixViewer]*client
 	top, reply map[storage.Visibility]matrixPost
+	// poll holds a post with a poll of each visibility (mentioning
+	// @mentioned, without an image).
+	poll map[storage.Visibility]matrixPost
 	// parent is the permalink of the stranger's public post that every
 	// reply answers.
 	parent string
@@ -479,8 +529,11 @@ type matrixFixture struct {
 	cursor, missing string
 }
 
-func (fx *matrixFixture) post(reply bool, vis storage.Visibility) matrixPost {
-	if reply {
+func (fx *matrixFixture) post(row matrixRoute, vis storage.Visibility) matrixPost {
+	if row.poll {
+		return fx.poll[vis]
+	}
+	if row.reply {
 		return fx.reply[vis]
 	}
 	return fx.top[vis]
@@ -501,6 +554,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		as:    map[matrixViewer]*client{},
 		top:   map[storage.Visibility]matrixPost{},
 		reply: map[storage.Visibility]matrixPost{},
+		poll:  map[storage.Visibility]matrixPost{},
 		lists: map[matrixViewer]string{},
 	}
 	must := func(what string, err error) {
@@ -531,6 +585,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	for _, vis := range matrixVisibilities {
 		fx.top[vis] = fx.publish(t, users, vis, "mxtop", "")
 		fx.reply[vis] = fx.publish(t, users, vis, "mxreply", parent.ID.String())
+		fx.poll[vis] = fx.publish(t, users, vis, "mxpoll", "")
 	}
 	for _, vis := range matrixVisibilities {
 		id := mxID(t, fx.top[vis].id)
@@ -540,6 +595,12 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		}
 		if vis != storage.Direct {
 			must("pin", srv.db.Pin(author.ID, id))
+		}
+		if mxRepostable(vis) {
+			resp := fx.as[mxAuthor].postForm("/posts", url.Values{"body": {"quoting myself"}, "visibility": {"unlisted"}, "quote_of": {id.String()}}, nil)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("quote %s: got status %d, want 303", fx.top[vis].word, resp.StatusCode)
+			}
 		}
 	}
 	// Bookmarks, made while the posts were visible: the blocked user still
@@ -576,6 +637,9 @@ func (fx *matrixFixture) publish(t *testing.T, users map[matrixViewer]storage.Us
 	t.Helper()
 	word, tag := kind+string(vis), kind+"tag"+string(vis)
 	form := url.Values{"body": {fmt.Sprintf("%s #%s for @mentioned", word, tag)}, "visibility": {string(vis)}}
+	if kind == "mxpoll" {
+		return fx.publishPoll(t, users, form, word, tag)
+	}
 	// Each post carries an image of its own, uploaded beforehand as the
 	// compose box does. Its bytes hold the post's word (storage does not
 	// need them to be a picture), so serving the file shows the post.
@@ -609,6 +673,27 @@ func (fx *matrixFixture) publish(t *testing.T, users map[matrixViewer]storage.Us
 	}
 	return matrixPost{link: "/@author/" + p.ID.String(), id: p.ID.String(), word: word, tag: tag, source: p.Source,
 		media: "/media/" + up.Display + ".jpg", thumb: "/media/" + up.Thumb + ".png"}
+}
+
+// publishPoll publishes the post of form with a poll (a post cannot have
+// both a poll and images) whose first answer holds the post's word.
+func (fx *matrixFixture) publishPoll(t *testing.T, users map[matrixViewer]storage.User, form url.Values, word, tag string) matrixPost {
+	t.Helper()
+	form["poll_option"] = []string{"yes " + word, "no"}
+	form.Set("poll_duration", "86400")
+	if resp := fx.as[mxAuthor].postForm("/posts", form, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish %s: got status %d, want 303: %s", word, resp.StatusCode, resp.body)
+	}
+	author := users[mxAuthor]
+	tl, err := fx.srv.db.AuthorTimeline(author.ID, author.ID, true, storage.Page{Limit: 1})
+	if err != nil || len(tl.Entries) != 1 {
+		t.Fatalf("newest post of the author: %d entries, %v", len(tl.Entries), err)
+	}
+	p := tl.Entries[0].Post
+	if !strings.Contains(p.Source, word) || p.Poll == nil || len(p.Poll.Options) != 2 || !slices.Contains(p.Mentions, users[mxMentioned].ID) {
+		t.Fatalf("stored %s: source %q poll %+v mentions %v", word, p.Source, p.Poll, p.Mentions)
+	}
+	return matrixPost{link: "/@author/" + p.ID.String(), id: p.ID.String(), word: word, tag: tag, source: p.Source}
 }
 
 func mxID(t *testing.T, s string) storage.ID {
@@ -645,7 +730,7 @@ func mxAnswer(r *response) string {
 
 func (fx *matrixFixture) check(t *testing.T, row matrixRoute, vis storage.Visibility, v matrixViewer) {
 	t.Helper()
-	p := fx.post(row.reply, vis)
+	p := fx.post(row, vis)
 	path := row.path(fx, p)
 	var form url.Values
 	if row.form != nil {
@@ -731,6 +816,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if mxNotified(reply, vis, v) && mxMayView(vis, v) {
 						want++
 					}
+				}
+				if v == mxMentioned {
+					want++ // the post with a poll mentions them too
 				}
 			}
 			if got := mxUnread(t, fx.as[v]); got != want {

@@ -105,14 +105,68 @@ func (h *Handler) quoteView(r *http.Request, e storage.Entry, card string) *view
 	return nil
 }
 
-// quoteActionURL is the Quote link of a card: for a signed-in viewer and
-// a public or unlisted post (whether its author allows this viewer is
-// said, clearly, when the quote is sent).
+// quoteActionURL is the Quote link of a card: only for a viewer who may
+// quote the post (storage decided it while building the entry, from the
+// relations the page's viewer already holds: no lookup per card). A
+// remote post carries its server's policy, so the same rule covers it.
 func quoteActionURL(r *http.Request, e storage.Entry) string {
-	if viewer(r) == nil || !e.Post.Visibility.Repostable() {
+	if viewer(r) == nil || !e.MayQuote {
 		return ""
 	}
 	return "/?quote=" + e.Post.ID.String() + "#compose"
+}
+
+// quotesPath is the page of the quotes of a post.
+func quotesPath(e storage.Entry) string { return postPath(e.Author, e.Post.ID) + "/quotes" }
+
+// quotesLink puts the count of the quotes of a permalink's post, linked
+// to their page, in its action bar; only a public or unlisted post can
+// have any.
+func quotesLink(v *views.Post, t storage.Thread) {
+	if t.Post.Post.Visibility.Repostable() {
+		v.Actions.Quotes, v.Actions.QuotesURL = t.Quotes, quotesPath(t.Post)
+	}
+}
+
+// permalinkQuotes keeps the quotes count in an action bar redrawn under
+// htmx (a like, a repost...) on the post's own permalink, where the bar
+// had it: without it the row would lose a slot and shift.
+func (h *Handler) permalinkQuotes(r *http.Request, e storage.Entry, a *views.Actions) {
+	if !e.Post.Visibility.Repostable() || !onPage(r.Header.Get("HX-Current-URL"), postPath(e.Author, e.Post.ID)) {
+		return
+	}
+	if n, err := h.db.QuoteCount(viewerID(r), e.Post.ID); err == nil {
+		a.Quotes, a.QuotesURL = n, quotesPath(e)
+	}
+}
+
+// quotes lists the posts that quote the post of the address, as the
+// viewer may see them (storage.Quotes): a page with a link back to the
+// post, and under htmx the cards alone with the link to the next page.
+func (h *Handler) quotes(w http.ResponseWriter, r *http.Request) {
+	e, err := h.postFromPath(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	page, err := h.timelinePage(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	t, err := h.db.Quotes(viewerID(r), e.Post.ID, page)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	tv := h.timelineView(r, t, quotesPath(e), i18n.T(r.Context(), "quote.empty"))
+	if isHTMX(r) {
+		h.render(w, r, http.StatusOK, views.TimelineItems(tv))
+		return
+	}
+	heading := i18n.T(r.Context(), "quote.quotes_title")
+	p := h.page(r, i18n.T(r.Context(), "title.post_users", "heading", heading, "name", e.Author.Name()), "")
+	h.render(w, r, http.StatusOK, views.QuotesPage(p, views.Quotes{Heading: heading, Post: h.postView(r, e), Timeline: tv}))
 }
 
 // detach removes the viewer's post from the quote of the address.

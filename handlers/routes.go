@@ -75,6 +75,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /users/{username}/{id}/unpin", h.requireUser(h.unpin))
 	m.HandleFunc("POST /users/{username}/{id}/vote", h.requireUser(h.vote))     // polls.go
 	m.HandleFunc("POST /users/{username}/{id}/detach", h.requireUser(h.detach)) // quotes.go
+	m.HandleFunc("GET /users/{username}/{id}/quotes", h.quotes)                 // quotes.go
 	m.HandleFunc("POST /settings/quotes", h.requireUser(h.saveQuotePolicy))     // quotes.go
 
 	// Lists, keyword filters, followed hashtags (lists.go, filters.go).

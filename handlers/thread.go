@@ -85,6 +85,7 @@ func (h *Handler) threadView(r *http.Request, t storage.Thread, reply *views.Com
 		tv.Ancestors = append(tv.Ancestors, views.ThreadItem{Post: v})
 	}
 	tv.Post = h.postView(r, t.Post)
+	quotesLink(&tv.Post, t) // quotes.go
 	if n := len(t.Ancestors); n > 0 && !t.Ancestors[n-1].Missing {
 		tv.Post.ReplyTo = nil
 	}

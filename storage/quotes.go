@@ -46,22 +46,40 @@ const (
 // may always be quoted). A remote post that said nothing ("") is its
 // server's to decide: asking is allowed.
 func mayQuote(tx *bolt.Tx, quoterID ID, q *Post) bool {
-	if q.IsRepost() || !q.Visibility.Repostable() {
+	return quoteAllowed(quoterID, q, func() bool { return blockedEitherWay(tx, quoterID, q.AuthorID) },
+		func() bool { return tx.Bucket(bucketFollows).Get(pairKey(quoterID, q.AuthorID)) != nil })
+}
+
+// quoteAllowed is mayQuote's rule, with the relations asked for only
+// when the rule needs them: blocked (either way) and follows (the quoter
+// follows the author). Pages answer them from what their viewer already
+// holds (builder.mayQuote), the compose box from the file.
+func quoteAllowed(quoterID ID, q *Post, blocked, follows func() bool) bool {
+	if quoterID == 0 || q.IsRepost() || !q.Visibility.Repostable() {
 		return false
 	}
 	if quoterID == q.AuthorID {
 		return true
 	}
-	if blockedEitherWay(tx, quoterID, q.AuthorID) {
+	if blocked() {
 		return false
 	}
 	switch q.QuotePolicy {
 	case "", QuotePublic:
 		return true
 	case QuoteFollowers:
-		return tx.Bucket(bucketFollows).Get(pairKey(quoterID, q.AuthorID)) != nil
+		return follows()
 	}
 	return false
+}
+
+// mayQuote tells whether the builder's viewer may quote post q, from the
+// blocks the viewer loaded and the follows it caches: a card's Quote
+// action costs no lookup for a public post and at most one per author
+// for a followers' one.
+func (b *builder) mayQuote(q *Post) bool {
+	return quoteAllowed(b.v.id, q, func() bool { return b.v.blocked[q.AuthorID] },
+		func() bool { return b.v.following(b.tx, q.AuthorID) })
 }
 
 // MayQuote tells whether quoterID may quote post postID (see mayQuote);
@@ -211,20 +229,35 @@ func (db *DB) QuoteByAuth(auth string) (Post, error) {
 }
 
 // Quotes lists, newest first, the posts that quote post postID with its
-// author's consent and that viewerID may see.
+// author's consent (accepted: not pending, rejected nor revoked) and
+// that viewerID may see. The quoted author gets every such quote, also
+// from accounts they muted (they asked about their own post); others
+// get the viewer's mutes applied, as on timelines. A page reads at most
+// its limit × scanFactor index entries; one that stops there ends short
+// with NextHidden set.
 func (db *DB) Quotes(viewerID, postID ID, page Page) (Timeline, error) {
 	var tl Timeline
 	limit := page.limit()
 	err := db.bolt.View(func(tx *bolt.Tx) error {
+		q, err := getPost(tx, postID)
+		if err != nil {
+			return err
+		}
 		b := newBuilder(tx, viewerID)
+		hide := viewerID != q.AuthorID
 		c := tx.Bucket(bucketQuotes).Cursor()
-		prefix := idKey(postID)
-		for k := seekBefore(c, prefix, page.Before); k != nil && len(k) == 16 && keyID(k, 0) == postID; k, _ = c.Prev() {
+		scanned, last := 0, ID(0)
+		for k := seekBefore(c, idKey(postID), page.Before); k != nil && len(k) == 16 && keyID(k, 0) == postID; k, _ = c.Prev() {
+			if scanned++; scanned > limit*scanFactor {
+				tl.Next, tl.NextHidden = last, true
+				break
+			}
+			last = keyID(k, 8)
 			p, err := getPost(tx, keyID(k, 8))
-			if err != nil || p.QuoteState != QuoteAccepted {
+			if err != nil || p.QuoteOf != postID || p.QuoteState != QuoteAccepted {
 				continue
 			}
-			e, ok, err := b.entry(p, true)
+			e, ok, err := b.entry(p, hide)
 			if err != nil {
 				return err
 			}
@@ -240,6 +273,43 @@ func (db *DB) Quotes(viewerID, postID ID, page Page) (Timeline, error) {
 		return nil
 	})
 	return tl, err
+}
+
+// maxQuoteCount bounds the quotes a permalink counts.
+const maxQuoteCount = 1000
+
+// QuoteCount counts the quotes of post postID that viewerID would find
+// on its quotes page (see countQuotes).
+func (db *DB) QuoteCount(viewerID, postID ID) (int, error) {
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		q, err := getPost(tx, postID)
+		if err != nil {
+			return err
+		}
+		n = newBuilder(tx, viewerID).countQuotes(&q)
+		return nil
+	})
+	return n, err
+}
+
+// countQuotes counts, up to maxQuoteCount, the quotes of post q that the
+// builder's viewer would find on its quotes page (see Quotes).
+func (b *builder) countQuotes(q *Post) int {
+	n := 0
+	hide := b.v.id != q.AuthorID
+	c := b.tx.Bucket(bucketQuotes).Cursor()
+	prefix := idKey(q.ID)
+	for k, _ := c.Seek(prefix); k != nil && len(k) == 16 && keyID(k, 0) == q.ID && n < maxQuoteCount; k, _ = c.Next() {
+		p, err := getPost(b.tx, keyID(k, 8))
+		if err != nil || p.QuoteOf != q.ID || p.QuoteState != QuoteAccepted {
+			continue
+		}
+		if b.shows(&p, hide) {
+			n++
+		}
+	}
+	return n
 }
 
 // quotedEntry fills in the post an entry quotes, as the builder's viewer

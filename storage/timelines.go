@@ -32,6 +32,8 @@ type Entry struct {
 	// Quote is the post this one quotes, when its author consented and
 	// the viewer may see it (quotes.go).
 	Quote *Entry
+	// MayQuote tells whether the viewer may quote the post (quotes.go).
+	MayQuote bool
 }
 
 // Cursor is the ID of the entry's place in a timeline: the repost's ID
@@ -145,6 +147,7 @@ func (b *builder) entry(p Post, hide bool) (Entry, bool, error) {
 		e.Voted = pollChoices(b.tx, p.ID, b.v.id)
 	}
 	e.Quote = b.quotedEntry(&p)
+	e.MayQuote = b.mayQuote(&p)
 	if b.v.id != 0 && !b.pageMarks {
 		e.Liked = b.pageBucket(bucketUserLikes).Get(pairKey(b.v.id, p.ID)) != nil
 		e.Reposted = b.pageBucket(bucketUserReposts).Get(pairKey(b.v.id, p.ID)) != nil

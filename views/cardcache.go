@@ -198,6 +198,8 @@ func cardKey(ctx context.Context, b *bytes.Buffer, p *Post) {
 	k.bool(p.Poll != nil)  // cards with polls are not cached (cachedCard)
 	k.bool(p.Quote != nil) // nor cards with quotes
 	k.str(a.QuoteURL)
+	k.str(a.QuotesURL)
+	k.int(a.Quotes)
 	k.bool(p.Remote != nil)
 	if p.Remote != nil {
 		k.str(p.Remote.Host)

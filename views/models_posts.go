@@ -42,6 +42,10 @@ type Actions struct {
 	// QuoteURL opens the compose box quoting the post, "" when it cannot
 	// be quoted (quotes.templ).
 	QuoteURL string
+	// QuotesURL is the page of the post's quotes, which counts Quotes;
+	// set on its permalink only (quotes.templ).
+	QuotesURL string
+	Quotes    int
 }
 
 // Tab is one of a profile's timelines.

@@ -32,3 +32,11 @@ type ComposeQuote struct {
 	Policy   string
 	Policies []Option
 }
+
+// Quotes is the page of the quotes of a post: a link back to it, and the
+// posts that quote it.
+type Quotes struct {
+	Heading  string
+	Post     Post
+	Timeline Timeline
+}

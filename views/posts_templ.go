@@ -1101,7 +1101,7 @@ func PostActions(a Actions) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = QuoteAction(a.QuoteURL).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = QuoteAction(a).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
