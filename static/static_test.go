@@ -436,6 +436,53 @@ func TestCSSUsesLogicalProperties(t *testing.T) {
 	}
 }
 
+// TestCSSRulesClose catches a rule left open (a lost "}" in a merge): the
+// browser would read every rule after it as nested inside it, and whole
+// sections of the stylesheet would silently stop applying. The stylesheet
+// nests style rules only inside at-rules (@media, @supports).
+func TestCSSRulesClose(t *testing.T) {
+	b, err := fs.ReadFile(embedded, "majlis.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	css := regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllStringFunc(string(b), func(c string) string {
+		return strings.Repeat("\n", strings.Count(c, "\n")) // keep the line numbers
+	})
+	type block struct {
+		prelude string
+		line    int
+		at      bool
+	}
+	var open []block
+	line, start := 1, 0
+	for i, c := range css {
+		switch c {
+		case '\n':
+			line++
+		case '{':
+			prelude := strings.TrimSpace(css[start:i])
+			at := strings.HasPrefix(prelude, "@")
+			if !at && len(open) > 0 && !open[len(open)-1].at {
+				outer := open[len(open)-1]
+				t.Errorf("majlis.css:%d: rule %q is inside rule %q opened at line %d, want it closed first", line, prelude, outer.prelude, outer.line)
+			}
+			open = append(open, block{prelude, line, at})
+			start = i + 1
+		case '}':
+			if len(open) == 0 {
+				t.Fatalf("majlis.css:%d: got a \"}\" that closes nothing", line)
+			}
+			open = open[:len(open)-1]
+			start = i + 1
+		case ';':
+			start = i + 1
+		}
+	}
+	for _, o := range open {
+		t.Errorf("majlis.css:%d: rule %q is never closed", o.line, o.prelude)
+	}
+}
+
 func TestCSSHasNoExternalResources(t *testing.T) {
 	b, err := fs.ReadFile(embedded, "majlis.css")
 	if err != nil {
