@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestTitleFollowsBadge: a notification that arrives while a page is open
+// puts "(1) " in front of its title with the badge's next poll, without a
+// reload, in the interface's digits; opening the notifications (which
+// marks them read) takes it away.
+func TestTitleFollowsBadge(t *testing.T) {
+	h := newHarness(t)
+	amal := h.seedUser("amal", "أمل")
+	bob := h.seedUser("bob", "Bob")
+	for _, tc := range []struct{ lang, one string }{{"en", "(1) "}, {"ar", "(١) "}} {
+		post := h.seedPost(amal, "A post to like, "+tc.lang)
+		b := h.newTab("amal-"+tc.lang, true)
+		b.language(tc.lang)
+		b.fastPolling()
+		b.login("amal")
+		b.open("/")
+		if title := eval[string](b, `document.title`); strings.HasPrefix(title, "(") {
+			t.Fatalf("%s: with nothing unread the title is %q", tc.lang, title)
+		}
+		b.setMarker()
+		if _, err := h.db.Like(bob.ID, post.ID); err != nil {
+			t.Fatal(err)
+		}
+		b.waitUntil("the title counts the like", fmt.Sprintf(`document.title.startsWith(%s)`, jsString(tc.one)))
+		if !b.markerKept() {
+			t.Errorf("%s: the title changed by a reload; want the badge's polling to change it in place", tc.lang)
+		}
+		title := eval[string](b, `document.title`)
+		if strings.Count(title, "(") != 1 {
+			t.Errorf("%s: title %q, want one count in front", tc.lang, title)
+		}
+		// A second poll with the same count leaves the title alone.
+		polls := eval[int](b, `window.__majlisPolls`)
+		b.waitUntil("two more polls", fmt.Sprintf(`window.__majlisPolls >= %d`, polls+2))
+		if got := eval[string](b, `document.title`); got != title {
+			t.Errorf("%s: the title went from %q to %q with no news", tc.lang, title, got)
+		}
+
+		b.clickAndLoad(`[data-testid="nav-notifications"]`)
+		b.waitUntil("the badge empties", `!document.querySelector('[data-testid="notif-badge"] .count')`)
+		b.waitUntil("the title drops its count", `!document.title.startsWith("(")`)
+		if got := eval[string](b, `document.title`); got == "" || strings.HasPrefix(got, tc.one) {
+			t.Errorf("%s: after reading the notifications the title is %q", tc.lang, got)
+		}
+	}
+}
+
+// TestEmptyBoxesAndEditLimit: in Arabic on a phone, the emptied bio and
+// post edit boxes start right to left (their placeholders in the
+// interface's direction); the edit form's Save is disabled over the
+// character limit and its counter says so, as the composer's.
+func TestEmptyBoxesAndEditLimit(t *testing.T) {
+	h := newHarness(t)
+	amal := h.seedUser("amal", "أمل")
+	post := h.seedPost(amal, "A post to edit")
+	b := h.newTab("amal", true)
+	b.language("ar")
+	b.viewport(phoneWidth, phoneHeight)
+	b.login("amal")
+
+	direction := func(sel string) string {
+		return eval[string](b, `getComputedStyle(document.querySelector(`+jsString(sel)+`)).direction`)
+	}
+	clear := func(sel string) {
+		b.do("empty "+sel, chromedp.Evaluate[chromedp.Void](`(e => { e.value = ""; e.dispatchEvent(new Event("input", {bubbles: true})) })(document.querySelector(`+jsString(sel)+`))`))
+	}
+	setText := func(sel, s string) {
+		b.do("write in "+sel, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(e => { e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true})) })(document.querySelector(%s))`, jsString(s), jsString(sel))))
+	}
+
+	b.open("/settings")
+	for _, sel := range []string{`[data-testid="field-bio"]`, `[data-testid="field-display_name"]`, `[data-testid="field-link-label-0"]`} {
+		clear(sel)
+		if got := direction(sel); got != "rtl" {
+			t.Errorf("the empty %s is %s in Arabic, want rtl", sel, got)
+		}
+	}
+
+	b.open("/@amal/" + post.ID.String() + "/edit")
+	body, cw, save := `[data-testid="edit-body"]`, `[data-testid="edit-cw"]`, `[data-testid="save"]`
+	if got := direction(body); got != "ltr" {
+		t.Errorf("the edit box holding Latin text is %s, want ltr", got)
+	}
+	clear(body)
+	if got := direction(body); got != "rtl" {
+		t.Errorf("the emptied edit box is %s in Arabic, want rtl", got)
+	}
+	if got := direction(cw); got != "rtl" {
+		t.Errorf("the empty content-warning box is %s in Arabic, want rtl", got)
+	}
+	disabled := `document.querySelector(` + jsString(save) + `).disabled`
+	counter := `document.querySelector('[data-testid="edit-counter"]')`
+	setText(body, strings.Repeat("ب", 501))
+	if !eval[bool](b, disabled) {
+		t.Error("Save is enabled at 501 characters, over the limit")
+	}
+	b.waitUntil("the edit counter shows the draft over", counter+`.classList.contains("over") && `+counter+`.textContent.includes("٥٠١")`)
+	if n := eval[int](b, `document.querySelectorAll('output.counter.over').length`); n != 1 {
+		t.Errorf("%d counters show over, want only the edit form's", n)
+	}
+	setText(body, strings.Repeat("ب", 500))
+	if eval[bool](b, disabled) {
+		t.Error("Save is disabled at 500 characters, the limit")
+	}
+	b.waitUntil("the edit counter is back under", `!`+counter+`.classList.contains("over")`)
+	b.clickAndLoad(save)
+	if got := b.text(`[data-testid="post-body"]`); got != strings.Repeat("ب", 500) {
+		t.Errorf("the saved post is %d characters, want the 500 written", len([]rune(got)))
+	}
+	checkScreenshot(t, b, "arabic-phone-edited.png")
+}
