@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -54,7 +55,8 @@ func TestTitleFollowsBadge(t *testing.T) {
 	}
 }
 
-// TestEmptyBoxesAndEditLimit: in Arabic on a phone, the emptied bio and
+// TestEmptyBoxesAndEditLimit: in Arabic on a phone, the unused composer
+// is small and shows its options once used; the emptied bio and
 // post edit boxes start right to left (their placeholders in the
 // interface's direction); the edit form's Save is disabled over the
 // character limit and its counter says so, as the composer's.
@@ -75,6 +77,33 @@ func TestEmptyBoxesAndEditLimit(t *testing.T) {
 	}
 	setText := func(sel, s string) {
 		b.do("write in "+sel, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(e => { e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true})) })(document.querySelector(%s))`, jsString(s), jsString(sel))))
+	}
+
+	// The unused composer is the box and its Publish row; using it shows
+	// the warning, visibility and quote permission.
+	b.open("/")
+	shown := func(sel string) bool {
+		return eval[bool](b, `(e => !!e && e.closest(".compose-options, .compose-quote-policy").getBoundingClientRect().height > 0)(document.querySelector(`+jsString(sel)+`))`)
+	}
+	options := []string{`[data-testid="compose-cw"]`, `[data-testid="compose-visibility"]`, `[data-testid="compose-quote-policy"]`}
+	for _, sel := range options {
+		if shown(sel) {
+			t.Errorf("the unused composer shows %s", sel)
+		}
+	}
+	if h := eval[float64](b, `document.querySelector('[data-testid="compose"]').getBoundingClientRect().height`); h > 200 {
+		t.Errorf("the unused composer is %.0fpx high on a phone, want it small", h)
+	}
+	// (The box grows in 120 ms: wait before pointing at what moved.)
+	b.do("focus the compose box", chromedp.Focus(chromedp.CSS(selComposeBody)), chromedp.Sleep(400*time.Millisecond))
+	for _, sel := range options {
+		if !shown(sel) {
+			t.Errorf("the composer in use hides %s", sel)
+		}
+	}
+	b.typeInto(`[data-testid="compose-cw"]`, "تحذير")
+	if !shown(`[data-testid="compose-visibility"]`) {
+		t.Error("writing the warning hid the rest of the composer")
 	}
 
 	b.open("/settings")
