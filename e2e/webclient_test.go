@@ -147,3 +147,33 @@ func TestEmptyBoxesAndEditLimit(t *testing.T) {
 	}
 	checkScreenshot(t, b, "arabic-phone-edited.png")
 }
+
+// TestReplyBoxDirection: the reply box starts with the author's handle;
+// in an Arabic interface it reads right to left from the start, and as
+// in the published post, what follows the handle decides its direction.
+func TestReplyBoxDirection(t *testing.T) {
+	h := newHarness(t)
+	h.seedUser("amal", "أمل")
+	bob := h.seedUser("bob", "Bob")
+	post := h.seedPost(bob, "Hello from Bob")
+	for _, tc := range []struct{ lang, start string }{{"ar", "rtl"}, {"en", "ltr"}} {
+		b := h.newTab("amal-"+tc.lang, true)
+		b.language(tc.lang)
+		b.login("amal")
+		b.open("/@bob/" + post.ID.String())
+		box := `document.querySelector(` + jsString(selReplyBody) + `)`
+		if got := eval[string](b, box+`.value`); got != "@bob " {
+			t.Fatalf("%s: the reply box holds %q, want @bob", tc.lang, got)
+		}
+		for _, step := range []struct{ text, want string }{
+			{"", tc.start},
+			{"شكرًا لك", "rtl"},
+			{"thanks", "ltr"},
+		} {
+			b.do("write "+step.text, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(e => { e.value = "@bob " + %s; e.dispatchEvent(new Event("input", {bubbles: true})) })(%s)`, jsString(step.text), box)))
+			if got := eval[string](b, `getComputedStyle(`+box+`).direction`); got != step.want {
+				t.Errorf("%s: the reply box holding %q is %s, want %s", tc.lang, "@bob "+step.text, got, step.want)
+			}
+		}
+	}
+}
