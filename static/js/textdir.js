@@ -5,7 +5,10 @@
 // right while an Arabic reply is typed after it. A box holding only
 // mentions takes the interface's direction (the person is about to write
 // in it); an empty box is left to the stylesheet (its placeholder).
-// Without this script the box keeps dir="auto".
+// The direction is said in data-dir, for the stylesheet: an inline style
+// would be copied by htmx's settling as a style attribute, which the
+// Content-Security-Policy refuses. Without this script the box keeps
+// dir="auto".
 (function () {
   "use strict";
 
@@ -25,7 +28,12 @@
   }
 
   function check(box) {
-    box.style.direction = direction(box.value);
+    var d = direction(box.value);
+    if (d) {
+      box.setAttribute("data-dir", d);
+    } else {
+      box.removeAttribute("data-dir");
+    }
   }
 
   function scan(root) {
