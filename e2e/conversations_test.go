@@ -221,8 +221,9 @@ func TestContentWarningOpens(t *testing.T) {
 	w.login("writer")
 	w.open("/")
 	const warning, body = "film spoilers", "The butler did it."
-	w.typeInto(`[data-testid="compose-cw"]`, warning)
+	// The warning's box shows once the compose box is in use.
 	w.typeInto(selComposeBody, body)
+	w.typeInto(`[data-testid="compose-cw"]`, warning)
 	w.click(selPublish)
 	w.waitUntil("the post appears", fmt.Sprintf(`!!document.querySelector(%s)`, jsString(selFirstPost+` [data-testid="cw"]`)))
 	link := eval[string](w, fmt.Sprintf(`document.querySelector(%s).getAttribute("href")`, jsString(selFirstPost+" a.permalink")))

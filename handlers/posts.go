@@ -276,13 +276,24 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, c views.Co
 	h.render(w, r, code, views.HomePage(p, c, h.timelineView(r, t, "/", i18n.T(r.Context(), "empty.home"))))
 }
 
-// countChars answers the live counter under the compose box.
+// countChars answers the live counter under the compose box, or under a
+// post's edit form when the form names its counter (edit-counter-ID).
 func (h *Handler) countChars(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		h.error(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.CharCounter(counter(strings.ReplaceAll(r.PostForm.Get("body"), "\r\n", "\n"), h.postLimit())))
+	c := counter(strings.ReplaceAll(r.PostForm.Get("body"), "\r\n", "\n"), h.postLimit())
+	if s, ok := strings.CutPrefix(r.PostForm.Get("counter"), "edit-counter-"); ok {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			h.error(w, r, errBadRequest(i18n.T(r.Context(), "error.bad_counter")))
+			return
+		}
+		h.render(w, r, http.StatusOK, views.EditCounter(id.String(), c))
+		return
+	}
+	h.render(w, r, http.StatusOK, views.CharCounter(c))
 }
 
 // postFromPath finds the post of a "/@name/ID" address; the name must be

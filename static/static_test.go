@@ -54,6 +54,8 @@ var expectedAssets = []string{
 	"js/passkeys.js",
 	"js/replyfocus.js",
 	"js/suggest.js",
+	"js/textdir.js",
+	"js/title.js",
 	"majlis.css",
 }
 
