@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 
@@ -174,6 +175,9 @@ func TestEmojiInNamesOnCards(t *testing.T) {
 	admin.postForm("/@bilal/follow", nil, nil)
 	admin.postForm(link+"/like", nil, nil)
 	admin.postForm(link+"/repost", nil, nil)
+	if resp := admin.postForm("/posts", url.Values{"body": {"quoting"}, "quote_of": {path.Base(link)}}, nil); resp.StatusCode >= 400 {
+		t.Fatalf("quote: %d", resp.StatusCode)
+	}
 
 	// A remote account: its server's :party: is stored for its domain;
 	// its :blob_wave: is not ours.
@@ -202,11 +206,12 @@ func TestEmojiInNamesOnCards(t *testing.T) {
 		emoji storage.Emoji
 		want  int
 	}{
-		{"the author on the home timeline", admin, "/", "post", local, 2}, // the card and its repost
+		{"the author on the home timeline", admin, "/", "post", local, 4}, // the card, its repost, and the quote: its author and the quoted one
 		{"the author on the profile's cards", member, "/@bilal", "post", local, 1},
 		{"the reposted-by line", member, "/@amal", "reposted-by", local, 1},
-		{"the notification's actor", member, "/notifications", "note", local, 3}, // the follow, the like, the repost
+		{"the notification's actor", member, "/notifications", "note", local, 4}, // the follow, the like, the repost, the quote
 		{"the followers list", member, "/@bilal/followers", "user-list", local, 1},
+		{"the quoted author in a quote", member, "/@amal", "quoted-post", local, 1},
 		{"a remote author's own emoji", admin, "/@rana@far.example/" + farPost.ID.String(), "post", remote, 1},
 		{"not our emoji for a remote name", admin, "/@rana@far.example/" + farPost.ID.String(), "post", local, 0},
 	}

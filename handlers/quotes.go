@@ -28,7 +28,7 @@ func quotePolicies(ctx context.Context) []views.Option {
 // quotedView is a quoted post in small.
 func (h *Handler) quotedView(e storage.Entry) *views.QuotedPost {
 	return &views.QuotedPost{
-		URL: postPath(e.Author, e.Post.ID), AuthorName: e.Author.Name(), Handle: handleOf(e.Author), AuthorURL: userPath(e.Author),
+		URL: postPath(e.Author, e.Post.ID), AuthorName: e.Author.Name(), AuthorNameHTML: h.nameHTML(e.Author), Handle: handleOf(e.Author), AuthorURL: userPath(e.Author),
 		HTML: e.Post.HTML, ContentWarning: e.Post.ContentWarning, Time: timeOf(e.Post.CreatedAt, h.cfg.Now()),
 	}
 }

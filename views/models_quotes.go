@@ -20,8 +20,11 @@ type QuoteView struct {
 // QuotedPost is a quoted post in small: its author and text.
 type QuotedPost struct {
 	URL, AuthorName, Handle, AuthorURL string
-	HTML, ContentWarning               string
-	Time                               Time
+	// AuthorNameHTML is AuthorName with its custom emoji as pictures
+	// ("" when it has none).
+	AuthorNameHTML       string
+	HTML, ContentWarning string
+	Time                 Time
 }
 
 // ComposeQuote is the quote part of the compose box: the post quoted
