@@ -142,6 +142,15 @@ func layoutScreenshots(t *testing.T, lang string) {
 				if over := eval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 					t.Errorf("%s %s %dpx: the page is %dpx wider than the window", lang, page.name, size[0], over)
 				}
+				// A header that overflows may be clipped rather than widen
+				// the page: every place in it stands inside the window, and
+				// the brand keeps room to be read.
+				if out := eval[string](b, headerOutside); out != "" {
+					t.Errorf("%s %s %dpx: header places outside the window or squeezed to nothing: %s", lang, page.name, size[0], out)
+				}
+				if w := eval[float64](b, `document.querySelector("header.site a.brand").getBoundingClientRect().width`); w < 32 {
+					t.Errorf("%s %s %dpx: the brand is %.0fpx wide, want room for it", lang, page.name, size[0], w)
+				}
 				// The colour scheme changes without a reload.
 				for _, scheme := range []string{"light", "dark"} {
 					b.colorScheme(scheme)
@@ -151,6 +160,15 @@ func layoutScreenshots(t *testing.T, lang string) {
 		}
 	}
 }
+
+// headerOutside is JavaScript: the header's shown places (links, the menu
+// button, the search field) that stand outside the window or were
+// squeezed to nothing, named by their text; "" when there are none.
+const headerOutside = `[...document.querySelectorAll("header.site .nav-main a, header.site details.nav-more > summary, header.site .site-search input")]
+	.filter(e => e.checkVisibility())
+	.filter(e => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth + 0.5 || r.width < 1 })
+	.map(e => (e.textContent.trim() || e.outerHTML.slice(0, 60)))
+	.join(", ")`
 
 // oneRow is JavaScript: whether the shown elements matching sel stand in
 // one row (every one overlaps the others vertically).
@@ -237,8 +255,12 @@ func TestDesktopHeaderOneRow(t *testing.T) {
 			if eval[bool](b, shown(`[data-testid="nav-more-button"]`)) {
 				t.Errorf("%s %dpx: the menu button shows; want every place in the row", lang, width)
 			}
-			if n := eval[int](b, `[...document.querySelectorAll("nav.site-nav li a, nav.site-nav li button")].filter(e => !e.checkVisibility()).length`); n != 0 {
+			// The Search place gives way to the search field itself.
+			if n := eval[int](b, `[...document.querySelectorAll("nav.site-nav li:not(.nav-search) a, nav.site-nav li button")].filter(e => !e.checkVisibility()).length`); n != 0 {
 				t.Errorf("%s %dpx: %d places of the navigation are hidden", lang, width, n)
+			}
+			if !eval[bool](b, shown(`[data-testid="site-search"] input`)) || eval[bool](b, shown(`.nav-search a`)) {
+				t.Errorf("%s %dpx: want the search field in the row, not the Search place", lang, width)
 			}
 		}
 	}

@@ -41,6 +41,7 @@ var expectedAssets = []string{
 	"icons/quote.svg",
 	"icons/reply.svg",
 	"icons/repost.svg",
+	"icons/search.svg",
 	"icons/settings.svg",
 	"icons/shield.svg",
 	"icons/signup.svg",

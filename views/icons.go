@@ -12,7 +12,7 @@ import (
 // iconNames are the files of static/icons the views draw.
 var iconNames = []string{
 	"bell", "bookmark", "delete", "edit", "flag", "globe", "heart", "home", "login",
-	"invite", "list", "logout", "mail", "menu", "pin", "quote", "reply", "repost", "settings", "shield", "signup", "user", "users",
+	"invite", "list", "logout", "mail", "menu", "pin", "quote", "reply", "repost", "search", "settings", "shield", "signup", "user", "users",
 }
 
 // icons holds each icon's markup, plain and mirrored, made once: a page
