@@ -516,6 +516,9 @@ func (b *tab) postIDs() []string {
 func (b *tab) saveScreenshot(name string) (string, []byte) {
 	b.t.Helper()
 	img := run(b, "take a screenshot", chromedp.FullScreenshot(100))
+	if filepath.Ext(name) != ".png" {
+		name += ".png" // so the artifacts open as pictures
+	}
 	path := filepath.Join(artifactsDir(b.t), name)
 	if err := os.WriteFile(path, img, 0o644); err != nil {
 		b.t.Fatalf("write screenshot: %v", err)
