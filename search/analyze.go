@@ -343,14 +343,29 @@ func (a *analyzer) addWord(span string, start, end int, ascii, inert bool) {
 // the next term starts.
 func (a *analyzer) addTerm(kind Kind, start, end, ts int) int {
 	te := len(a.buf)
-	if te == ts {
+	from := ts
+	if kind == Word {
+		// Folding may drop a word's first letter (ٴ) and leave the
+		// combining mark that sat on it at the head of the term. A mark
+		// never begins a word of the text, so it does not begin a term
+		// either: what the index holds must analyse to itself.
+		for from < te && a.buf[from] >= utf8.RuneSelf {
+			r, w := utf8.DecodeRune(a.buf[from:te])
+			if !unicode.IsMark(r) {
+				break
+			}
+			from += w
+		}
+	}
+	if te == from {
+		a.buf = a.buf[:ts]
 		return ts
 	}
-	t := tok{kind: kind, start: start, end: end, ts: ts, te: te, ss: ts, se: te}
+	t := tok{kind: kind, start: start, end: end, ts: from, te: te, ss: from, se: te}
 	if kind == Word {
 		var lo, hi int
-		t.stem, lo, hi = arabicStem(a.buf[ts:te])
-		t.ss, t.se = ts+lo, ts+hi
+		t.stem, lo, hi = arabicStem(a.buf[from:te])
+		t.ss, t.se = from+lo, from+hi
 	}
 	a.toks = append(a.toks, t)
 	return te
