@@ -79,13 +79,7 @@ func bidiText(text string, values []string) templ.Component {
 				v = "@" + v
 			}
 			b.WriteString(templ.EscapeString(before))
-			if strings.HasPrefix(v, "@") {
-				b.WriteString(`<bdi dir="ltr">`)
-			} else {
-				b.WriteString(`<bdi>`)
-			}
-			b.WriteString(templ.EscapeString(v))
-			b.WriteString(`</bdi>`)
+			writeIsolated(&b, v)
 			text = strings.TrimPrefix(text[open+end+len(markClose):], "\u2069")
 		}
 		b.WriteString(templ.EscapeString(text))
@@ -122,20 +116,12 @@ func isolated(s string) templ.Component {
 			switch {
 			case h != nil && (pdi < 0 || h[0] < fsi):
 				b.WriteString(templ.EscapeString(s[:h[0]]))
-				b.WriteString(`<bdi dir="ltr">`)
-				b.WriteString(templ.EscapeString(s[h[0]+len("\u200e") : h[1]]))
-				b.WriteString(`</bdi>`)
+				writeIsolated(&b, s[h[0]+len("\u200e"):h[1]]) // a handle: left to right
 				s = s[h[1]:]
 			case pdi >= 0:
 				inner := s[fsi+len("\u2068") : pdi]
 				b.WriteString(templ.EscapeString(s[:fsi]))
-				if strings.HasPrefix(inner, "@") {
-					b.WriteString(`<bdi dir="ltr">`)
-				} else {
-					b.WriteString(`<bdi>`)
-				}
-				b.WriteString(templ.EscapeString(inner))
-				b.WriteString(`</bdi>`)
+				writeIsolated(&b, inner)
 				s = s[pdi+len("\u2069"):]
 			default:
 				b.WriteString(templ.EscapeString(s))
@@ -145,4 +131,16 @@ func isolated(s string) templ.Component {
 		_, err := io.WriteString(w, b.String())
 		return err
 	})
+}
+
+// writeIsolated writes v, escaped, in its own <bdi>: a handle ("@name")
+// always left to right, a name in the direction of its own letters.
+func writeIsolated(b *strings.Builder, v string) {
+	if strings.HasPrefix(v, "@") {
+		b.WriteString(`<bdi dir="ltr">`)
+	} else {
+		b.WriteString(`<bdi>`)
+	}
+	b.WriteString(templ.EscapeString(v))
+	b.WriteString(`</bdi>`)
 }
