@@ -12,6 +12,7 @@ import (
 
 	"majlis/handlers"
 	"majlis/storage"
+	"majlis/views"
 )
 
 // benchInstance is a handler over a database filled for a benchmark.
@@ -64,6 +65,13 @@ func (bi *benchInstance) benchPage(b *testing.B, path string, cookies []*http.Co
 // items, each marked by marker.
 func (bi *benchInstance) benchItems(b *testing.B, path string, cookies []*http.Cookie, marker string, want int) {
 	b.Helper()
+	bi.benchItemsCold(b, path, cookies, marker, want, false)
+}
+
+// benchItemsCold is benchItems; with cold, no card of the page was rendered
+// before (the card cache is emptied before each request).
+func (bi *benchInstance) benchItemsCold(b *testing.B, path string, cookies []*http.Cookie, marker string, want int, cold bool) {
+	b.Helper()
 	serve := func() *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
 		for _, c := range cookies {
@@ -84,6 +92,9 @@ func (bi *benchInstance) benchItems(b *testing.B, path string, cookies []*http.C
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		if cold {
+			views.ForgetCards() // timed: stopping the timer costs more
+		}
 		if rec := serve(); rec.Code != http.StatusOK {
 			b.Fatalf("got status %d", rec.Code)
 		}
@@ -135,7 +146,8 @@ func BenchmarkHomeTimelineDeepPage(b *testing.B) {
 // BenchmarkSearchPage is a member's search for two words that every one of
 // 1,000 posts by 50 authors holds: the first page of hits, each checked
 // for the viewer's right to see it and its author's consent, then
-// highlighted.
+// highlighted. "again" asks what was asked before (its hits come from the
+// card cache), "new" as if no one had (each hit cut, marked and rendered).
 func BenchmarkSearchPage(b *testing.B) {
 	db := newTestDB(b, storage.Options{NoSync: true})
 	h, err := handlers.New(db, testConfig())
@@ -158,7 +170,16 @@ func BenchmarkSearchPage(b *testing.B) {
 	if _, err := bi.db.CatchUpSearch(); err != nil {
 		b.Fatal(err)
 	}
-	bi.benchItems(b, "/search?q=some+words", bi.signIn(b, "viewer"), `data-testid="search-hit"`, 20)
+	ck := bi.signIn(b, "viewer")
+	for _, cold := range []bool{false, true} {
+		name := "again"
+		if cold {
+			name = "new"
+		}
+		b.Run(name, func(b *testing.B) {
+			bi.benchItemsCold(b, "/search?q=some+words", ck, `data-testid="search-hit"`, 20, cold)
+		})
+	}
 }
 
 // BenchmarkPasswordHash is the cost of one sign-up (and one password

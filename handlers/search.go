@@ -20,8 +20,6 @@ import (
 
 const (
 	searchPageSize = 20
-	// excerptBytes is the length of a result's excerpt.
-	excerptBytes = 280
 	// searchSideList bounds the people and tags above the posts.
 	searchSideList = 5
 	maxSuggestions = 8
@@ -85,13 +83,10 @@ func (h *Handler) findPosts(r *http.Request, q string, before storage.ID, s *vie
 	if err != nil {
 		return err
 	}
-	hl := search.NewHighlighter(query)
+	s.Highlight = search.NewHighlighter(query)
 	s.Hits = make([]views.SearchHit, 0, len(res.Entries))
 	for _, e := range res.Entries {
-		s.Hits = append(s.Hits, views.SearchHit{
-			Post:    h.postView(r, e),
-			Excerpt: hl.Excerpt(storage.SearchText(&e.Post), excerptBytes),
-		})
+		s.Hits = append(s.Hits, views.SearchHit{Post: h.postView(r, e), Text: storage.SearchText(&e.Post)})
 	}
 	if res.Next != 0 {
 		base := "/search?q=" + url.QueryEscape(q)

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -15,69 +16,129 @@ type Segment struct {
 
 // Highlighter marks what a query matches in the texts of its results;
 // it reads the query once for a whole page of them.
+//
+// A query has a handful of terms, so they are kept in short sorted lists
+// and compared in turn: cheaper than hashing every word of every result.
 type Highlighter struct {
-	terms, stems map[string]bool
+	terms, stems []string
+	key          string
 }
 
 // NewHighlighter reads the words, phrases and tags of q.
 func NewHighlighter(q Query) *Highlighter {
-	h := &Highlighter{terms: map[string]bool{}, stems: map[string]bool{}}
+	h := &Highlighter{}
 	for _, list := range [][]string{q.Words, q.Phrases} {
 		for _, w := range list {
 			for _, t := range Analyze(w) {
-				h.terms[t.Term], h.stems[t.Stem] = true, true
+				h.terms = append(h.terms, strings.Clone(t.Term))
+				h.stems = append(h.stems, strings.Clone(t.Stem))
 			}
 		}
 	}
 	for _, tag := range q.Tags {
 		for _, t := range Analyze(tag) {
-			h.terms[t.Term] = true
+			h.terms = append(h.terms, strings.Clone(t.Term))
 		}
 	}
+	slices.Sort(h.terms)
+	slices.Sort(h.stems)
+	h.terms, h.stems = slices.Compact(h.terms), slices.Compact(h.stems)
+	// The key says what the highlighter marks: two queries with the same
+	// key mark the same words of any text ("Tea morning" and "morning
+	// tea", or "الكتاب" and "الكتاب -x"), so a cached excerpt of one serves
+	// the other.
+	var b strings.Builder
+	for _, list := range [][]string{h.terms, h.stems} {
+		for _, s := range list {
+			b.WriteString(s)
+			b.WriteByte(0)
+		}
+		b.WriteByte(1)
+	}
+	h.key = b.String()
 	return h
 }
+
+// Key identifies what h marks: highlighters with equal keys give equal
+// excerpts of every text.
+func (h *Highlighter) Key() string { return h.key }
 
 // Highlight is NewHighlighter(q).Excerpt(text, max).
 func Highlight(text string, q Query, max int) []Segment {
 	return NewHighlighter(q).Excerpt(text, max)
 }
 
+// marks tells whether the query marks token t of analyzer a: its term is
+// one of the query's, or it is a word whose stem is.
+func (h *Highlighter) marks(a *analyzer, t *tok) bool {
+	term := a.buf[t.ts:t.te]
+	for _, q := range h.terms {
+		if string(term) == q {
+			return true
+		}
+	}
+	if t.kind != Word {
+		return false
+	}
+	stem := t.stem
+	for _, q := range h.stems {
+		if stem == q || stem == "" && string(a.buf[t.ss:t.se]) == q {
+			return true
+		}
+	}
+	return false
+}
+
+// span is a matched word's place in the text.
+type span struct{ start, end int }
+
 // Excerpt cuts an excerpt of at most about max bytes out of text, around
 // the first word the query matches, and marks each matched word (by its
 // Start/End as Analyze gives them). A word matches when its term is one
 // of the query's words, phrases or tags, or when its stem is one of
 // their stems. Cut ends are marked with "…".
+//
+// It reads the analyzer's tokens in place: the terms are compared where
+// the analyzer wrote them, and nothing is allocated but the segments.
 func (h *Highlighter) Excerpt(text string, max int) []Segment {
-	terms, stems := h.terms, h.stems
-	toks := Analyze(text)
-	var marks []Token
-	for _, t := range toks {
-		if terms[t.Term] || t.Kind == Word && stems[t.Stem] {
-			marks = append(marks, t)
+	var buf [16]span
+	marks := buf[:0]
+	a := pool.Get().(*analyzer)
+	a.run(text, true)
+	for i := range a.toks {
+		if t := &a.toks[i]; h.marks(a, t) {
+			marks = append(marks, span{t.start, t.end})
 		}
 	}
+	a.release()
 	start, end := 0, len(text)
 	if max > 0 && len(text) > max {
 		if len(marks) > 0 {
-			start = max3(marks[0].Start - max/3)
+			start = max3(marks[0].start - max/3)
 		}
 		start = wordStart(text, start)
 		end = wordEnd(text, min(len(text), start+max))
 	}
-	var out []Segment
+	n := 1
+	for _, m := range marks {
+		if m.start >= start && m.end <= end {
+			n += 2
+		}
+	}
+	out := make([]Segment, 0, n+2)
 	if start > 0 {
 		out = append(out, Segment{Text: "…"})
 	}
 	at := start
 	for _, m := range marks {
-		if m.Start < at || m.End > end {
+		if m.start < at || m.end > end {
 			continue
 		}
-		if m.Start > at {
-			out = append(out, Segment{Text: text[at:m.Start]})
+		if m.start > at {
+			out = append(out, Segment{Text: text[at:m.start]})
 		}
-		out = append(out, Segment{Text: text[m.Start:m.End], Mark: true})
-		at = m.End
+		out = append(out, Segment{Text: text[m.start:m.end], Mark: true})
+		at = m.end
 	}
 	if at < end {
 		out = append(out, Segment{Text: text[at:end]})

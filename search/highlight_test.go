@@ -49,3 +49,41 @@ func TestHighlight(t *testing.T) {
 		t.Errorf("an excerpt cut a character in two: %q", got)
 	}
 }
+
+// TestHighlighterKey: queries that mark the same words share a key (their
+// cached excerpts serve each other), and queries that mark other words
+// do not.
+func TestHighlighterKey(t *testing.T) {
+	key := func(q string) string { return NewHighlighter(ParseQuery(q)).Key() }
+	for _, same := range [][2]string{
+		{"morning tea", "Tea MORNING"},
+		{"morning tea", "tea morning morning"},
+		{"الكتاب", "الكتاب -قلم"},
+		{"مدرسة", "مدرسه"},
+	} {
+		if key(same[0]) != key(same[1]) {
+			t.Errorf("%q and %q mark the same words but have other keys", same[0], same[1])
+		}
+	}
+	for _, other := range [][2]string{
+		{"morning tea", "morning"},
+		{"#tea", "tea"},
+		{"tea", "teas"},
+		{"ab c", "a bc"},
+	} {
+		if key(other[0]) == key(other[1]) {
+			t.Errorf("%q and %q mark other words but share a key", other[0], other[1])
+		}
+	}
+}
+
+func BenchmarkExcerpt(b *testing.B) {
+	text := "Good morning! The tea is ready and the kettle sings; come to the table, " +
+		"we will talk about the books we read this week and the ones we want to read next. " +
+		"صباح الخير، الشاي جاهز والكتاب على الطاولة."
+	h := NewHighlighter(ParseQuery("morning tea"))
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Excerpt(text, 280)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"majlis/i18n"
+	"majlis/search"
 )
 
 // Rendered post cards are kept in memory. A timeline page is twenty cards,
@@ -36,6 +37,14 @@ type cardCache struct {
 }
 
 var cards = &cardCache{cur: map[string][]byte{}, old: map[string][]byte{}, max: cardCacheBytes}
+
+// ForgetCards empties the cache, so that what a page costs when none of its
+// cards was rendered before can be measured (handlers' benchmarks).
+func ForgetCards() {
+	cards.mu.Lock()
+	defer cards.mu.Unlock()
+	cards.cur, cards.old, cards.curBytes = map[string][]byte{}, map[string][]byte{}, 0
+}
 
 func (c *cardCache) get(key []byte) ([]byte, bool) {
 	c.mu.Lock()
@@ -70,6 +79,8 @@ func (c *cardCache) add(key string, html []byte) {
 	c.cur[key] = html
 }
 
+// keyBuffers holds the buffers of keys and of the cards rendered into
+// the cache.
 var keyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // cachedCard is a timeline card, from the cache when the same card was
@@ -85,17 +96,53 @@ func cachedCard(post Post) templ.Component {
 		defer keyBuffers.Put(key)
 		key.Reset()
 		cardKey(ctx, key, &post)
-		if html, ok := cards.get(key.Bytes()); ok {
-			_, err := w.Write(html)
-			return err
-		}
-		var out bytes.Buffer
-		if err := PostCard(post, false).Render(ctx, &out); err != nil {
-			return err
-		}
-		cards.put(key.Bytes(), out.Bytes())
-		_, err := w.Write(out.Bytes())
+		return cards.render(ctx, w, key.Bytes(), PostCard(post, false))
+	})
+}
+
+// render writes the HTML cached under key, or renders c, caches and
+// writes it.
+func (c *cardCache) render(ctx context.Context, w io.Writer, key []byte, comp templ.Component) error {
+	if html, ok := c.get(key); ok {
+		_, err := w.Write(html)
 		return err
+	}
+	out := keyBuffers.Get().(*bytes.Buffer)
+	defer keyBuffers.Put(out)
+	out.Reset()
+	if err := comp.Render(ctx, out); err != nil {
+		return err
+	}
+	c.put(key, bytes.Clone(out.Bytes()))
+	_, err := w.Write(out.Bytes())
+	return err
+}
+
+// searchExcerptBytes is the length of a search hit's excerpt.
+const searchExcerptBytes = 280
+
+// cachedSearchHit is a search hit, from the card cache when the same post
+// was found before by a query that marks the same words. Cutting and
+// marking the excerpt reads the whole text again, and that and rendering
+// the hit were two fifths of a results page (BENCHMARKS.md, "Search");
+// the same hits come back as a query is typed on, paged back or asked
+// again. The key is the card's (everything the header shows), the
+// highlighter's (which words are marked) and the text the excerpt is cut
+// from, so a cached hit is what rendering it again would give.
+func cachedSearchHit(h SearchHit, hl *search.Highlighter) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		key := keyBuffers.Get().(*bytes.Buffer)
+		defer keyBuffers.Put(key)
+		key.Reset()
+		key.WriteString("search hit\x00")
+		cardKey(ctx, key, &h.Post)
+		k := keyWriter{key}
+		k.str(hl.Key())
+		k.str(h.Text)
+		hit := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+			return searchHit(h.Post, hl.Excerpt(h.Text, searchExcerptBytes)).Render(ctx, w)
+		})
+		return cards.render(ctx, w, key.Bytes(), hit)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"majlis/i18n"
+	"majlis/search"
 )
 
 // samplePost is a card with every field set, so that changing any one of
@@ -151,6 +152,51 @@ func TestCachedCardRendersAsPostCard(t *testing.T) {
 		if moved.String() == fresh.String() {
 			t.Errorf("%s: two hours later the card still says %q", lang, timeLabel(ctx, p.Time))
 		}
+	}
+}
+
+// TestCachedSearchHit: a hit served from the cache is the hit rendered
+// afresh, and what changes the excerpt (the words the query marks, the
+// post's text) or the header (the reader's language) gives another one.
+func TestCachedSearchHit(t *testing.T) {
+	p := samplePost()
+	p.ID, p.DOMID = "hit", "post-hit"
+	render := func(lang i18n.Lang, text, q string) string {
+		t.Helper()
+		ctx := i18n.WithLang(context.Background(), lang)
+		hl := search.NewHighlighter(search.ParseQuery(q))
+		var fresh, cached bytes.Buffer
+		if err := searchHit(p, hl.Excerpt(text, searchExcerptBytes)).Render(ctx, &fresh); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // the second one comes from the cache
+			cached.Reset()
+			if err := cachedSearchHit(SearchHit{Post: p, Text: text}, hl).Render(ctx, &cached); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if cached.String() != fresh.String() {
+			t.Errorf("cached hit differs from a fresh one:\nfresh  %s\ncached %s", fresh.String(), cached.String())
+		}
+		return cached.String()
+	}
+	tea := render("en", "morning tea and bread", "tea")
+	for _, tt := range []struct {
+		name, want string
+		got        string
+	}{
+		{"first query", "<mark>tea</mark>", tea},
+		{"another word marked", "<mark>bread</mark>", render("en", "morning tea and bread", "bread")},
+		{"same words, other order", "<mark>morning</mark> <mark>tea</mark>", render("en", "morning tea and bread", "Tea morning")},
+		{"edited text", "<mark>tea</mark> and cake", render("en", "morning tea and cake", "tea")},
+		{"other language", "افتح المنشور", render("ar", "morning tea and bread", "tea")},
+	} {
+		if !strings.Contains(tt.got, tt.want) {
+			t.Errorf("%s: the hit lacks %q: %s", tt.name, tt.want, tt.got)
+		}
+	}
+	if strings.Contains(render("en", "morning tea and bread", "bread"), "<mark>tea</mark>") {
+		t.Error("a hit cached for one query shows the marks of another")
 	}
 }
 

@@ -16,6 +16,8 @@ type Search struct {
 	People []UserItem
 	Tags   []SearchTag
 	Hits   []SearchHit
+	// Highlight marks the query's words in the hits' excerpts.
+	Highlight *search.Highlighter
 	// MoreURL is the next page of posts, "" on the last.
 	MoreURL string
 }
@@ -29,8 +31,9 @@ type SearchTag struct {
 }
 
 // SearchHit is a post found: its header as timelines show it, and an
-// excerpt of its text with the matched words marked.
+// excerpt of its text (Text: what search reads of the post, its content
+// warning and body) with the matched words marked.
 type SearchHit struct {
-	Post    Post
-	Excerpt []search.Segment
+	Post Post
+	Text string
 }
