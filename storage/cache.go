@@ -47,7 +47,10 @@ const (
 // dropped.
 type recordCache[T any] struct {
 	mu       sync.Mutex
-	cur, old map[ID]cacheEntry[T]
+	// Entries are held by pointer, so that a lookup copies a record (a
+	// User or a Post is hundreds of bytes) once, not at every step; an
+	// entry is never changed once stored, only replaced.
+	cur, old map[ID]*cacheEntry[T]
 	// curWrite and oldWrite are the newest last-write IDs in cur and old;
 	// floor is the newest last write of any entry dropped so far.
 	curWrite, oldWrite, floor uint64
@@ -64,12 +67,12 @@ type cacheEntry[T any] struct {
 }
 
 func newRecordCache[T any](size int, clone func(*T)) *recordCache[T] {
-	return &recordCache[T]{cur: map[ID]cacheEntry[T]{}, old: map[ID]cacheEntry[T]{}, size: size, clone: clone}
+	return &recordCache[T]{cur: map[ID]*cacheEntry[T]{}, old: map[ID]*cacheEntry[T]{}, size: size, clone: clone}
 }
 
 // entry finds id's entry, moving it to the current generation. Callers hold
 // c.mu.
-func (c *recordCache[T]) entry(id ID) (cacheEntry[T], bool) {
+func (c *recordCache[T]) entry(id ID) (*cacheEntry[T], bool) {
 	if e, ok := c.cur[id]; ok {
 		return e, true
 	}
@@ -83,11 +86,11 @@ func (c *recordCache[T]) entry(id ID) (cacheEntry[T], bool) {
 
 // set stores e in the current generation, turning generations over when it
 // is full. Callers hold c.mu.
-func (c *recordCache[T]) set(id ID, e cacheEntry[T]) {
+func (c *recordCache[T]) set(id ID, e *cacheEntry[T]) {
 	if len(c.cur) >= c.size {
 		c.floor = max(c.floor, c.oldWrite)
 		c.old, c.oldWrite = c.cur, c.curWrite
-		c.cur, c.curWrite = make(map[ID]cacheEntry[T], c.size), 0
+		c.cur, c.curWrite = make(map[ID]*cacheEntry[T], c.size), 0
 	}
 	c.cur[id] = e
 	c.curWrite = max(c.curWrite, e.wrote)
@@ -105,8 +108,9 @@ func (c *recordCache[T]) get(id ID, txid uint64) (T, bool) {
 		return zero, false
 	}
 	c.hits.Add(1)
-	c.clone(&e.val)
-	return e.val, true
+	v := e.val
+	c.clone(&v)
+	return v, true
 }
 
 // store keeps a copy of v, read by a read-only transaction with snapshot
@@ -123,7 +127,7 @@ func (c *recordCache[T]) store(id ID, v T, txid uint64) {
 	if txid < wrote {
 		return
 	}
-	c.set(id, cacheEntry[T]{val: v, valid: true, wrote: wrote})
+	c.set(id, &cacheEntry[T]{val: v, valid: true, wrote: wrote})
 }
 
 // forget marks id as written by the writable transaction txid.
@@ -131,7 +135,7 @@ func (c *recordCache[T]) forget(id ID, txid uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.old, id)
-	c.set(id, cacheEntry[T]{wrote: txid})
+	c.set(id, &cacheEntry[T]{wrote: txid})
 }
 
 // forgetAll drops every entry, for a transaction txid that wrote records
@@ -140,7 +144,7 @@ func (c *recordCache[T]) forgetAll(txid uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.floor = max(c.floor, c.curWrite, c.oldWrite, txid)
-	c.cur, c.old = map[ID]cacheEntry[T]{}, map[ID]cacheEntry[T]{}
+	c.cur, c.old = map[ID]*cacheEntry[T]{}, map[ID]*cacheEntry[T]{}
 	c.curWrite, c.oldWrite = 0, 0
 }
 

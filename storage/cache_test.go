@@ -208,7 +208,7 @@ func compareCache[T any](t *testing.T, step, kind string, c *recordCache[T], tx 
 	t.Helper()
 	c.mu.Lock()
 	var ids []ID
-	for _, m := range []map[ID]cacheEntry[T]{c.cur, c.old} {
+	for _, m := range []map[ID]*cacheEntry[T]{c.cur, c.old} {
 		for id, e := range m {
 			if e.valid {
 				ids = append(ids, id)
