@@ -278,3 +278,81 @@ func run(ctx context.Context, c *http.Client, base string, sc scenario, conns in
 	slices.Sort(res.lat)
 	return res
 }
+
+// paced sends sc's requests open-loop: at rate a second on average, each
+// at a moment drawn in advance (exponential gaps, as independent people
+// asking), whether or not earlier answers came back. A request's latency
+// runs from the moment it was due, so time spent waiting for a free
+// connection counts: a slow server is not let off by being asked less
+// (the closed loop of run asks again only once answered). It tells how
+// long one request takes when the server is busy but not saturated,
+// which run's p99 (the wait behind conns-1 others) cannot.
+func paced(ctx context.Context, c *http.Client, base string, sc scenario, rate float64, warmup, duration time.Duration, cpu func() time.Duration) result {
+	res := result{name: sc.name}
+	ctx, cancel := context.WithTimeout(ctx, warmup+duration+20*time.Second)
+	defer cancel()
+	okStatus := sc.ok
+	if okStatus == nil {
+		okStatus = func(_ req, s int) bool { return s >= 200 && s < 400 }
+	}
+	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	start := time.Now()
+	measureFrom, stopAt := start.Add(warmup), start.Add(warmup+duration)
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		cpu0     time.Duration
+		marked   bool
+		bufs     = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+		measured = func(due time.Time) bool { return !due.Before(measureFrom) }
+	)
+	due := start
+	for i := 0; ctx.Err() == nil && i < maxRequestsPerRun; i++ {
+		due = due.Add(time.Duration(rng.ExpFloat64() / rate * float64(time.Second)))
+		if !due.Before(stopAt) {
+			break
+		}
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		if !marked && measured(due) {
+			marked = true
+			if cpu != nil {
+				cpu0 = cpu()
+			}
+		}
+		q := sc.next(0, i, rng)
+		wg.Add(1)
+		go func(due time.Time) {
+			defer wg.Done()
+			buf := bufs.Get().(*bytes.Buffer)
+			defer bufs.Put(buf)
+			o := do(ctx, c, base, q, buf)
+			lat := time.Since(due)
+			if !measured(due) {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			res.requests++
+			res.lat = append(res.lat, lat)
+			res.bytes += int64(buf.Len())
+			if o.err != nil || !okStatus(q, o.status) {
+				res.errors++
+				if o.status >= 500 {
+					res.errors5++
+				}
+				if res.firstErr == "" {
+					res.firstErr = fmt.Sprintf("%s %s: status %d %v", q.method, q.path, o.status, o.err)
+				}
+			}
+		}(due)
+	}
+	wg.Wait()
+	if cpu != nil && marked {
+		res.serverCPU = cpu() - cpu0
+	}
+	res.seconds = duration.Seconds()
+	slices.Sort(res.lat)
+	return res
+}

@@ -391,8 +391,10 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 	}
 	var fresh []time.Duration
 	var ferr error
+	var half []halfLoad
 	if selected(o.scenarios, "search") {
-		fresh, ferr = searchFreshness(ctx, in, 20) // searchrows.go
+		half = searchHalfLoad(ctx, o, in, rows) // searchrows.go
+		fresh, ferr = searchFreshness(ctx, in, 20)
 	}
 	heap, herr := in.srv.heap(ctx, false)
 	heapGC, _ := in.srv.heap(ctx, true)
@@ -412,7 +414,7 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 		ms(in.srv.startup), mb(rss), mb(heap), mb(heapGC))
 	out.printf("%s\n", notes(rows))
 	if selected(o.scenarios, "search") {
-		out.printf("%s", searchReport(fresh, ferr, filepath.Join(tmp, "data")))
+		out.printf("%s", searchReport(half, fresh, ferr, filepath.Join(tmp, "data")))
 	}
 	if t := apiTargets(rows); t != "" {
 		out.printf("%s\n", t)

@@ -32,6 +32,38 @@ func (s *site) searchScenarios() []scenario {
 	}
 }
 
+// halfLoad is a search row asked again open-loop at half the rate it
+// sustained in the table (paced): its latency when the server is busy
+// but not saturated.
+type halfLoad struct {
+	saturated result
+	r         result
+	rate      float64
+}
+
+// searchHalfLoad measures each search row of the table at half load, and
+// the static baseline at the first one's rate: what the same pace costs
+// the machine and the load generator when the server has next to nothing
+// to do.
+func searchHalfLoad(ctx context.Context, o options, in *instance, rows []result) []halfLoad {
+	var out []halfLoad
+	ask := func(sc scenario, rate float64, saturated result) {
+		r := paced(ctx, in.client, in.srv.base, sc, rate, o.warmup, o.duration, in.srv.cpu)
+		logf("%-40s at %.0f req/s offered: p50 %-9s p99 %-9s errors %d", sc.name, rate, ms(r.p(50)), ms(r.p(99)), r.errors)
+		out = append(out, halfLoad{saturated: saturated, r: r, rate: rate})
+	}
+	for _, sc := range in.site.searchScenarios() {
+		i := slices.IndexFunc(rows, func(r result) bool { return r.name == sc.name })
+		if i >= 0 && rows[i].rps() > 0 && ctx.Err() == nil {
+			ask(sc, rows[i].rps()/2, rows[i])
+		}
+	}
+	if len(out) > 0 && ctx.Err() == nil {
+		ask(in.site.scenarios()[0], out[0].rate, rows[0])
+	}
+	return out
+}
+
 // searchFreshness publishes posts with a word of their own, one at a
 // time, and asks the search page for each word until the post is found:
 // the time from the post's 303 to the first answer that lists it.
@@ -67,8 +99,20 @@ func searchFreshness(ctx context.Context, in *instance, n int) ([]time.Duration,
 // searchReport is the paragraph under the table: how soon a new post is
 // found, and the index's size beside the text it indexes (read from the
 // data folder once the server has stopped).
-func searchReport(fresh []time.Duration, ferr error, data string) string {
+func searchReport(half []halfLoad, fresh []time.Duration, ferr error, data string) string {
 	var b strings.Builder
+	if len(half) > 0 {
+		b.WriteString("Search latency at half load: each search row asked again for the same time, open-loop (requests sent at random moments, on average at half the req/s the row sustained above, whether or not earlier answers came back), latency counted from the moment a request was due; the static baseline asked at the first row's pace is the floor that the machine and the load generator set:\n\n")
+		b.WriteString("| row | offered req/s | answered req/s | p50 | p99 | p99 at saturation (above) | errors | server CPU/req |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, h := range half {
+			cpu := "–"
+			if h.r.requests > 0 && h.r.serverCPU > 0 {
+				cpu = fmt.Sprintf("%.0f µs", float64(h.r.serverCPU.Microseconds())/float64(h.r.requests))
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %.0f | %s | %s | %s | %d | %s |\n", h.r.name, h.rate, h.r.rps(), ms(h.r.p(50)), ms(h.r.p(99)), ms(h.saturated.p(99)), h.r.errors, cpu)
+		}
+		b.WriteString("\n")
+	}
 	if ferr != nil {
 		fmt.Fprintf(&b, "Search freshness: FAILED: %v.\n\n", ferr)
 	} else if len(fresh) > 0 {
