@@ -55,7 +55,7 @@ type recordCache[T any] struct {
 	// floor is the newest last write of any entry dropped so far.
 	curWrite, oldWrite, floor uint64
 	size                      int
-	clone                     func(*T)
+	clone                     func(T) T
 
 	hits, misses atomic.Uint64
 }
@@ -66,7 +66,7 @@ type cacheEntry[T any] struct {
 	wrote uint64 // the last transaction known to have written the record
 }
 
-func newRecordCache[T any](size int, clone func(*T)) *recordCache[T] {
+func newRecordCache[T any](size int, clone func(T) T) *recordCache[T] {
 	return &recordCache[T]{cur: map[ID]*cacheEntry[T]{}, old: map[ID]*cacheEntry[T]{}, size: size, clone: clone}
 }
 
@@ -108,16 +108,16 @@ func (c *recordCache[T]) get(id ID, txid uint64) (T, bool) {
 		return zero, false
 	}
 	c.hits.Add(1)
-	v := e.val
-	c.clone(&v)
-	return v, true
+	// clone takes and returns a value: given a pointer, it would make
+	// the copy escape to the heap, an allocation of the whole record.
+	return c.clone(e.val), true
 }
 
 // store keeps a copy of v, read by a read-only transaction with snapshot
 // txid, unless the record was written (or may have been) after that
 // snapshot.
 func (c *recordCache[T]) store(id ID, v T, txid uint64) {
-	c.clone(&v)
+	v = c.clone(v)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	wrote := c.floor
@@ -257,15 +257,17 @@ var openCaches sync.Map
 
 func registerCaches(b *bolt.DB) {
 	openCaches.Store(b, &recordCaches{
-		posts: newRecordCache(cachedPosts, func(p *Post) {
+		posts: newRecordCache(cachedPosts, func(p Post) Post {
 			p.Mentions = slices.Clone(p.Mentions)
 			p.Tags = slices.Clone(p.Tags)
 			p.Attachments = slices.Clone(p.Attachments)
 			p.Poll = p.Poll.clone()
+			return p
 		}),
-		users: newRecordCache(cachedUsers, func(u *User) {
+		users: newRecordCache(cachedUsers, func(u User) User {
 			u.Links = slices.Clone(u.Links)
 			u.Pinned = slices.Clone(u.Pinned)
+			return u
 		}),
 		newest: &newestIndex{m: map[ID]newestEntry{}},
 	})

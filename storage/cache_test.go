@@ -20,7 +20,7 @@ import (
 // evicting an entry does not forget that its record was written.
 func TestRecordCacheRules(t *testing.T) {
 	newCache := func(size int) *recordCache[Post] {
-		return newRecordCache(size, func(p *Post) { p.Tags = append([]string(nil), p.Tags...) })
+		return newRecordCache(size, func(p Post) Post { p.Tags = append([]string(nil), p.Tags...); return p })
 	}
 	tests := []struct {
 		name string
