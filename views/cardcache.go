@@ -85,18 +85,18 @@ var keyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // cachedCard is a timeline card, from the cache when the same card was
 // rendered before.
-func cachedCard(post Post) templ.Component {
+func cachedCard(post *Post) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		if len(post.Edits) > 0 || post.Poll != nil || post.Quote != nil {
 			// Edit histories are shown on permalink pages only; a poll
 			// is the viewer's own (their vote) and changes by the minute.
-			return PostCard(post, false).Render(ctx, w)
+			return PostCard(*post, false).Render(ctx, w)
 		}
 		key := keyBuffers.Get().(*bytes.Buffer)
 		defer keyBuffers.Put(key)
 		key.Reset()
-		cardKey(ctx, key, &post)
-		return cards.render(ctx, w, key.Bytes(), PostCard(post, false))
+		cardKey(ctx, key, post)
+		return cards.render(ctx, w, key.Bytes(), PostCard(*post, false))
 	})
 }
 
@@ -129,7 +129,7 @@ const searchExcerptBytes = 280
 // again. The key is the card's (everything the header shows), the
 // highlighter's (which words are marked) and the text the excerpt is cut
 // from, so a cached hit is what rendering it again would give.
-func cachedSearchHit(h SearchHit, hl *search.Highlighter) templ.Component {
+func cachedSearchHit(h *SearchHit, hl *search.Highlighter) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		key := keyBuffers.Get().(*bytes.Buffer)
 		defer keyBuffers.Put(key)

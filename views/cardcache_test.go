@@ -136,7 +136,7 @@ func TestCachedCardRendersAsPostCard(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, out := range []*bytes.Buffer{&first, &second} {
-			if err := cachedCard(p).Render(ctx, out); err != nil {
+			if err := cachedCard(&p).Render(ctx, out); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -146,7 +146,7 @@ func TestCachedCardRendersAsPostCard(t *testing.T) {
 		later := p
 		later.Time.Now = later.Time.Now.Add(2 * time.Hour)
 		var moved bytes.Buffer
-		if err := cachedCard(later).Render(ctx, &moved); err != nil {
+		if err := cachedCard(&later).Render(ctx, &moved); err != nil {
 			t.Fatal(err)
 		}
 		if moved.String() == fresh.String() {
@@ -171,7 +171,7 @@ func TestCachedSearchHit(t *testing.T) {
 		}
 		for range 2 { // the second one comes from the cache
 			cached.Reset()
-			if err := cachedSearchHit(SearchHit{Post: p, Text: text}, hl).Render(ctx, &cached); err != nil {
+			if err := cachedSearchHit(&SearchHit{Post: p, Text: text}, hl).Render(ctx, &cached); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -265,8 +265,8 @@ func NewPostsShown(l LiveBar, posts []Post) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		for _, p := range posts {
-			templ_7745c5c3_Err = cachedCard(p).Render(ctx, templ_7745c5c3_Buffer)
+		for i := range posts {
+			templ_7745c5c3_Err = cachedCard(&posts[i]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

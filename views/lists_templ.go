@@ -968,7 +968,7 @@ func profileLists(pr Profile) templ.Component {
 
 // timelineCard is a timeline's card, folded behind a warning that names
 // the filters it matched when one says to warn (a <details>, no script).
-func timelineCard(p Post) templ.Component {
+func timelineCard(p *Post) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -1948,8 +1948,8 @@ func TimelineItems(t Timeline) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		for _, p := range t.Posts {
-			templ_7745c5c3_Err = timelineCard(p).Render(ctx, templ_7745c5c3_Buffer)
+		for i := range t.Posts {
+			templ_7745c5c3_Err = timelineCard(&t.Posts[i]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2251,8 +2251,8 @@ func PinnedPosts(t Timeline) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, p := range t.Pinned {
-				templ_7745c5c3_Err = cachedCard(p).Render(ctx, templ_7745c5c3_Buffer)
+			for i := range t.Pinned {
+				templ_7745c5c3_Err = cachedCard(&t.Pinned[i]).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

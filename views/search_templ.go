@@ -449,8 +449,8 @@ func SearchHits(s Search) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		for _, h := range s.Hits {
-			templ_7745c5c3_Err = cachedSearchHit(h, s.Highlight).Render(ctx, templ_7745c5c3_Buffer)
+		for i := range s.Hits {
+			templ_7745c5c3_Err = cachedSearchHit(&s.Hits[i], s.Highlight).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
