@@ -46,7 +46,7 @@ const (
 // when the current map is full it becomes the old one and the old one is
 // dropped.
 type recordCache[T any] struct {
-	mu       sync.Mutex
+	mu sync.Mutex
 	// Entries are held by pointer, so that a lookup copies a record (a
 	// User or a Post is hundreds of bytes) once, not at every step; an
 	// entry is never changed once stored, only replaced.
