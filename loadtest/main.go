@@ -391,9 +391,9 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 	}
 	var fresh []time.Duration
 	var ferr error
-	var half []halfLoad
+	var half []pacedRow
 	if selected(o.scenarios, "search") {
-		half = searchHalfLoad(ctx, o, in, rows) // searchrows.go
+		half = searchPaced(ctx, o, in, rows) // searchrows.go
 		fresh, ferr = searchFreshness(ctx, in, 20)
 	}
 	heap, herr := in.srv.heap(ctx, false)

@@ -32,34 +32,65 @@ func (s *site) searchScenarios() []scenario {
 	}
 }
 
-// halfLoad is a search row asked again open-loop at half the rate it
-// sustained in the table (paced): its latency when the server is busy
-// but not saturated.
-type halfLoad struct {
+// pacedRow is a search row asked again open-loop at a part (load) of the
+// rate it sustained in the table (paced): its latency when the server is
+// busy but not saturated.
+type pacedRow struct {
 	saturated result
 	r         result
 	rate      float64
+	load      float64         // the part of the row's own rate; 0 for the floor
+	otherP99  []time.Duration // of the rounds not kept
 }
 
-// searchHalfLoad measures each search row of the table at half load, and
-// the static baseline at the first one's rate: what the same pace costs
-// the machine and the load generator when the server has next to nothing
-// to do.
-func searchHalfLoad(ctx context.Context, o options, in *instance, rows []result) []halfLoad {
-	var out []halfLoad
-	ask := func(sc scenario, rate float64, saturated result) {
-		r := paced(ctx, in.client, in.srv.base, sc, rate, o.warmup, o.duration, in.srv.cpu)
-		logf("%-40s at %.0f req/s offered: p50 %-9s p99 %-9s errors %d", sc.name, rate, ms(r.p(50)), ms(r.p(99)), r.errors)
-		out = append(out, halfLoad{saturated: saturated, r: r, rate: rate})
+// searchLoads are the parts of a search row's sustained rate it is asked
+// again at.
+var searchLoads = []float64{0.25, 0.5}
+
+// searchPaced measures each search row of the table at a quarter and
+// half of its rate, and the static baseline at the first row's half rate:
+// what the same pace costs the machine and the load generator when the
+// server has next to nothing to do.
+func searchPaced(ctx context.Context, o options, in *instance, rows []result) []pacedRow {
+	var out []pacedRow
+	// As the table keeps each row's best round, a paced row is run
+	// -rounds times and keeps the round with the lowest p99: on a shared
+	// machine, the least disturbed one.
+	ask := func(sc scenario, rate, load float64, saturated result) {
+		var best result
+		var others []time.Duration
+		for round := range o.rounds {
+			r := paced(ctx, in.client, in.srv.base, sc, rate, o.warmup, o.duration, in.srv.cpu)
+			logf("%-40s at %.0f req/s offered: p50 %-9s p99 %-9s errors %d", sc.name, rate, ms(r.p(50)), ms(r.p(99)), r.errors)
+			switch {
+			case round == 0:
+				best = r
+			case r.p(99) < best.p(99):
+				others = append(others, best.p(99))
+				best = r
+			default:
+				others = append(others, r.p(99))
+			}
+		}
+		out = append(out, pacedRow{saturated: saturated, r: best, rate: rate, load: load, otherP99: others})
 	}
+	floor := 0.0
 	for _, sc := range in.site.searchScenarios() {
 		i := slices.IndexFunc(rows, func(r result) bool { return r.name == sc.name })
-		if i >= 0 && rows[i].rps() > 0 && ctx.Err() == nil {
-			ask(sc, rows[i].rps()/2, rows[i])
+		if i < 0 || rows[i].rps() == 0 {
+			continue
+		}
+		for _, load := range searchLoads {
+			if ctx.Err() == nil {
+				ask(sc, rows[i].rps()*load, load, rows[i])
+			}
+		}
+		if floor == 0 {
+			floor = rows[i].rps() / 2
 		}
 	}
-	if len(out) > 0 && ctx.Err() == nil {
-		ask(in.site.scenarios()[0], out[0].rate, rows[0])
+	if floor > 0 && ctx.Err() == nil {
+		ask(in.site.scenarios()[0], floor, 0, rows[0])
 	}
 	return out
 }
@@ -99,17 +130,25 @@ func searchFreshness(ctx context.Context, in *instance, n int) ([]time.Duration,
 // searchReport is the paragraph under the table: how soon a new post is
 // found, and the index's size beside the text it indexes (read from the
 // data folder once the server has stopped).
-func searchReport(half []halfLoad, fresh []time.Duration, ferr error, data string) string {
+func searchReport(half []pacedRow, fresh []time.Duration, ferr error, data string) string {
 	var b strings.Builder
 	if len(half) > 0 {
-		b.WriteString("Search latency at half load: each search row asked again for the same time, open-loop (requests sent at random moments, on average at half the req/s the row sustained above, whether or not earlier answers came back), latency counted from the moment a request was due; the static baseline asked at the first row's pace is the floor that the machine and the load generator set:\n\n")
-		b.WriteString("| row | offered req/s | answered req/s | p50 | p99 | p99 at saturation (above) | errors | server CPU/req |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		b.WriteString("Search latency below saturation: each search row asked again for the same time, open-loop (requests sent at random moments, on average at a part of the req/s the row sustained above, whether or not earlier answers came back), latency counted from the moment a request was due, best of the rounds by p99 (the others' p99 in the last column); the static baseline asked at the first row's half rate is the floor that the machine and the load generator set:\n\n")
+		b.WriteString("| row | load | offered req/s | answered req/s | p50 | p99 | p99 at saturation (above) | errors | server CPU/req | other rounds' p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, h := range half {
 			cpu := "–"
 			if h.r.requests > 0 && h.r.serverCPU > 0 {
 				cpu = fmt.Sprintf("%.0f µs", float64(h.r.serverCPU.Microseconds())/float64(h.r.requests))
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | %.0f | %s | %s | %s | %d | %s |\n", h.r.name, h.rate, h.r.rps(), ms(h.r.p(50)), ms(h.r.p(99)), ms(h.saturated.p(99)), h.r.errors, cpu)
+			load := "floor"
+			if h.load > 0 {
+				load = fmt.Sprintf("%.0f %%", h.load*100)
+			}
+			var others []string
+			for _, p := range h.otherP99 {
+				others = append(others, ms(p))
+			}
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %s | %s | %s | %d | %s | %s |\n", h.r.name, load, h.rate, h.r.rps(), ms(h.r.p(50)), ms(h.r.p(99)), ms(h.saturated.p(99)), h.r.errors, cpu, strings.Join(others, ", "))
 		}
 		b.WriteString("\n")
 	}
