@@ -8,6 +8,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"majlis/i18n"
@@ -68,15 +69,44 @@ func timeLabel(ctx context.Context, t Time) string {
 }
 
 // timeTitle is the full date and time of a moment, in UTC: "2 January
-// 2006, 15:04 UTC".
+// 2006, 15:04 UTC". Titles are kept by language and minute: a card that
+// is not in the card cache spent a third of its header's time writing
+// its title, and the posts of a page share few minutes.
 func timeTitle(ctx context.Context, t Time) string {
 	if t.At.IsZero() {
 		return ""
 	}
-	u := t.At.UTC()
-	return i18n.T(ctx, "time.full", "day", u.Day(), "month", monthLong(ctx, u.Month()),
+	u := t.At.UTC().Truncate(time.Minute)
+	k := titleKey{i18n.FromContext(ctx), u.Unix()}
+	titles.Lock()
+	s, ok := titles.m[k]
+	titles.Unlock()
+	if ok {
+		return s
+	}
+	s = i18n.T(ctx, "time.full", "day", u.Day(), "month", monthLong(ctx, u.Month()),
 		"year", digits(ctx, strconv.Itoa(u.Year())), "clock", digits(ctx, u.Format("15:04")))
+	titles.Lock()
+	if len(titles.m) >= maxTitles {
+		clear(titles.m)
+	}
+	titles.m[k] = s
+	titles.Unlock()
+	return s
 }
+
+type titleKey struct {
+	lang   i18n.Lang
+	minute int64
+}
+
+// maxTitles bounds the titles kept (a few hundred KB at most).
+const maxTitles = 4096
+
+var titles = struct {
+	sync.Mutex
+	m map[titleKey]string
+}{m: map[titleKey]string{}}
 
 func monthShort(ctx context.Context, m time.Month) string {
 	return i18n.T(ctx, "month.short."+strconv.Itoa(int(m)))

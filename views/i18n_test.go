@@ -39,6 +39,26 @@ func TestTimeLabels(t *testing.T) {
 	if got, want := timeTitle(ar, Time{At: now}), "٢٨ نوفمبر ٢٠٢٦، الساعة ١٥:٠٤ (UTC)"; got != want {
 		t.Errorf("timeTitle(ar) = %q, want %q", got, want)
 	}
+	// Titles are kept by language and minute: asked again, and for the
+	// next minute or in another zone, each is still its own.
+	for _, tt := range []struct {
+		ctx  context.Context
+		at   time.Time
+		want string
+	}{
+		{en, now, "28 November 2026, 15:04 UTC"},
+		{ar, now, "٢٨ نوفمبر ٢٠٢٦، الساعة ١٥:٠٤ (UTC)"},
+		{en, now.Add(59*time.Second - time.Duration(now.Second())*time.Second), "28 November 2026, 15:04 UTC"},
+		{en, now.Add(time.Minute - time.Duration(now.Second())*time.Second), "28 November 2026, 15:05 UTC"},
+		{en, now.In(time.FixedZone("UTC+3", 3*3600)), "28 November 2026, 15:04 UTC"},
+		{en, now.AddDate(-1, 0, 0), "28 November 2025, 15:04 UTC"},
+	} {
+		for range 2 {
+			if got := timeTitle(tt.ctx, Time{At: tt.at}); got != tt.want {
+				t.Errorf("timeTitle(%v) = %q, want %q", tt.at, got, tt.want)
+			}
+		}
+	}
 	// A Time without its moment has no labels.
 	if got := timeLabel(ar, Time{ISO: "x"}) + timeTitle(ar, Time{ISO: "x"}); got != "" {
 		t.Errorf("labels without a moment = %q, want none", got)
