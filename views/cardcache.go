@@ -125,8 +125,8 @@ const searchExcerptBytes = 280
 // was found before by a query that marks the same words. Cutting and
 // marking the excerpt reads the whole text again, and that and rendering
 // the hit were two fifths of a results page (BENCHMARKS.md, "Search");
-// the same hits come back as a query is typed on, paged back or asked
-// again. The key is the card's (everything the header shows), the
+// the same hits come back when a query is reloaded, paged back to or
+// asked by others (a query typed on marks other words: a miss). The key is the card's (everything the header shows), the
 // highlighter's (which words are marked) and the text the excerpt is cut
 // from, so a cached hit is what rendering it again would give.
 func cachedSearchHit(h *SearchHit, hl *search.Highlighter) templ.Component {
