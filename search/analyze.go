@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -563,6 +564,12 @@ func (a *analyzer) tag(text string, i int) int {
 	}
 	ts := len(a.buf)
 	a.foldSpan(text[i+1:end], keepUnderscore)
+	// Folding can drop the only letter ("#ٴ00": the high hamza goes),
+	// and "#00" is not a tag: the term would not analyse to itself.
+	if !slices.ContainsFunc(a.buf[ts:], func(c byte) bool { return c != '_' && (c < '0' || c > '9') }) {
+		a.buf = a.buf[:ts]
+		return 0
+	}
 	if a.addTerm(Tag, i, end, ts) == ts {
 		return 0
 	}
@@ -670,7 +677,9 @@ func (a *analyzer) link(text string, i int) int {
 		return 0 // not a host name after all
 	}
 	host := text[hs:he]
-	if hasPrefixFold(host, "www.") {
+	// Every "www." goes: with one left ("www.www.x" gave "www.x"), the
+	// indexed term would analyse as a link to "x" and not find itself.
+	for hasPrefixFold(host, "www.") {
 		host = host[4:]
 	}
 	if host == "" || host[0] == '.' || host[0] == '-' {
