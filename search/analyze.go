@@ -1,7 +1,7 @@
 package search
 
 import (
-	"slices"
+	"bytes"
 	"strings"
 	"sync"
 	"unicode"
@@ -564,9 +564,11 @@ func (a *analyzer) tag(text string, i int) int {
 	}
 	ts := len(a.buf)
 	a.foldSpan(text[i+1:end], keepUnderscore)
+	a.trimEnd(ts, "_")
 	// Folding can drop the only letter ("#ٴ00": the high hamza goes),
-	// and "#00" is not a tag: the term would not analyse to itself.
-	if !slices.ContainsFunc(a.buf[ts:], func(c byte) bool { return c != '_' && (c < '0' || c > '9') }) {
+	// and "#00" is not a tag, nor a mark alone: the term would not
+	// analyse to itself.
+	if !hasLetter(a.buf[ts:]) {
 		a.buf = a.buf[:ts]
 		return 0
 	}
@@ -574,6 +576,18 @@ func (a *analyzer) tag(text string, i int) int {
 		return 0
 	}
 	return end
+}
+
+// hasLetter tells whether b holds a letter, which a tag needs.
+func hasLetter(b []byte) bool {
+	for len(b) > 0 {
+		r, w := utf8.DecodeRune(b)
+		if c := class(r); c == clsArabic || c == clsLetter {
+			return true
+		}
+		b = b[w:]
+	}
+	return false
 }
 
 // foldSpan appends the folded form of s to a.buf, dropping what separates
@@ -605,14 +619,30 @@ func (a *analyzer) mention(text string, i int) int {
 	}
 	ts := len(a.buf)
 	a.foldSpan(text[i+1:nameEnd], keepUnderscore|keepDotDash)
-	if end > nameEnd {
+	a.trimEnd(ts, ".-")
+	if end > nameEnd && len(a.buf) > ts {
+		at := len(a.buf)
 		a.buf = append(a.buf, '@')
 		a.foldSpan(text[nameEnd+1:end], keepDotDash|keepColon)
+		if a.trimEnd(at+1, ".-"); len(a.buf) == at+1 {
+			a.buf = a.buf[:at]
+		}
 	}
 	if a.addTerm(Mention, i, end, ts) == ts {
 		return 0
 	}
 	return end
+}
+
+// trimEnd drops the bytes of cut that end the term folded into
+// a.buf[from:]. A name never ends with a dot or a dash as written
+// (scanName), nor a tag with '_' (tag), but folding can drop what
+// followed them (a Hebrew point after "0.", a combining mark after "A_"),
+// and the term must analyse to itself.
+func (a *analyzer) trimEnd(from int, cut string) {
+	for len(a.buf) > from && strings.IndexByte(cut, a.buf[len(a.buf)-1]) >= 0 {
+		a.buf = a.buf[:len(a.buf)-1]
+	}
 }
 
 // scanName returns the end of the user name (or, with host, the host name
@@ -676,17 +706,21 @@ func (a *analyzer) link(text string, i int) int {
 	if strings.IndexByte(text[hs:he], '_') >= 0 {
 		return 0 // not a host name after all
 	}
-	host := text[hs:he]
-	// Every "www." goes: with one left ("www.www.x" gave "www.x"), the
-	// indexed term would analyse as a link to "x" and not find itself.
-	for hasPrefixFold(host, "www.") {
+	ts := len(a.buf)
+	a.foldSpan(text[hs:he], keepDotDash)
+	a.trimEnd(ts, ".-")
+	// Every "www." goes, as folded ("ẁww." is one too): with one left
+	// ("www.www.x" gave "www.x"), the indexed term would analyse as a
+	// link to "x" and not find itself.
+	host := a.buf[ts:]
+	for bytes.HasPrefix(host, []byte("www.")) {
 		host = host[4:]
 	}
-	if host == "" || host[0] == '.' || host[0] == '-' {
+	if len(host) == 0 || host[0] == '.' || host[0] == '-' {
+		a.buf = a.buf[:ts]
 		return 0
 	}
-	ts := len(a.buf)
-	a.foldSpan(host, keepDotDash)
+	a.buf = a.buf[:ts+copy(a.buf[ts:], host)]
 	if a.addTerm(Host, hs, he, ts) == ts {
 		return 0
 	}
