@@ -162,6 +162,23 @@ func do(ctx context.Context, c *http.Client, base string, q req, buf *bytes.Buff
 	return o
 }
 
+// okStatus tells whether an answer is a success: sc.ok, by default 2xx
+// and 3xx.
+func (sc scenario) okStatus() func(req, int) bool {
+	if sc.ok != nil {
+		return sc.ok
+	}
+	return func(_ req, s int) bool { return s >= 200 && s < 400 }
+}
+
+// failure describes a failed answer for the notes.
+func failure(o outcome) string {
+	if o.err != nil {
+		return fmt.Sprintf("%s %s: %v", o.req.method, o.req.path, o.err)
+	}
+	return fmt.Sprintf("%s %s: status %d", o.req.method, o.req.path, o.status)
+}
+
 // run drives sc with conns concurrent connections for warmup+duration and
 // measures the answers completed after the warm-up. cpu reads the server's
 // CPU time, for the CPU-per-request note.
@@ -170,10 +187,7 @@ func run(ctx context.Context, c *http.Client, base string, sc scenario, conns in
 	if sc.na != "" {
 		return res
 	}
-	okStatus := sc.ok
-	if okStatus == nil {
-		okStatus = func(_ req, s int) bool { return s >= 200 && s < 400 }
-	}
+	okStatus := sc.okStatus()
 	ctx, cancel := context.WithTimeout(ctx, warmup+duration+20*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -240,11 +254,7 @@ func run(ctx context.Context, c *http.Client, base string, sc scenario, conns in
 						wr.err5++
 					}
 					if wr.firstErr == "" {
-						if o.err != nil {
-							wr.firstErr = fmt.Sprintf("%s %s: %v", q.method, q.path, o.err)
-						} else {
-							wr.firstErr = fmt.Sprintf("%s %s: status %d", q.method, q.path, o.status)
-						}
+						wr.firstErr = failure(o)
 					}
 				}
 				if sc.observe != nil && !bad {
@@ -291,10 +301,7 @@ func paced(ctx context.Context, c *http.Client, base string, sc scenario, rate f
 	res := result{name: sc.name}
 	ctx, cancel := context.WithTimeout(ctx, warmup+duration+20*time.Second)
 	defer cancel()
-	okStatus := sc.ok
-	if okStatus == nil {
-		okStatus = func(_ req, s int) bool { return s >= 200 && s < 400 }
-	}
+	okStatus := sc.okStatus()
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	start := time.Now()
 	measureFrom, stopAt := start.Add(warmup), start.Add(warmup+duration)
@@ -343,7 +350,7 @@ func paced(ctx context.Context, c *http.Client, base string, sc scenario, rate f
 					res.errors5++
 				}
 				if res.firstErr == "" {
-					res.firstErr = fmt.Sprintf("%s %s: status %d %v", q.method, q.path, o.status, o.err)
+					res.firstErr = failure(o)
 				}
 			}
 		}(due)

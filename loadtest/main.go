@@ -391,9 +391,9 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 	}
 	var fresh []time.Duration
 	var ferr error
-	var half []pacedRow
+	var below []pacedRow
 	if selected(o.scenarios, "search") {
-		half = searchPaced(ctx, o, in, rows) // searchrows.go
+		below = searchPaced(ctx, o, in, rows) // searchrows.go
 		fresh, ferr = searchFreshness(ctx, in, 20)
 	}
 	heap, herr := in.srv.heap(ctx, false)
@@ -414,7 +414,7 @@ func runTable(ctx context.Context, o options, bin, tmp string, out *output) erro
 		ms(in.srv.startup), mb(rss), mb(heap), mb(heapGC))
 	out.printf("%s\n", notes(rows))
 	if selected(o.scenarios, "search") {
-		out.printf("%s", searchReport(half, fresh, ferr, filepath.Join(tmp, "data")))
+		out.printf("%s", searchReport(below, fresh, ferr, filepath.Join(tmp, "data")))
 	}
 	if t := apiTargets(rows); t != "" {
 		out.printf("%s\n", t)

@@ -130,12 +130,12 @@ func searchFreshness(ctx context.Context, in *instance, n int) ([]time.Duration,
 // searchReport is the paragraph under the table: how soon a new post is
 // found, and the index's size beside the text it indexes (read from the
 // data folder once the server has stopped).
-func searchReport(half []pacedRow, fresh []time.Duration, ferr error, data string) string {
+func searchReport(below []pacedRow, fresh []time.Duration, ferr error, data string) string {
 	var b strings.Builder
-	if len(half) > 0 {
+	if len(below) > 0 {
 		b.WriteString("Search latency below saturation: each search row asked again for the same time, open-loop (requests sent at random moments, on average at a part of the req/s the row sustained above, whether or not earlier answers came back), latency counted from the moment a request was due, best of the rounds by p99 (the others' p99 in the last column); the static baseline asked at the first row's half rate is the floor that the machine and the load generator set:\n\n")
 		b.WriteString("| row | load | offered req/s | answered req/s | p50 | p99 | p99 at saturation (above) | errors | server CPU/req | other rounds' p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
-		for _, h := range half {
+		for _, h := range below {
 			cpu := "–"
 			if h.r.requests > 0 && h.r.serverCPU > 0 {
 				cpu = fmt.Sprintf("%.0f µs", float64(h.r.serverCPU.Microseconds())/float64(h.r.requests))

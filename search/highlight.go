@@ -63,11 +63,6 @@ func NewHighlighter(q Query) *Highlighter {
 // excerpts of every text.
 func (h *Highlighter) Key() string { return h.key }
 
-// Highlight is NewHighlighter(q).Excerpt(text, max).
-func Highlight(text string, q Query, max int) []Segment {
-	return NewHighlighter(q).Excerpt(text, max)
-}
-
 // marks tells whether the query marks token t of analyzer a: its term is
 // one of the query's, or it is a word whose stem is.
 func (h *Highlighter) marks(a *analyzer, t *tok) bool {

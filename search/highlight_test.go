@@ -19,6 +19,11 @@ func render(segs []Segment) string {
 	return b.String()
 }
 
+// Highlight is NewHighlighter(q).Excerpt(text, max).
+func Highlight(text string, q Query, max int) []Segment {
+	return NewHighlighter(q).Excerpt(text, max)
+}
+
 func TestHighlight(t *testing.T) {
 	long := strings.Repeat("filler ", 40) + "the Target word " + strings.Repeat("more ", 40)
 	for _, tt := range []struct {

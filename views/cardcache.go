@@ -79,9 +79,9 @@ func (c *cardCache) add(key string, html []byte) {
 	c.cur[key] = html
 }
 
-// keyBuffers holds the buffers of keys and of the cards rendered into
-// the cache.
-var keyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// buffers holds the buffers of keys and of the cards rendered into the
+// cache.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // cachedCard is a timeline card, from the cache when the same card was
 // rendered before.
@@ -92,8 +92,8 @@ func cachedCard(post *Post) templ.Component {
 			// is the viewer's own (their vote) and changes by the minute.
 			return PostCard(*post, false).Render(ctx, w)
 		}
-		key := keyBuffers.Get().(*bytes.Buffer)
-		defer keyBuffers.Put(key)
+		key := buffers.Get().(*bytes.Buffer)
+		defer buffers.Put(key)
 		key.Reset()
 		cardKey(ctx, key, post)
 		return cards.render(ctx, w, key.Bytes(), PostCard(*post, false))
@@ -107,8 +107,8 @@ func (c *cardCache) render(ctx context.Context, w io.Writer, key []byte, comp te
 		_, err := w.Write(html)
 		return err
 	}
-	out := keyBuffers.Get().(*bytes.Buffer)
-	defer keyBuffers.Put(out)
+	out := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(out)
 	out.Reset()
 	if err := comp.Render(ctx, out); err != nil {
 		return err
@@ -131,8 +131,8 @@ const searchExcerptBytes = 280
 // from, so a cached hit is what rendering it again would give.
 func cachedSearchHit(h *SearchHit, hl *search.Highlighter) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		key := keyBuffers.Get().(*bytes.Buffer)
-		defer keyBuffers.Put(key)
+		key := buffers.Get().(*bytes.Buffer)
+		defer buffers.Put(key)
 		key.Reset()
 		key.WriteString("search hit\x00")
 		cardKey(ctx, key, &h.Post)
