@@ -172,7 +172,9 @@ func (db *DB) FeedHad(viewerID ID, f Feed, p Post) (bool, error) {
 
 func feedBuilder(tx *bolt.Tx, viewerID ID, f Feed) *builder {
 	b := newBuilder(tx, viewerID)
-	b.listing = f.Kind != FeedHome
+	// Home and a list are made of accounts the viewer follows, whom
+	// silencing does not hide from them (as HomeTimeline, ListTimeline).
+	b.listing = f.Kind != FeedHome && f.Kind != FeedList
 	b.filterBots()
 	return b
 }

@@ -243,12 +243,14 @@ func TestDeleteUserDropsListsFiltersTags(t *testing.T) {
 func TestListFeedMatchesTimeline(t *testing.T) {
 	db := openTestDB(t)
 	amal, bilal, chadi, dina := createUser(t, db, "amal"), createUser(t, db, "bilal"), createUser(t, db, "chadi"), createUser(t, db, "dina")
+	ezz := createUser(t, db, "ezz")
 	follow(t, db, amal, bilal)
 	follow(t, db, amal, chadi)
 	follow(t, db, amal, dina)
+	follow(t, db, amal, ezz)
 	l := List{OwnerID: amal.ID, Title: "friends", Replies: RepliesList}
 	must(t, db.CreateList(&l), "CreateList")
-	must(t, db.AddListMembers(amal.ID, l.ID, []ID{bilal.ID, dina.ID}), "AddListMembers")
+	must(t, db.AddListMembers(amal.ID, l.ID, []ID{bilal.ID, dina.ID, ezz.ID}), "AddListMembers")
 
 	fromBilal := write(t, db, bilal, saying("bilal"))
 	fromChadi := write(t, db, chadi, saying("chadi"))
@@ -259,7 +261,10 @@ func TestListFeedMatchesTimeline(t *testing.T) {
 		write(t, db, bilal, saying("to chadi"), replyingTo(fromChadi)),
 		write(t, db, bilal, saying("followers only"), withVis(FollowersOnly)),
 		write(t, db, chadi, saying("to bilal, not on the list"), replyingTo(fromBilal)),
+		// A silenced member is still shown to those who follow them.
+		write(t, db, ezz, saying("ezz, silenced")),
 	}
+	must(t, db.SetStatus(ezz.ID, StatusSilenced), "silence")
 	// A member's repost of an outsider's post shows; a muted member's
 	// posts do not.
 	posts = append(posts, Post{ID: repost(t, db, bilal, fromChadi.ID), Source: "bilal's repost"})
