@@ -126,16 +126,17 @@ const searchExcerptBytes = 280
 // marking the excerpt reads the whole text again, and that and rendering
 // the hit were two fifths of a results page (BENCHMARKS.md, "Search");
 // the same hits come back when a query is reloaded, paged back to or
-// asked by others (a query typed on marks other words: a miss). The key is the card's (everything the header shows), the
-// highlighter's (which words are marked) and the text the excerpt is cut
-// from, so a cached hit is what rendering it again would give.
+// asked by others (a query typed on marks other words: a miss). The key
+// is what the hit shows of the post (hitKey), the highlighter's (which
+// words are marked) and the text the excerpt is cut from, so a cached hit
+// is what rendering it again would give.
 func cachedSearchHit(h *SearchHit, hl *search.Highlighter) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		key := buffers.Get().(*bytes.Buffer)
 		defer buffers.Put(key)
 		key.Reset()
 		key.WriteString("search hit\x00")
-		cardKey(ctx, key, &h.Post)
+		hitKey(ctx, key, &h.Post)
 		k := keyWriter{key}
 		k.str(hl.Key())
 		k.str(h.Text)
@@ -180,6 +181,40 @@ func (k keyWriter) ref(r *UserRef) {
 		k.str(r.Handle)
 		k.str(r.URL)
 		k.str(r.NameHTML)
+	}
+}
+
+// hitKey writes what a search hit shows of p (its header, its content
+// warning and its link; not the body, the counts or the reader's marks,
+// so a new like does not turn the hit over), and the language.
+// TestHitKeyCoversWhatHitsShow fails when the hit shows a field the key
+// leaves out.
+func hitKey(ctx context.Context, b *bytes.Buffer, p *Post) {
+	k := keyWriter{b}
+	k.str(string(i18n.FromContext(ctx)))
+	k.str(p.URL)
+	k.str(p.AuthorName)
+	k.str(p.AuthorNameHTML)
+	k.str(p.AuthorURL)
+	k.str(p.Handle)
+	k.bool(p.AuthorBot)
+	k.str(p.Avatar.Initial)
+	k.int(p.Avatar.Hue)
+	k.str(p.Avatar.URL)
+	k.int(p.Avatar.Size)
+	k.time(ctx, p.Time)
+	k.bool(p.Edited != nil)
+	if p.Edited != nil {
+		k.time(ctx, *p.Edited)
+	}
+	k.bool(p.Imported)
+	k.str(p.Visibility)
+	k.str(p.VisibilityLabel)
+	k.str(p.ContentWarning)
+	k.bool(p.Remote != nil)
+	if p.Remote != nil {
+		k.str(p.Remote.Host)
+		k.str(p.Remote.URL)
 	}
 }
 

@@ -37,13 +37,12 @@ func keyOf(ctx context.Context, p Post) string {
 	return b.String()
 }
 
-// TestCardKeyCoversEveryField changes each field of a card, one at a time,
-// and checks that the cache key changes with it: a field the key missed
-// would let a cached card show stale or another reader's content. It
-// walks Post by reflection, so a field added later is checked too.
-func TestCardKeyCoversEveryField(t *testing.T) {
-	ctx := i18n.WithLang(context.Background(), "en")
-	base := keyOf(ctx, samplePost())
+// eachFieldChange changes each field of p, one at a time (and inside
+// structs, pointers and slices, each of theirs), calls changed with the
+// top field's name while the change stands, and restores the field. It
+// walks Post by reflection, so a field added later is changed too.
+func eachFieldChange(t *testing.T, p *Post, changed func(name string)) {
+	t.Helper()
 	var walk func(path string, v reflect.Value, apply func())
 	walk = func(path string, v reflect.Value, apply func()) {
 		switch v.Kind() {
@@ -97,29 +96,86 @@ func TestCardKeyCoversEveryField(t *testing.T) {
 		case reflect.Bool:
 			v.SetBool(!v.Bool())
 		default:
-			t.Fatalf("%s: cardKey test does not know kind %s", path, v.Kind())
+			t.Fatalf("%s: the test does not know kind %s", path, v.Kind())
 		}
 		apply()
 	}
-	p := samplePost()
-	v := reflect.ValueOf(&p).Elem()
+	v := reflect.ValueOf(p).Elem()
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Name
 		f := v.Field(i)
 		old := reflect.New(f.Type()).Elem()
 		old.Set(f)
-		walk(name, f, func() {
-			if keyOf(ctx, p) == base {
-				t.Errorf("changing Post.%s (or inside it) leaves the card's cache key as it was", name)
-			}
-		})
+		walk(name, f, func() { changed(name) })
 		f.Set(old)
-		if got := keyOf(ctx, p); got != base {
-			t.Fatalf("Post.%s: the test did not restore the field", name)
+	}
+}
+
+// TestCardKeyCoversEveryField changes each field of a card, one at a time,
+// and checks that the cache key changes with it: a field the key missed
+// would let a cached card show stale or another reader's content.
+func TestCardKeyCoversEveryField(t *testing.T) {
+	ctx := i18n.WithLang(context.Background(), "en")
+	base := keyOf(ctx, samplePost())
+	p := samplePost()
+	eachFieldChange(t, &p, func(name string) {
+		if keyOf(ctx, p) == base {
+			t.Errorf("changing Post.%s (or inside it) leaves the card's cache key as it was", name)
 		}
+	})
+	if got := keyOf(ctx, p); got != base {
+		t.Fatal("the test did not restore the post")
 	}
 	if keyOf(i18n.WithLang(context.Background(), "ar"), samplePost()) == base {
 		t.Error("the same card in Arabic has the English card's key")
+	}
+}
+
+// TestHitKeyCoversWhatHitsShow changes each field of a post, one at a
+// time: when the search hit renders otherwise, its cache key must change
+// too, or a cached hit would show stale or another reader's content.
+func TestHitKeyCoversWhatHitsShow(t *testing.T) {
+	ctx := i18n.WithLang(context.Background(), "en")
+	segs := []search.Segment{{Text: "morning "}, {Text: "tea", Mark: true}}
+	render := func(p Post) string {
+		var b bytes.Buffer
+		if err := searchHit(p, segs).Render(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	key := func(p Post) string {
+		var b bytes.Buffer
+		hitKey(ctx, &b, &p)
+		return b.String()
+	}
+	p := samplePost()
+	p.ContentWarning, p.Visibility, p.Remote = "cw", "unlisted", &Origin{Host: "example.org", URL: "https://example.org/1"}
+	baseHTML, baseKey := render(p), key(p)
+	shown := 0
+	eachFieldChange(t, &p, func(name string) {
+		if render(p) == baseHTML {
+			return
+		}
+		shown++
+		if key(p) == baseKey {
+			t.Errorf("changing Post.%s changes the search hit but not its cache key", name)
+		}
+	})
+	if shown < 10 {
+		t.Errorf("only %d changes showed in the hit: the sample shows too little to test the key", shown)
+	}
+	if render(p) != baseHTML {
+		t.Fatal("the test did not restore the post")
+	}
+	if key(p) != baseKey {
+		t.Fatal("the key of the restored post differs")
+	}
+	ar := i18n.WithLang(context.Background(), "ar")
+	var b bytes.Buffer
+	hitKey(ar, &b, &p)
+	if b.String() == baseKey {
+		t.Error("the same hit in Arabic has the English hit's key")
 	}
 }
 
