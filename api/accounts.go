@@ -315,13 +315,11 @@ func (a *API) accountStatuses(w http.ResponseWriter, r *http.Request, au *Auth) 
 	c := a.conv(viewer)
 	filters := a.soc.FiltersFor(viewer.ID, storage.FilterAccount)
 	shown := func(e storage.Entry) bool {
-		m := filters.Match(&e.Post)
-		if !m.Hide {
-			s := c.status(e)
-			markFiltered(&s, m) // lists.go
+		s, ok := c.filteredStatus(e, filters) // lists.go
+		if ok {
 			out = append(out, s)
 		}
-		return !m.Hide
+		return ok
 	}
 	if pinned, _ := q.flag("pinned"); pinned {
 		if p.MaxID == 0 && p.SinceID == 0 && p.MinID == 0 {

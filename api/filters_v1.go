@@ -112,12 +112,11 @@ func (a *API) updateFilterV1(w http.ResponseWriter, r *http.Request, au *Auth) {
 	if v, ok := ps.flag("whole_word"); ok {
 		f.Keywords[i].WholeWord = v
 	}
-	before := f
-	before.Contexts = slices.Clone(f.Contexts)
+	before := f // filterV1Params replaces f's contexts, never changes them in place
 	if !a.filterV1Params(w, ps, &f) {
 		return
 	}
-	changed := !slices.Equal(before.Contexts, f.Contexts) || before.Action != f.Action || !before.ExpiresAt.Equal(f.ExpiresAt)
+	changed := !sameContexts(before.Contexts, f.Contexts) || before.Action != f.Action || !before.ExpiresAt.Equal(f.ExpiresAt)
 	if changed && len(f.Keywords) > 1 {
 		writeError(w, http.StatusUnprocessableEntity, "Validation failed: this filter has several keywords; change its context, expiry or action with the second filters API")
 		return
@@ -137,7 +136,15 @@ func (a *API) updateFilterV1(w http.ResponseWriter, r *http.Request, au *Auth) {
 		}
 	}
 	notFound(w) // SaveFilter keeps every keyword it is given
+}
 
+// sameContexts tells whether two lists of contexts name the same ones,
+// in whatever order: a client may send them back in another.
+func sameContexts(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 func (a *API) deleteFilterV1(w http.ResponseWriter, r *http.Request, au *Auth) {

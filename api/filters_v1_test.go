@@ -67,18 +67,23 @@ func TestFiltersV1API(t *testing.T) {
 	g.json("POST", "/api/v2/filters", tok, `{"title":"Shows","context":["home"],
 		"keywords_attributes":[{"keyword":"finale"},{"keyword":"episode"}]}`).wantCode(t, http.StatusOK).decode(t, &multi)
 	kw := multi.Keywords[1].ID
+	var pair Filter
+	g.json("POST", "/api/v2/filters", tok, `{"title":"Matches","context":["home","public"],
+		"keywords_attributes":[{"keyword":"score"},{"keyword":"result"}]}`).wantCode(t, http.StatusOK).decode(t, &pair)
 	for _, c := range []struct {
-		name, form string
-		code       int
+		name, kw, form string
+		code           int
 	}{
-		{"same context", "phrase=episodes&context[]=home", http.StatusOK},
-		{"another context", "phrase=episodes&context[]=public", http.StatusUnprocessableEntity},
-		{"irreversible", "irreversible=true", http.StatusUnprocessableEntity},
-		{"an expiry", "expires_in=60", http.StatusUnprocessableEntity},
-		{"the other keyword's phrase", "phrase=Finale", http.StatusUnprocessableEntity},
+		{"same context", kw, "phrase=episodes&context[]=home", http.StatusOK},
+		{"another context", kw, "phrase=episodes&context[]=public", http.StatusUnprocessableEntity},
+		{"irreversible", kw, "irreversible=true", http.StatusUnprocessableEntity},
+		{"an expiry", kw, "expires_in=60", http.StatusUnprocessableEntity},
+		{"the other keyword's phrase", kw, "phrase=Finale", http.StatusUnprocessableEntity},
+		{"same contexts in another order", pair.Keywords[1].ID, "phrase=results&context[]=public&context[]=home", http.StatusOK},
+		{"one context of two", pair.Keywords[1].ID, "context[]=public", http.StatusUnprocessableEntity},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g.form("PUT", "/api/v1/filters/"+kw, tok, c.form).wantCode(t, c.code)
+			g.form("PUT", "/api/v1/filters/"+c.kw, tok, c.form).wantCode(t, c.code)
 		})
 	}
 	g.get("/api/v2/filters/"+multi.ID, tok).decode(t, &one)

@@ -355,15 +355,24 @@ func (a *API) writeFilteredTimeline(w http.ResponseWriter, r *http.Request, view
 	c := a.conv(viewer)
 	out := make([]Status, 0, len(entries))
 	for _, e := range entries {
-		m := f.Match(&e.Post)
-		if m.Hide {
-			continue
+		if s, ok := c.filteredStatus(e, f); ok {
+			out = append(out, s)
 		}
-		s := c.status(e)
-		markFiltered(&s, m)
-		out = append(out, s)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// filteredStatus converts an entry with the member's keyword filters f
+// applied: false when one hides it, else the status, marked "filtered"
+// (its reblog too) when one warns about it.
+func (c *statusConv) filteredStatus(e storage.Entry, f *social.Filterer) (Status, bool) {
+	m := f.Match(&e.Post)
+	if m.Hide {
+		return Status{}, false
+	}
+	s := c.status(e)
+	markFiltered(&s, m)
+	return s, true
 }
 
 // markFiltered gives a status (and its reblog) the "filtered" of what the

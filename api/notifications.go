@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"majlis/bounded"
-	"majlis/social"
 	"majlis/storage"
 )
 
@@ -68,7 +67,7 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 	c := a.conv(me)
 	type shown struct {
 		storage.NoteEntry
-		m social.Filtered
+		v noteShown // staff_notes.go
 	}
 	read := func(before storage.ID, limit int) ([]shown, storage.ID, error) {
 		// Asking for limit entries and dropping the types left out may
@@ -82,8 +81,8 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 			if !keep(noteType(n.Kind)) {
 				continue
 			}
-			if m, ok := c.shows(n, filters); ok { // staff_notes.go
-				out = append(out, shown{n, m})
+			if v, ok := c.shows(n, filters); ok { // staff_notes.go
+				out = append(out, shown{n, v})
 			}
 		}
 		return out, np.Next, nil
@@ -95,7 +94,7 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, au *Auth) {
 	}
 	out := make([]Notification, 0, len(notes))
 	for _, n := range notes {
-		if note, ok := c.note(n.NoteEntry, n.m); ok {
+		if note, ok := c.note(n.NoteEntry, n.v); ok {
 			out = append(out, note)
 		}
 	}

@@ -61,17 +61,22 @@ func (a *API) createReport(w http.ResponseWriter, r *http.Request, au *Auth) {
 		}
 		d.PostID = id
 	}
-	reported, err := a.db.UserByID(target)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
+	// Report checks the account (404 for one unknown); the answer is read
+	// back with the reporter and the account filled in.
 	rep, err := a.soc.Report(a.langContext(r, au), au.User, d)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	reporter := au.User
-	out, _ := a.conv(au.User).report(storage.ReportEntry{Report: rep, Reporter: &reporter, Target: &reported})
+	e, err := a.db.Report(rep.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out, ok := a.conv(au.User).report(e) // staff_notes.go
+	if !ok {
+		notFound(w) // the account went in between
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -69,57 +69,63 @@ func (c *statusConv) report(e storage.ReportEntry) (Report, bool) {
 	return out, true
 }
 
+// noteShown is what shows read of a notification it lets through, for
+// note: what the keyword filters said of its post and, for a report
+// notification, the report.
+type noteShown struct {
+	m      social.Filtered
+	report storage.ReportEntry
+}
+
 // shows tells whether the list shows a notification to the converter's
 // member, and what their keyword filters of the notifications context say
 // of its post. It leaves out a moderators' notification for a member no
 // longer on the staff, a report that cannot be shown, and a post a filter
 // hides.
-func (c *statusConv) shows(n storage.NoteEntry, filters *social.Filterer) (social.Filtered, bool) {
+func (c *statusConv) shows(n storage.NoteEntry, filters *social.Filterer) (noteShown, bool) {
 	switch n.Kind {
 	case storage.NoteReport, storage.NoteApplication:
 		if !c.viewer.CanModerate() {
-			return social.Filtered{}, false
+			return noteShown{}, false
 		}
 	}
-	if n.Kind == storage.NoteReport {
-		if e, err := c.a.db.Report(n.Subject); err != nil || e.Target == nil {
-			return social.Filtered{}, false
-		}
-	}
-	var m social.Filtered
-	if n.Post != nil {
-		m = filters.Match(&n.Post.Post)
-	}
-	return m, !m.Hide
-}
-
-// note converts a notification shows let through, m being what the
-// filters said of its post (a filter that warns marks the status
-// "filtered"). false: the report went in between.
-func (c *statusConv) note(n storage.NoteEntry, m social.Filtered) (Notification, bool) {
-	out := c.notification(n)
+	var v noteShown
 	if n.Kind == storage.NoteReport {
 		e, err := c.a.db.Report(n.Subject)
-		if err != nil {
-			return Notification{}, false
+		if err != nil || e.Target == nil {
+			return noteShown{}, false
 		}
-		r, ok := c.report(e)
+		v.report = e
+	}
+	if n.Post != nil {
+		v.m = filters.Match(&n.Post.Post)
+	}
+	return v, !v.m.Hide
+}
+
+// note converts a notification shows let through, with what shows read
+// of it (a filter that warns marks the status "filtered"). false: the
+// report cannot be shown, which shows has already left out.
+func (c *statusConv) note(n storage.NoteEntry, v noteShown) (Notification, bool) {
+	out := c.notification(n)
+	if n.Kind == storage.NoteReport {
+		r, ok := c.report(v.report)
 		if !ok {
 			return Notification{}, false
 		}
 		out.Report = &r
 	}
-	if out.Status != nil && len(m.Matches) > 0 {
-		out.Status.Filtered = filterResults(m) // lists.go
+	if out.Status != nil {
+		markFiltered(out.Status, v.m) // lists.go
 	}
 	return out, true
 }
 
 // shownNote is shows and note together, for one notification.
 func (c *statusConv) shownNote(n storage.NoteEntry, filters *social.Filterer) (Notification, bool) {
-	m, ok := c.shows(n, filters)
+	v, ok := c.shows(n, filters)
 	if !ok {
 		return Notification{}, false
 	}
-	return c.note(n, m)
+	return c.note(n, v)
 }

@@ -304,13 +304,9 @@ func (a *API) statusContext(w http.ResponseWriter, r *http.Request, au *Auth) {
 	// Mastodon: a status one hides is left out, one that warns is marked.
 	filters := a.soc.FiltersFor(viewer.ID, storage.FilterThread)
 	add := func(to *[]Status, e storage.Entry) {
-		m := filters.Match(&e.Post)
-		if m.Hide {
-			return
+		if s, ok := c.filteredStatus(e, filters); ok { // lists.go
+			*to = append(*to, s)
 		}
-		s := c.status(e)
-		markFiltered(&s, m) // lists.go
-		*to = append(*to, s)
 	}
 	out := Context{Ancestors: []Status{}, Descendants: []Status{}}
 	for _, it := range t.Ancestors {

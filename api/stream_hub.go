@@ -206,7 +206,10 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 		}
 		return f
 	}
+	// The notification, too, is read and converted once, for the first
+	// channel that carries it ("" when it is not to be shown).
 	payloads := map[string]string{}
+	notePayload, noteRead := "", false
 	for _, c := range chans {
 		switch ev.Kind {
 		case storage.PostCreated, storage.PostEdited:
@@ -217,21 +220,21 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 			if err != nil || !ok || (c.media && len(e.Post.Attachments) == 0) {
 				continue
 			}
+			// "" when a filter of the context hides the post.
 			context := feedContext(c.feed)
-			m := filtersFor(context).Match(&e.Post)
-			if m.Hide {
+			payload, ok := payloads[context]
+			if !ok {
+				if s, shown := conv.filteredStatus(e, filtersFor(context)); shown { // lists.go
+					payload = payloadJSON(s)
+				}
+				payloads[context] = payload
+			}
+			if payload == "" {
 				continue
 			}
 			name := "update"
 			if ev.Kind == storage.PostEdited {
 				name = "status.update"
-			}
-			payload, ok := payloads[context]
-			if !ok {
-				s := conv.status(e)
-				markFiltered(&s, m) // lists.go
-				payload = payloadJSON(s)
-				payloads[context] = payload
 			}
 			out = append(out, message{c.names(), name, payload})
 		case storage.PostDeleted:
@@ -245,12 +248,16 @@ func (a *API) render(ev storage.Event, viewer storage.User, chans []channel) []m
 			if !c.notes || viewer.ID == 0 || ev.UserID != viewer.ID {
 				continue
 			}
-			n, err := a.db.Notification(viewer.ID, ev.NoteID)
-			if err != nil {
-				continue
+			if !noteRead {
+				noteRead = true
+				if n, err := a.db.Notification(viewer.ID, ev.NoteID); err == nil {
+					if note, ok := conv.shownNote(n, filtersFor(storage.FilterNotifications)); ok { // staff_notes.go
+						notePayload = payloadJSON(note)
+					}
+				}
 			}
-			if note, ok := conv.shownNote(n, filtersFor(storage.FilterNotifications)); ok { // staff_notes.go
-				out = append(out, message{c.names(), "notification", payloadJSON(note)})
+			if notePayload != "" {
+				out = append(out, message{c.names(), "notification", notePayload})
 			}
 		}
 	}
@@ -279,11 +286,11 @@ func payloadJSON(v any) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// streamArg is the argument a stream's name takes, read with get from
-// the request (or a WebSocket message): a list's "list", else "tag".
-func streamArg(name string, get func(string) string) string {
+// streamArg is the argument a stream's name takes, of the tag and list
+// a request (or a WebSocket message) sends: a list's list, else the tag.
+func streamArg(name, tag, list string) string {
 	if name == "list" {
-		return get("list")
+		return list
 	}
-	return get("tag")
+	return tag
 }

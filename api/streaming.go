@@ -104,7 +104,7 @@ func (a *API) serveEvents(name string) Endpoint {
 		if strings.HasPrefix(n, "public") && truthy(q.Get("only_media")) {
 			n += ":media"
 		}
-		c, err := parseChannel(n, streamArg(n, q.Get))
+		c, err := parseChannel(n, streamArg(n, q.Get("tag"), q.Get("list")))
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -219,7 +219,7 @@ func (a *API) serveWebSocket(w http.ResponseWriter, r *http.Request, au *Auth) {
 	q := r.URL.Query()
 	var chans []channel
 	if name := q.Get("stream"); name != "" {
-		c, err := parseChannel(name, streamArg(name, q.Get))
+		c, err := parseChannel(name, streamArg(name, q.Get("tag"), q.Get("list")))
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -276,12 +276,7 @@ func (a *API) serveWebSocket(w http.ResponseWriter, r *http.Request, au *Auth) {
 			if req.Type != "subscribe" && req.Type != "unsubscribe" {
 				continue
 			}
-			c, err := parseChannel(req.Stream, streamArg(req.Stream, func(k string) string {
-				if k == "list" {
-					return req.List
-				}
-				return req.Tag
-			}))
+			c, err := parseChannel(req.Stream, streamArg(req.Stream, req.Tag, req.List))
 			status, msg := http.StatusBadRequest, ""
 			if err != nil {
 				msg = err.Error()

@@ -8,9 +8,7 @@
 // The protocol with the Go test is flow.mjs's (client.mjs).
 
 import { createStreamingAPIClient } from "masto";
-import { check, login, nonce, say, step } from "./client.mjs";
-
-const url = process.env.MAJLIS_URL;
+import { check, login, nonce, say, step, url } from "./client.mjs";
 
 async function main() {
   step("log in amal, bilal and chadi");
