@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -168,10 +169,13 @@ func (v *LinkVerifier) verifyRemote(ctx context.Context, u storage.User) error {
 			profiles = append(profiles, p)
 		}
 	}
+	if len(profiles) == 0 {
+		return nil
+	}
 	verified := map[string]bool{}
 	for _, f := range u.RemoteFields {
 		link := fieldLink(f.ValueHTML)
-		if link == "" || len(profiles) == 0 {
+		if link == "" {
 			continue
 		}
 		ok, err := v.Check(ctx, link, profiles)
@@ -187,8 +191,11 @@ func (v *LinkVerifier) verifyRemote(ctx context.Context, u storage.User) error {
 	return err
 }
 
-// fieldLink is the address of the first link in a field's value (sanitized
-// HTML), "" when it has none.
+// fieldLink is the address of the first web (http or https) link in a
+// field's value (sanitized HTML), "" when it has none: the sanitizer also
+// keeps mailto: links and local ones (/@name, /tags/...), which are
+// passed over for a web link after them, and a field with none is not
+// checked at all.
 func fieldLink(valueHTML string) string {
 	z := html.NewTokenizer(strings.NewReader(valueHTML))
 	for {
@@ -215,17 +222,20 @@ func fieldLink(valueHTML string) string {
 	}
 }
 
-// keepFieldChecks carries the verification of a remote account's fields
-// over to u as fetched again, and tells whether their values changed (or
-// the account is new), for the links to be checked.
-func (r *Resolver) keepFieldChecks(u *storage.User) bool {
-	old, err := r.DB.RemoteUserByURI(u.URI)
-	if err != nil {
-		return len(u.RemoteFields) > 0
+// newFieldValues tells whether a remote account's fields as fetched
+// again have a value the stored ones lack, or another number of fields:
+// only then are its links checked again (PutRemoteUser keeps the marks of
+// the others).
+func newFieldValues(stored, fields []storage.RemoteField) bool {
+	if len(stored) != len(fields) {
+		return true
 	}
-	var changed bool
-	u.RemoteFields, changed = storage.KeepFieldChecks(old.RemoteFields, u.RemoteFields)
-	return changed && len(u.RemoteFields) > 0
+	for _, f := range fields {
+		if !slices.ContainsFunc(stored, func(o storage.RemoteField) bool { return o.ValueHTML == f.ValueHTML }) {
+			return true
+		}
+	}
+	return false
 }
 
 // Check fetches the page at link and tells whether it links back to one

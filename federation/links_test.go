@@ -233,3 +233,30 @@ func TestVerifyRemoteFields(t *testing.T) {
 		t.Errorf("after an unchanged refetch: asked %d checks, Site verified at %v", len(asked), u.RemoteFields[0].VerifiedAt)
 	}
 }
+
+func TestNewFieldValues(t *testing.T) {
+	f := func(values ...string) []storage.RemoteField {
+		var out []storage.RemoteField
+		for _, v := range values {
+			out = append(out, storage.RemoteField{Name: "n", ValueHTML: v})
+		}
+		return out
+	}
+	tests := []struct {
+		name          string
+		stored, fresh []storage.RemoteField
+		want          bool
+	}{
+		{"none", nil, nil, false},
+		{"the same", f("a", "b"), f("a", "b"), false},
+		{"reordered", f("a", "b"), f("b", "a"), false},
+		{"a value changed", f("a", "b"), f("a", "c"), true},
+		{"one more", f("a"), f("a", "b"), true},
+		{"one fewer", f("a", "b"), f("a"), true},
+	}
+	for _, tt := range tests {
+		if got := newFieldValues(tt.stored, tt.fresh); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -348,7 +348,8 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 	if si := o.SharedInbox(); sameHost(si, o.ID) {
 		u.SharedInbox = si
 	}
-	if stored, err := r.DB.RemoteUserByURI(o.ID); err == nil {
+	stored, storedErr := r.DB.RemoteUserByURI(o.ID)
+	if storedErr == nil {
 		u.Avatar, u.Header = stored.Avatar, stored.Header
 	}
 	if p, err := r.DB.PolicyFor(host); err == nil && !p.RejectMedia {
@@ -371,12 +372,14 @@ func (r *Resolver) storeActor(ctx context.Context, o *Object) (storage.User, err
 	} else {
 		u.Avatar, u.Header = storage.ProfileImage{}, storage.ProfileImage{}
 	}
-	r.storeEmoji(ctx, host, o.Tag)         // emoji.go: shown in the name and bio
-	fieldsChanged := r.keepFieldChecks(&u) // links.go
+	r.storeEmoji(ctx, host, o.Tag) // emoji.go: shown in the name and bio
+	// PutRemoteUser carries the marks of unchanged fields over; changed
+	// ones are to be checked (links.go).
+	recheck := len(u.RemoteFields) > 0 && (storedErr != nil || newFieldValues(stored.RemoteFields, u.RemoteFields))
 	if err := r.DB.PutRemoteUser(&u); err != nil {
 		return storage.User{}, err
 	}
-	if fieldsChanged && r.LinksChanged != nil {
+	if recheck && r.LinksChanged != nil {
 		r.LinksChanged(u.ID)
 	}
 	return u, nil

@@ -25,24 +25,80 @@ type RemoteField struct {
 	VerifiedAt time.Time `json:"verified_at,omitzero"`
 }
 
-// keepVerified is links as saved by a profile change: each keeps the
-// verification of the link to the same address it replaces, so only a
-// changed address has to be checked again.
-func keepVerified(old, links []ProfileLink) []ProfileLink {
-	if len(links) == 0 {
-		return links
+// checks says where the verification mark of a kind of profile link sits
+// (at) and what identifies the link a mark belongs to (key): a member's
+// link by its address, a remote account's field by its value.
+type checks[T any] struct {
+	key func(T) string
+	at  func(*T) *time.Time
+}
+
+var (
+	linkChecks  = checks[ProfileLink]{func(l ProfileLink) string { return l.URL }, func(l *ProfileLink) *time.Time { return &l.VerifiedAt }}
+	fieldChecks = checks[RemoteField]{func(f RemoteField) string { return f.ValueHTML }, func(f *RemoteField) *time.Time { return &f.VerifiedAt }}
+)
+
+// keep is items as saved over old: each keeps the mark of the item of
+// old with the same key, and a new key has none, so only what changed
+// has to be checked again.
+func (c checks[T]) keep(old, items []T) []T {
+	if len(items) == 0 {
+		return items
 	}
-	out := slices.Clone(links)
+	out := slices.Clone(items)
 	for i := range out {
-		out[i].VerifiedAt = time.Time{}
-		for _, o := range old {
-			if o.URL == out[i].URL {
-				out[i].VerifiedAt = o.VerifiedAt
-				break
-			}
+		*c.at(&out[i]) = time.Time{}
+		if j := slices.IndexFunc(old, func(o T) bool { return c.key(o) == c.key(out[i]) }); j >= 0 {
+			*c.at(&out[i]) = *c.at(&old[j])
 		}
 	}
 	return out
+}
+
+// record is items with a check's outcome: verified says, for each key
+// checked, whether its page links back. An item verified before keeps its
+// first date; one that no longer links back loses it; one whose key is
+// not in verified (changed since the check began, or not checked) is left
+// as it is.
+func (c checks[T]) record(items []T, verified map[string]bool, checkedAt time.Time) []T {
+	out := slices.Clone(items)
+	for i := range out {
+		ok, checked := verified[c.key(out[i])]
+		switch {
+		case !checked:
+		case ok && c.at(&out[i]).IsZero():
+			*c.at(&out[i]) = checkedAt.UTC()
+		case !ok:
+			*c.at(&out[i]) = time.Time{}
+		}
+	}
+	return out
+}
+
+// setChecks records a check of an account's links in one transaction:
+// record changes the account read, which must be local or remote as
+// local says (ErrInvalid). It returns the account as saved.
+func (db *DB) setChecks(userID ID, local bool, record func(*User)) (User, error) {
+	var out User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, userID)
+		if err != nil {
+			return err
+		}
+		if u.IsLocal() != local {
+			if local {
+				return fmt.Errorf("user %d is not local: %w", userID, ErrInvalid)
+			}
+			return fmt.Errorf("user %d is local: %w", userID, ErrInvalid)
+		}
+		record(&u)
+		if err := putUser(tx, &u); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	return out, err
 }
 
 // sameLinkURLs tells whether two lists of links name the same addresses
@@ -63,37 +119,14 @@ func (u User) UnverifiedLinks() bool {
 // as it is. checkedAt becomes the account's LinksCheckedAt. It returns
 // the account as saved.
 func (db *DB) SetLinksVerified(userID ID, verified map[string]bool, checkedAt time.Time) (User, error) {
-	var out User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		u, err := getUser(tx, userID)
-		if err != nil {
-			return err
-		}
-		if !u.IsLocal() {
-			return fmt.Errorf("user %d is not local: %w", userID, ErrInvalid)
-		}
-		u.Links = slices.Clone(u.Links)
-		for i, l := range u.Links {
-			ok, checked := verified[l.URL]
-			switch {
-			case !checked:
-			case ok && l.VerifiedAt.IsZero():
-				u.Links[i].VerifiedAt = checkedAt.UTC()
-			case !ok:
-				u.Links[i].VerifiedAt = time.Time{}
-			}
-		}
+	u, err := db.setChecks(userID, true, func(u *User) {
+		u.Links = linkChecks.record(u.Links, verified, checkedAt)
 		u.LinksCheckedAt = checkedAt.UTC()
-		if err := putUser(tx, &u); err != nil {
-			return err
-		}
-		out = u
-		return nil
 	})
 	if err != nil {
-		return out, fmt.Errorf("set links verified: %w", err)
+		return u, fmt.Errorf("set links verified: %w", err)
 	}
-	return out, nil
+	return u, nil
 }
 
 // LinksToCheck lists up to limit local members with links that were last
@@ -135,59 +168,17 @@ func (db *DB) LinksToCheck(olderThan time.Time, limit int) ([]ID, error) {
 	return out, nil
 }
 
-// KeepFieldChecks is a remote account's fields as fetched again: each
-// keeps the verification of the field with the same value it replaces.
-// It tells whether any value is new, so that only then the links are
-// checked again.
-func KeepFieldChecks(old, fields []RemoteField) ([]RemoteField, bool) {
-	out := slices.Clone(fields)
-	changed := len(old) != len(fields)
-	for i := range out {
-		out[i].VerifiedAt = time.Time{}
-		j := slices.IndexFunc(old, func(o RemoteField) bool { return o.ValueHTML == out[i].ValueHTML })
-		if j < 0 {
-			changed = true
-			continue
-		}
-		out[i].VerifiedAt = old[j].VerifiedAt
-	}
-	return out, changed
-}
-
 // SetRemoteFieldsVerified records a check of a remote account's fields:
 // verified says, for each value checked (ValueHTML), whether the page it
 // links to links back. A field verified before keeps its first date; one
 // that no longer links back loses it; a value not in verified (changed
 // since the check began, or with no link) is left as it is.
 func (db *DB) SetRemoteFieldsVerified(userID ID, verified map[string]bool, checkedAt time.Time) (User, error) {
-	var out User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		u, err := getUser(tx, userID)
-		if err != nil {
-			return err
-		}
-		if u.IsLocal() {
-			return fmt.Errorf("user %d is local: %w", userID, ErrInvalid)
-		}
-		u.RemoteFields = slices.Clone(u.RemoteFields)
-		for i, f := range u.RemoteFields {
-			ok, checked := verified[f.ValueHTML]
-			switch {
-			case !checked:
-			case ok && f.VerifiedAt.IsZero():
-				u.RemoteFields[i].VerifiedAt = checkedAt.UTC()
-			case !ok:
-				u.RemoteFields[i].VerifiedAt = time.Time{}
-			}
-		}
-		if err := putUser(tx, &u); err != nil {
-			return err
-		}
-		out = u
-		return nil
+	u, err := db.setChecks(userID, false, func(u *User) {
+		u.RemoteFields = fieldChecks.record(u.RemoteFields, verified, checkedAt)
 	})
 	if err != nil {
-		return out, fmt.Errorf("set remote fields verified: %w", err)
+		return u, fmt.Errorf("set remote fields verified: %w", err)
 	}
-	return out, nil
+	return u, nil
 }

@@ -415,8 +415,11 @@ func dropTombstoneRef(tx *bolt.Tx, actor ID) error {
 // which no local name can spell, so LocalUser and the login never find
 // it. A new account gets an ID (u.ID when set, else a fresh one); an
 // update keeps the stored ID, creation time, counts, status and the
-// bookkeeping of its pictures, and may rename it. A name@domain taken by
-// another URI is ErrExists. On return *u is the stored record.
+// bookkeeping of its pictures, and may rename it; each of its profile
+// fields keeps the verification of the stored field with the same value,
+// one with a new value has none (it is to be checked again). A
+// name@domain taken by another URI is ErrExists. On return *u is the
+// stored record.
 func (db *DB) PutRemoteUser(u *User) error {
 	if u.Domain == "" || u.Username == "" || u.URI == "" {
 		return fmt.Errorf("put remote user: domain, username and uri are required: %w", ErrInvalid)
@@ -455,6 +458,7 @@ func (db *DB) PutRemoteUser(u *User) error {
 				}
 			}
 			nu.Avatar, nu.Header = old.Avatar, old.Header
+			nu.RemoteFields = fieldChecks.keep(old.RemoteFields, in.RemoteFields) // links.go
 		} else {
 			nu.ID = fresh
 			if names.Get(key) != nil {

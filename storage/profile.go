@@ -52,7 +52,7 @@ func (db *DB) UpdateProfile(userID ID, up ProfileUpdate, acts ...Activity) (User
 		if !sameLinkURLs(u.Links, up.Links) {
 			u.LinksCheckedAt = time.Time{} // check the new addresses soon
 		}
-		u.Links, u.DefaultVisibility, u.Locked = keepVerified(u.Links, up.Links), up.DefaultVisibility, up.Locked
+		u.Links, u.DefaultVisibility, u.Locked = linkChecks.keep(u.Links, up.Links), up.DefaultVisibility, up.Locked // links.go
 		u.AITraining, u.Indexable, u.Bot, u.HideBots, u.NoBotContact = up.AITraining, up.Indexable, up.Bot, up.HideBots, up.NoBotContact
 		u.Language = up.Language
 		if err := putUser(tx, &u); err != nil {
