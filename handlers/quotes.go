@@ -107,10 +107,11 @@ func (h *Handler) quoteView(r *http.Request, e storage.Entry, card string) *view
 
 // quoteActionURL is the Quote link of a card: only for a viewer who may
 // quote the post (storage decided it while building the entry, from the
-// relations the page's viewer already holds: no lookup per card). A
-// remote post carries its server's policy, so the same rule covers it.
-func quoteActionURL(r *http.Request, e storage.Entry) string {
-	if viewer(r) == nil || !e.MayQuote {
+// relations the page's viewer already holds: no lookup per card; never
+// for a visitor). A remote post carries its server's policy, so the same
+// rule covers it.
+func quoteActionURL(e storage.Entry) string {
+	if !e.MayQuote {
 		return ""
 	}
 	return "/?quote=" + e.Post.ID.String() + "#compose"

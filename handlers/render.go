@@ -180,7 +180,7 @@ func (h *Handler) actionsView(r *http.Request, e storage.Entry, card string) vie
 		Reposted:   e.Reposted,
 		Bookmarked: e.Bookmarked,
 		CanRepost:  e.Post.Visibility.Repostable(),
-		QuoteURL:   quoteActionURL(r, e), // quotes.go
+		QuoteURL:   quoteActionURL(e), // quotes.go
 	}
 	v := viewer(r)
 	if v == nil {

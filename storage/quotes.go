@@ -253,8 +253,8 @@ func (db *DB) Quotes(viewerID, postID ID, page Page) (Timeline, error) {
 				break
 			}
 			last = keyID(k, 8)
-			p, err := getPost(tx, keyID(k, 8))
-			if err != nil || p.QuoteOf != postID || p.QuoteState != QuoteAccepted {
+			p, ok := acceptedQuote(tx, k, postID)
+			if !ok {
 				continue
 			}
 			e, ok, err := b.entry(p, hide)
@@ -275,7 +275,17 @@ func (db *DB) Quotes(viewerID, postID ID, page Page) (Timeline, error) {
 	return tl, err
 }
 
-// maxQuoteCount bounds the quotes a permalink counts.
+// acceptedQuote is the post of the quotes index entry k under post
+// quoted, and whether it still quotes it with its author's consent (an
+// entry may outlive either).
+func acceptedQuote(tx *bolt.Tx, k []byte, quoted ID) (Post, bool) {
+	p, err := getPost(tx, keyID(k, 8))
+	return p, err == nil && p.QuoteOf == quoted && p.QuoteState == QuoteAccepted
+}
+
+// maxQuoteCount bounds the quotes a permalink counts; it reads at most
+// maxQuoteCount × scanFactor index entries, so that pending, rejected or
+// hidden quotes cannot make it read without end.
 const maxQuoteCount = 1000
 
 // QuoteCount counts the quotes of post postID that viewerID would find
@@ -294,18 +304,16 @@ func (db *DB) QuoteCount(viewerID, postID ID) (int, error) {
 }
 
 // countQuotes counts, up to maxQuoteCount, the quotes of post q that the
-// builder's viewer would find on its quotes page (see Quotes).
+// builder's viewer would find on its quotes page (see Quotes), among the
+// first maxQuoteCount × scanFactor index entries.
 func (b *builder) countQuotes(q *Post) int {
-	n := 0
+	n, scanned := 0, 0
 	hide := b.v.id != q.AuthorID
 	c := b.tx.Bucket(bucketQuotes).Cursor()
 	prefix := idKey(q.ID)
-	for k, _ := c.Seek(prefix); k != nil && len(k) == 16 && keyID(k, 0) == q.ID && n < maxQuoteCount; k, _ = c.Next() {
-		p, err := getPost(b.tx, keyID(k, 8))
-		if err != nil || p.QuoteOf != q.ID || p.QuoteState != QuoteAccepted {
-			continue
-		}
-		if b.shows(&p, hide) {
+	for k, _ := c.Seek(prefix); k != nil && len(k) == 16 && keyID(k, 0) == q.ID && n < maxQuoteCount && scanned < maxQuoteCount*scanFactor; k, _ = c.Next() {
+		scanned++
+		if p, ok := acceptedQuote(b.tx, k, q.ID); ok && b.shows(&p, hide) {
 			n++
 		}
 	}

@@ -1,6 +1,10 @@
 package storage
 
-import "testing"
+import (
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
 
 func quoting(q Post) postOpt {
 	return func(p *Post) {
@@ -102,5 +106,61 @@ func TestQuoteShowsOnlyWhatTheViewerMaySee(t *testing.T) {
 	must(t, db.DeletePost(q2.ID), "DeletePost quote")
 	if _, err := db.QuoteByAuth(q2.QuoteAuth); err == nil {
 		t.Errorf("a deleted quote's authorization still names it")
+	}
+}
+
+// The quotes count of a permalink reads a bounded number of index
+// entries: quotes it does not show (here entries whose post is gone)
+// count towards the bound, and a quote past it is not counted.
+func TestQuoteCountScansABoundedNumberOfEntries(t *testing.T) {
+	db := openTestDB(t)
+	amal, badr := createUser(t, db, "amal"), createUser(t, db, "badr")
+	orig := write(t, db, amal)
+	write(t, db, badr, quoting(orig))
+	if n, err := db.QuoteCount(amal.ID, orig.ID); err != nil || n != 1 {
+		t.Fatalf("QuoteCount: %d, %v; want 1", n, err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for range maxQuoteCount*scanFactor - 2 {
+			if err := tx.Bucket(bucketQuotes).Put(pairKey(orig.ID, db.NewID()), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	must(t, err, "index entries")
+	write(t, db, badr, quoting(orig)) // the last entry within the bound
+	write(t, db, badr, quoting(orig)) // the first past it
+	if n, err := db.QuoteCount(amal.ID, orig.ID); err != nil || n != 2 {
+		t.Errorf("QuoteCount past the bound: %d, %v; want 2", n, err)
+	}
+	if th, err := db.Thread(amal.ID, orig.ID); err != nil || th.Quotes != 2 {
+		t.Errorf("Thread's quotes: %d, %v; want 2", th.Quotes, err)
+	}
+	if tl, err := db.Quotes(amal.ID, orig.ID, Page{}); err != nil || len(tl.Entries) != 2 {
+		t.Errorf("the quotes page, newest first: %d, %v; want the 2 newest", len(tl.Entries), err)
+	}
+}
+
+// A permalink counts no quotes for a post that cannot be quoted, though
+// another server may have sent one (stored as it came).
+func TestThreadCountsNoQuotesOfAPrivatePost(t *testing.T) {
+	db := openTestDB(t)
+	amal := createUser(t, db, "amal")
+	rami := putRemote(t, db, "rami", "far.example")
+	follow(t, db, rami, amal)
+	for _, vis := range []Visibility{Public, FollowersOnly} {
+		orig := write(t, db, amal, withVis(vis))
+		write(t, db, rami, quoting(orig))
+		want := 0
+		if vis == Public {
+			want = 1
+		}
+		if n, err := db.QuoteCount(amal.ID, orig.ID); err != nil || n != 1 {
+			t.Errorf("%s: QuoteCount %d, %v; want 1", vis, n, err)
+		}
+		if th, err := db.Thread(amal.ID, orig.ID); err != nil || th.Quotes != want {
+			t.Errorf("%s: Thread's quotes %d, %v; want %d", vis, th.Quotes, err, want)
+		}
 	}
 }

@@ -35,7 +35,8 @@ type Thread struct {
 	Replies   []ReplyBranch
 	// MoreReplies is set when the post has more direct replies than shown.
 	MoreReplies bool
-	// Quotes counts the quotes of the post the viewer may see (quotes.go).
+	// Quotes counts the quotes of the post the viewer may see (quotes.go);
+	// zero for a post that cannot be quoted.
 	Quotes int
 }
 
@@ -53,7 +54,9 @@ func (db *DB) Thread(viewerID, postID ID) (Thread, error) {
 			return err
 		}
 		t.Post.RepostedBy, t.Post.RepostID = nil, 0
-		t.Quotes = b.countQuotes(&t.Post.Post)
+		if t.Post.Post.Visibility.Repostable() { // others cannot be quoted
+			t.Quotes = b.countQuotes(&t.Post.Post)
+		}
 		cur := t.Post.Post.InReplyTo
 		for i := 0; cur != 0 && i < maxAncestors; i++ {
 			p, err := getPost(tx, cur)
