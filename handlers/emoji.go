@@ -129,12 +129,9 @@ func (h *Handler) emojifyHTML(domain, s string) string {
 // emojifyName is a display name as HTML with its emoji pictures, "" when
 // it has none (the name is then shown as text).
 func (h *Handler) emojifyName(domain, name string) string {
-	if !strings.Contains(name, ":") {
-		return "" // most names: no lookup at all
-	}
 	codes := markup.EmojiShortcodes(name)
 	if len(codes) == 0 {
-		return ""
+		return "" // most names: no lookup at all
 	}
 	m, err := h.db.EmojiMap(domain, codes)
 	if err != nil || len(m) == 0 {

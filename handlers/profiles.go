@@ -45,7 +45,7 @@ func (h *Handler) profileView(r *http.Request, u storage.User) (views.Profile, e
 		Joined:    timeOf(u.CreatedAt, h.cfg.Now()),
 		Locked:    u.Locked,
 		BioHTML:   h.emojifyHTML(u.Domain, u.BioHTML), // emoji.go
-		NameHTML:  h.emojifyName(u.Domain, u.Name()),
+		NameHTML:  h.nameHTML(u),                      // emoji.go
 		Links:     append(linksView(u.Links), fieldsView(u.RemoteFields)...),
 		Header:    bannerOf(u),
 		MovedTo:   h.movedView(u), // moves.go

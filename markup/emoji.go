@@ -36,8 +36,12 @@ var emojiPolicy = func() *bluemonday.Policy {
 }()
 
 // EmojiShortcodes lists the distinct shortcodes written in s (text, not
-// HTML), in order of first appearance.
+// HTML), in order of first appearance: none, without a match, when s has
+// no colon (most names and bios).
 func EmojiShortcodes(s string) []string {
+	if !strings.Contains(s, ":") {
+		return nil
+	}
 	var out []string
 	for _, m := range shortcodeInText.FindAllStringSubmatch(s, -1) {
 		if !slices.Contains(out, m[1]) {

@@ -1,6 +1,7 @@
 package markup
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,5 +53,23 @@ func TestEmojify(t *testing.T) {
 	}
 	if got, _ := EmojifyText(`<b>Amal</b> :blob:`, src); got != "&lt;b&gt;Amal&lt;/b&gt; "+img {
 		t.Errorf("EmojifyText: %q", got)
+	}
+}
+
+func TestEmojiShortcodes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Amal", nil},
+		{"time 10:30", nil},
+		{":a: and :x:", nil},
+		{"Amal :blob: :cat_2: :blob:", []string{"blob", "cat_2"}},
+		{"::blob::", []string{"blob"}},
+	}
+	for _, tt := range tests {
+		if got := EmojiShortcodes(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("EmojiShortcodes(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
