@@ -772,31 +772,31 @@ func InstanceSettingsPage(p Page, fr AdminFrame, f InstanceForm) templ.Component
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = adminInput(f.Errors, "name", i18n.T(ctx, "admin.f.name"), f.Name, "text", i18n.T(ctx, "admin.f.name_hint", "default", f.DefaultName)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminInput(f.Errors, "name", i18n.T(ctx, "admin.f.name"), f.Name, "text", i18n.T(ctx, "admin.f.name_hint", "default", f.DefaultName), i18n.T(ctx, "placeholder.site_name")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = adminInput(f.Errors, "tagline", i18n.T(ctx, "admin.f.tagline"), f.Tagline, "text", i18n.T(ctx, "admin.f.tagline_hint")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminInput(f.Errors, "tagline", i18n.T(ctx, "admin.f.tagline"), f.Tagline, "text", i18n.T(ctx, "admin.f.tagline_hint"), i18n.T(ctx, "placeholder.tagline")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = adminText(f.Errors, "about", i18n.T(ctx, "admin.f.about"), f.About, 6, i18n.T(ctx, "admin.f.about_hint")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminText(f.Errors, "about", i18n.T(ctx, "admin.f.about"), f.About, 6, i18n.T(ctx, "admin.f.about_hint"), i18n.T(ctx, "placeholder.about")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = adminText(f.Errors, "rules", i18n.T(ctx, "signup.rules"), f.Rules, 6, i18n.T(ctx, "admin.f.rules_hint")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminText(f.Errors, "rules", i18n.T(ctx, "signup.rules"), f.Rules, 6, i18n.T(ctx, "admin.f.rules_hint"), i18n.T(ctx, "placeholder.rules")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = adminInput(f.Errors, "contact", i18n.T(ctx, "admin.f.contact"), f.Contact, "text", i18n.T(ctx, "admin.f.contact_hint")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminInput(f.Errors, "contact", i18n.T(ctx, "admin.f.contact"), f.Contact, "text", i18n.T(ctx, "admin.f.contact_hint"), i18n.T(ctx, "placeholder.contact")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = adminInput(f.Errors, "post_chars", i18n.T(ctx, "admin.f.post_chars"), f.PostChars, "number", i18n.T(ctx, "admin.f.post_chars_hint", "min", 100, "max", 5000)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminInput(f.Errors, "post_chars", i18n.T(ctx, "admin.f.post_chars"), f.PostChars, "number", i18n.T(ctx, "admin.f.post_chars_hint", "min", 100, "max", 5000), "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = adminInput(f.Errors, "poll_options", i18n.T(ctx, "admin.f.poll_options"), f.PollOptions, "number", i18n.T(ctx, "admin.f.poll_options_hint", "min", 2, "max", 10)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminInput(f.Errors, "poll_options", i18n.T(ctx, "admin.f.poll_options"), f.PollOptions, "number", i18n.T(ctx, "admin.f.poll_options_hint", "min", 2, "max", 10), "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -820,7 +820,7 @@ func InstanceSettingsPage(p Page, fr AdminFrame, f InstanceForm) templ.Component
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = adminInput(f.Errors, "reason", i18n.T(ctx, "admin.f.reason"), f.Reason, "text", i18n.T(ctx, "admin.f.reason_hint")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminInput(f.Errors, "reason", i18n.T(ctx, "admin.f.reason"), f.Reason, "text", i18n.T(ctx, "admin.f.reason_hint"), i18n.T(ctx, "placeholder.admin_reason")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -851,7 +851,7 @@ func InstanceSettingsPage(p Page, fr AdminFrame, f InstanceForm) templ.Component
 	})
 }
 
-func adminInput(errs map[string]string, name, label, value, kind, hint string) templ.Component {
+func adminInput(errs map[string]string, name, label, value, kind, hint, placeholder string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -950,15 +950,15 @@ func adminInput(errs map[string]string, name, label, value, kind, hint string) t
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if fieldPlaceholder(ctx, name) != "" {
+		if placeholder != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, " placeholder=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var55 string
-			templ_7745c5c3_Var55, templ_7745c5c3_Err = templruntime.NewAttributeExpression(fieldPlaceholder(ctx, name)).Resolve(ctx)
+			templ_7745c5c3_Var55, templ_7745c5c3_Err = templruntime.NewAttributeExpression(placeholder).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin.templ`, Line: 114, Col: 45}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin.templ`, Line: 114, Col: 29}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var55)
 			if templ_7745c5c3_Err != nil {
@@ -1036,7 +1036,7 @@ func adminInput(errs map[string]string, name, label, value, kind, hint string) t
 	})
 }
 
-func adminText(errs map[string]string, name, label, value string, rows int, hint string) templ.Component {
+func adminText(errs map[string]string, name, label, value string, rows int, hint, placeholder string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1122,15 +1122,15 @@ func adminText(errs map[string]string, name, label, value string, rows int, hint
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if fieldPlaceholder(ctx, name) != "" {
+		if placeholder != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, " placeholder=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var65 string
-			templ_7745c5c3_Var65, templ_7745c5c3_Err = templruntime.NewAttributeExpression(fieldPlaceholder(ctx, name)).Resolve(ctx)
+			templ_7745c5c3_Var65, templ_7745c5c3_Err = templruntime.NewAttributeExpression(placeholder).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin.templ`, Line: 138, Col: 45}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin.templ`, Line: 138, Col: 29}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var65)
 			if templ_7745c5c3_Err != nil {

@@ -1891,7 +1891,7 @@ func AdminDomainsPage(p Page, d AdminDomains) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = adminInput(d.Form.Errors, "domain", i18n.T(ctx, "federation.domain"), d.Form.Domain, "text", i18n.T(ctx, "federation.admin.domain_hint")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminInput(d.Form.Errors, "domain", i18n.T(ctx, "federation.domain"), d.Form.Domain, "text", i18n.T(ctx, "federation.admin.domain_hint"), "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1926,11 +1926,11 @@ func AdminDomainsPage(p Page, d AdminDomains) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = adminInput(d.Form.Errors, "public_comment", i18n.T(ctx, "federation.admin.public_comment"), d.Form.PublicComment, "text", i18n.T(ctx, "federation.admin.public_comment_hint")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminInput(d.Form.Errors, "public_comment", i18n.T(ctx, "federation.admin.public_comment"), d.Form.PublicComment, "text", i18n.T(ctx, "federation.admin.public_comment_hint"), i18n.T(ctx, "placeholder.optional")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = adminInput(d.Form.Errors, "private_comment", i18n.T(ctx, "federation.admin.private_comment"), d.Form.PrivateComment, "text", i18n.T(ctx, "federation.admin.private_comment_hint")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminInput(d.Form.Errors, "private_comment", i18n.T(ctx, "federation.admin.private_comment"), d.Form.PrivateComment, "text", i18n.T(ctx, "federation.admin.private_comment_hint"), i18n.T(ctx, "placeholder.optional")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
