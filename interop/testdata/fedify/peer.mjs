@@ -386,6 +386,38 @@ function newId(kind) {
   return new URL(`${base}/${kind}/${randomUUID()}`);
 }
 
+// publicNote makes a public Note of "peer" and its Create, and keeps the
+// note to be served: addressed to its followers and, when mention is an
+// actor, to that actor too, named in a Mention. extra adds properties
+// (replyTarget, quoteUrl).
+function publicNote(ctx, content, mention, extra = {}) {
+  const key = randomUUID();
+  const id = new URL(`${base}/notes/${key}`);
+  const ccs = mention ? [mention.id, ctx.getFollowersUri(NAME)] : [ctx.getFollowersUri(NAME)];
+  const tags = mention ? [new Mention({ href: mention.id, name: `@${text(mention.preferredUsername)}@${mention.id.host}` })] : [];
+  const note = new Note({
+    id,
+    url: id,
+    attribution: ctx.getActorUri(NAME),
+    to: PUBLIC_COLLECTION,
+    ccs,
+    content,
+    tags,
+    published: Temporal.Now.instant(),
+    ...extra,
+  });
+  state.notes.set(key, note);
+  const create = new Create({
+    id: new URL(`${id.href}/activity`),
+    actor: ctx.getActorUri(NAME),
+    to: PUBLIC_COLLECTION,
+    ccs,
+    object: note,
+    published: note.published,
+  });
+  return { id, create };
+}
+
 const control = {
   "GET /control/received": () => json(200, state.received),
   "GET /control/inbox-log": () => json(200, state.inboxLog),
@@ -470,29 +502,7 @@ const control = {
     const parent = urlField(body, "inReplyTo");
     const actor = await lookupActor(ctx, urlField(body, "to"));
     if (typeof body.content !== "string" || body.content === "") throw new HttpError(400, "content: HTML is required");
-    const key = randomUUID();
-    const id = new URL(`${base}/notes/${key}`);
-    const handle = `@${text(actor.preferredUsername)}@${actor.id.host}`;
-    const note = new Note({
-      id,
-      url: id,
-      attribution: ctx.getActorUri(NAME),
-      to: PUBLIC_COLLECTION,
-      ccs: [actor.id, ctx.getFollowersUri(NAME)],
-      replyTarget: parent,
-      content: body.content,
-      tags: [new Mention({ href: actor.id, name: handle })],
-      published: Temporal.Now.instant(),
-    });
-    state.notes.set(key, note);
-    const create = new Create({
-      id: new URL(`${id.href}/activity`),
-      actor: ctx.getActorUri(NAME),
-      to: PUBLIC_COLLECTION,
-      ccs: [actor.id, ctx.getFollowersUri(NAME)],
-      object: note,
-      published: note.published,
-    });
+    const { id, create } = publicNote(ctx, body.content, actor, { replyTarget: parent });
     await ctx.sendActivity({ identifier: NAME }, actor, create);
     return json(200, { id: id.href, activity: create.id.href });
   },
@@ -531,26 +541,7 @@ const control = {
   // publish: a public Note of "peer" to its followers.
   "POST /control/publish": async (ctx, body) => {
     if (typeof body.content !== "string" || body.content === "") throw new HttpError(400, "content: HTML is required");
-    const key = randomUUID();
-    const id = new URL(`${base}/notes/${key}`);
-    const note = new Note({
-      id,
-      url: id,
-      attribution: ctx.getActorUri(NAME),
-      to: PUBLIC_COLLECTION,
-      cc: ctx.getFollowersUri(NAME),
-      content: body.content,
-      published: Temporal.Now.instant(),
-    });
-    state.notes.set(key, note);
-    const create = new Create({
-      id: new URL(`${id.href}/activity`),
-      actor: ctx.getActorUri(NAME),
-      to: PUBLIC_COLLECTION,
-      cc: ctx.getFollowersUri(NAME),
-      object: note,
-      published: note.published,
-    });
+    const { id, create } = publicNote(ctx, body.content, null);
     await ctx.sendActivity({ identifier: NAME }, "followers", create);
     return json(200, { id: id.href, activity: create.id.href });
   },
@@ -562,28 +553,7 @@ const control = {
   "POST /control/quote": async (ctx, body) => {
     const { object, author } = await targetOf(ctx, body);
     if (typeof body.content !== "string" || body.content === "") throw new HttpError(400, "content: HTML is required");
-    const key = randomUUID();
-    const id = new URL(`${base}/notes/${key}`);
-    const note = new Note({
-      id,
-      url: id,
-      attribution: ctx.getActorUri(NAME),
-      to: PUBLIC_COLLECTION,
-      ccs: [author.id, ctx.getFollowersUri(NAME)],
-      content: body.content,
-      quoteUrl: object.id,
-      tags: [new Mention({ href: author.id, name: `@${text(author.preferredUsername)}@${author.id.host}` })],
-      published: Temporal.Now.instant(),
-    });
-    state.notes.set(key, note);
-    const create = new Create({
-      id: new URL(`${id.href}/activity`),
-      actor: ctx.getActorUri(NAME),
-      to: PUBLIC_COLLECTION,
-      ccs: [author.id, ctx.getFollowersUri(NAME)],
-      object: note,
-      published: note.published,
-    });
+    const { id, create } = publicNote(ctx, body.content, author, { quoteUrl: object.id });
     if (body.create !== false) await ctx.sendActivity({ identifier: NAME }, author, create);
     return json(200, { id: id.href, activity: create.id.href });
   },
